@@ -1,0 +1,96 @@
+package io.vgate.api;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * A client request as vgate understands it: the route, the few fields the data path reads, and the
+ * JSON body. Steps that change the request (usage injection, context fitting) edit {@link #body()} and
+ * call {@link #markModified()}; an untouched body is forwarded as the client's original bytes.
+ */
+public final class InferenceRequest {
+
+    private final ApiRoute route;
+    private final Buffer originalBytes;
+    private final ObjectNode body;
+    private final String model;
+    private final boolean stream;
+    private final boolean clientAskedForUsage;
+    private boolean modified;
+
+    InferenceRequest(ApiRoute route, Buffer originalBytes, ObjectNode body, String model, boolean stream,
+            boolean clientAskedForUsage) {
+        this.route = route;
+        this.originalBytes = originalBytes;
+        this.body = body;
+        this.model = model;
+        this.stream = stream;
+        this.clientAskedForUsage = clientAskedForUsage;
+    }
+
+    /** A request without a body ({@code GET /v1/models}). */
+    public static InferenceRequest withoutBody(ApiRoute route) {
+        return new InferenceRequest(route, null, null, null, false, false);
+    }
+
+    public ApiRoute route() {
+        return route;
+    }
+
+    /** The parsed body; {@code null} for routes without one. */
+    public ObjectNode body() {
+        return body;
+    }
+
+    /** The {@code model} field, or {@code null} when the client left it to vLLM's default. */
+    public String model() {
+        return model;
+    }
+
+    /** True when the client asked for an SSE stream. */
+    public boolean stream() {
+        return stream;
+    }
+
+    /** True when the client itself asked for the usage chunk ({@code stream_options.include_usage}). */
+    public boolean clientAskedForUsage() {
+        return clientAskedForUsage;
+    }
+
+    /** The chat {@code messages}, or {@code null} for other routes. */
+    public ArrayNode messages() {
+        JsonNode messages = body == null ? null : body.get("messages");
+        return messages instanceof ArrayNode array ? array : null;
+    }
+
+    /** Records that {@link #body()} was edited, so it must be serialised again before forwarding. */
+    public void markModified() {
+        modified = true;
+    }
+
+    public boolean modified() {
+        return modified;
+    }
+
+    /** The bytes to send to vLLM: the original bytes, or the edited body serialised once. */
+    public Buffer bytesToSend(ObjectMapper mapper) {
+        if (body == null) {
+            return null;
+        }
+        if (!modified) {
+            return originalBytes;
+        }
+        try {
+            return Buffer.buffer(mapper.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

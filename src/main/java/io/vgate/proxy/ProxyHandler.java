@@ -1,0 +1,76 @@
+package io.vgate.proxy;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+import io.vgate.api.ApiError;
+import io.vgate.api.ApiException;
+import io.vgate.api.ApiRoute;
+import io.vgate.api.InferenceRequest;
+import io.vgate.api.RequestParser;
+import io.vgate.streaming.StreamingConfig;
+
+/**
+ * The data path, top to bottom: parse the request, prepare it for vLLM, forward it and relay the answer.
+ * Each step either hands the next one what it learned or ends the exchange with an OpenAI-shaped error.
+ */
+@ApplicationScoped
+public class ProxyHandler {
+
+    private final RequestParser parser;
+    private final UpstreamForwarder forwarder;
+    private final boolean includeUsage;
+    private final ExchangeObserver[] observers;
+
+    public ProxyHandler(RequestParser parser, UpstreamForwarder forwarder, StreamingConfig streaming,
+            Instance<ExchangeObserver> observers) {
+        this.parser = parser;
+        this.forwarder = forwarder;
+        this.includeUsage = streaming.includeUsage();
+        this.observers = observers.stream().toArray(ExchangeObserver[]::new);
+    }
+
+    /** Handles one client request on {@code route}; runs on the connection's event loop. */
+    public void handle(RoutingContext context, ApiRoute route) {
+        var exchange = new ProxyExchange(context, route, observers);
+        try {
+            InferenceRequest request = parse(context, route);
+            exchange.inferenceRequest(request);
+            boolean dropUsageChunk = askForUsage(request);
+            forwarder.forward(exchange, request, dropUsageChunk);
+        } catch (ApiException e) {
+            exchange.fail(e.error());
+        } catch (RuntimeException e) {
+            org.jboss.logging.Logger.getLogger(ProxyHandler.class)
+                    .errorf(e, "Unexpected failure handling request %s", exchange.requestId());
+            exchange.fail(ApiError.internal());
+        }
+    }
+
+    private InferenceRequest parse(RoutingContext context, ApiRoute route) {
+        if (!route.hasBody()) {
+            return InferenceRequest.withoutBody(route);
+        }
+        return parser.parse(route, context.request().getHeader(HttpHeaders.CONTENT_TYPE), context.body().buffer());
+    }
+
+    /**
+     * Makes a stream carry vLLM's usage chunk so its tokens can be counted. Returns true when vgate asked
+     * for it on the client's behalf, so the relay must remove it again.
+     */
+    private boolean askForUsage(InferenceRequest request) {
+        if (!includeUsage || !request.stream() || !request.route().generates() || request.clientAskedForUsage()) {
+            return false;
+        }
+        ObjectNode body = request.body();
+        var options = body.get("stream_options") instanceof ObjectNode existing ? existing
+                : body.putObject("stream_options");
+        options.put("include_usage", true);
+        request.markModified();
+        return true;
+    }
+}

@@ -1,0 +1,63 @@
+package io.vgate.proxy;
+
+import java.util.Arrays;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vgate.api.ApiConfig;
+import io.vgate.api.ApiError;
+import io.vgate.api.ApiErrors;
+import io.vgate.api.ApiRoute;
+
+/**
+ * Mounts the OpenAI routes on Quarkus's HTTP router. Requests are served straight from Vert.x
+ * (no JAX-RS layer) because the relay needs the raw request and response: bytes in, bytes out.
+ * Unknown {@code /v1} paths and wrong methods get OpenAI-shaped 404/405 answers.
+ */
+@ApplicationScoped
+public class ProxyRoutes {
+
+    private final ProxyHandler proxy;
+    private final long maxBodySize;
+
+    public ProxyRoutes(ProxyHandler proxy, ApiConfig config) {
+        this.proxy = proxy;
+        this.maxBodySize = config.maxBodySize().asLongValue();
+    }
+
+    void mount(@Observes Router router) {
+        BodyHandler bodies = BodyHandler.create(false).setBodyLimit(maxBodySize);
+        for (ApiRoute route : ApiRoute.values()) {
+            var mounted = router.route(route.method(), route.path());
+            if (route.hasBody()) {
+                mounted.handler(bodies);
+            }
+            mounted.handler(context -> proxy.handle(context, route)).failureHandler(this::failed);
+        }
+        router.route("/v1/*").handler(this::unknown);
+    }
+
+    private void unknown(RoutingContext context) {
+        String method = context.request().method().name();
+        String path = context.request().path();
+        boolean known = Arrays.stream(ApiRoute.values()).anyMatch(route -> route.path().equals(path));
+        ApiErrors.send(context.response(),
+                known ? ApiError.methodNotAllowed(method, path) : ApiError.unknownRoute(method, path));
+    }
+
+    private void failed(RoutingContext context) {
+        ApiError error = switch (context.statusCode()) {
+            case 413 -> ApiError.bodyTooLarge(maxBodySize);
+            case 400 -> ApiError.invalidJson("The request body could not be read.");
+            default -> ApiError.internal();
+        };
+        if (context.failure() != null && error.status() == 500) {
+            org.jboss.logging.Logger.getLogger(ProxyRoutes.class).error("Request failed", context.failure());
+        }
+        ApiErrors.send(context.response(), error);
+    }
+}

@@ -1,0 +1,240 @@
+package io.vgate.streaming;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vgate.api.ApiError;
+import io.vgate.api.ApiErrors;
+
+/**
+ * Relays one vLLM response to the client.
+ * <p>
+ * A JSON body passes through with its status and bytes unchanged. An SSE stream is relayed event by
+ * event: each event is written the moment its terminating blank line arrives, bytes unchanged, never
+ * held back to be merged with the next one; the {@link RelayListener} sees each event first. The only
+ * event ever dropped is the usage chunk vgate asked for on the client's behalf.
+ * <p>
+ * The client's pace sets the upstream's: when the client's write queue fills, reading from vLLM pauses
+ * until it drains. If vLLM breaks a stream that has begun, the client gets one {@code data: {"error":…}}
+ * event and {@code data: [DONE]}, so OpenAI clients end cleanly instead of hanging.
+ * <p>
+ * One instance per response; every callback runs on the client request's event loop.
+ */
+public final class ResponseRelay {
+
+    /** JSON bodies up to this size are read whole and written in one go; larger ones are piped. */
+    static final int AGGREGATE_LIMIT = 256 * 1024;
+    /** How much of a piped body is kept to find the usage vLLM writes near its end. */
+    static final int TAIL_SIZE = 4096;
+
+    private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
+    private static final CharSequence X_ACCEL_BUFFERING = HttpHeaders.createOptimized("X-Accel-Buffering");
+    private static final CharSequence NO = HttpHeaders.createOptimized("no");
+    private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
+
+    private final HttpClientResponse upstream;
+    private final HttpServerResponse client;
+    private final RelayListener listener;
+    private final boolean dropUsageChunk;
+    private boolean sawDone;
+    private boolean finished;
+
+    private ResponseRelay(HttpClientResponse upstream, HttpServerResponse client, RelayListener listener,
+            boolean dropUsageChunk) {
+        this.upstream = upstream;
+        this.client = client;
+        this.listener = listener;
+        this.dropUsageChunk = dropUsageChunk;
+    }
+
+    /**
+     * Starts relaying {@code upstream} to {@code client}.
+     *
+     * @param dropUsageChunk true when vgate added {@code stream_options.include_usage} itself, so the
+     *        usage-only chunk is read for metrics but not forwarded
+     */
+    public static void relay(HttpClientResponse upstream, HttpServerResponse client, RelayListener listener,
+            boolean dropUsageChunk) {
+        new ResponseRelay(upstream, client, listener, dropUsageChunk).start();
+    }
+
+    private void start() {
+        int status = upstream.statusCode();
+        client.setStatusCode(status);
+        String contentType = upstream.getHeader(HttpHeaders.CONTENT_TYPE);
+        if (contentType != null) {
+            client.headers().set(HttpHeaders.CONTENT_TYPE, contentType);
+        }
+        String retryAfter = upstream.getHeader(RETRY_AFTER);
+        if (retryAfter != null) {
+            client.headers().set(RETRY_AFTER, retryAfter);
+        }
+        upstream.exceptionHandler(this::upstreamFailed);
+        boolean stream = status == 200 && contentType != null && contentType.startsWith("text/event-stream");
+        listener.onResponseHead(status, stream);
+        if (stream) {
+            relayStream();
+        } else {
+            relayBody();
+        }
+    }
+
+    private void relayBody() {
+        long declared = declaredLength();
+        if (declared >= 0 && declared <= AGGREGATE_LIMIT) {
+            upstream.body().onComplete(result -> {
+                if (result.failed()) {
+                    upstreamFailed(result.cause());
+                    return;
+                }
+                Buffer body = result.result();
+                if (!client.closed()) {
+                    client.end(body);
+                }
+                reportUsage(UsageReader.read(body));
+                finish(client.closed() && !client.ended() ? RelayOutcome.CLIENT_GONE : RelayOutcome.COMPLETED);
+            });
+            return;
+        }
+        if (declared >= 0) {
+            client.headers().set(HttpHeaders.CONTENT_LENGTH, Long.toString(declared));
+        } else {
+            client.setChunked(true);
+        }
+        Buffer[] tail = { Buffer.buffer(TAIL_SIZE) };
+        upstream.handler(chunk -> {
+            tail[0] = keepTail(tail[0], chunk);
+            write(chunk);
+        });
+        upstream.endHandler(ignored -> {
+            if (!client.closed()) {
+                client.end();
+            }
+            reportUsage(UsageReader.readTail(tail[0]));
+            finish(RelayOutcome.COMPLETED);
+        });
+    }
+
+    private void relayStream() {
+        client.setChunked(true);
+        client.headers().set(HttpHeaders.CACHE_CONTROL, NO_CACHE);
+        client.headers().set(X_ACCEL_BUFFERING, NO);
+        // Headers go out now, as vLLM's do: the client knows the stream is open before the first token.
+        client.writeHead();
+        var framer = new SseFramer(this::forwardEvent);
+        upstream.handler(framer::feed);
+        upstream.endHandler(ignored -> {
+            Buffer rest = framer.pending();
+            if (rest != null) {
+                write(rest);
+            }
+            if (sawDone) {
+                endClient();
+                finish(RelayOutcome.COMPLETED);
+            } else {
+                endStreamWithError(ApiError.upstreamResetMidStream());
+                finish(RelayOutcome.UPSTREAM_FAILED);
+            }
+        });
+    }
+
+    private void forwardEvent(Buffer event) {
+        if (SseEvents.isDone(event)) {
+            sawDone = true;
+        } else if (SseEvents.mayCarryUsage(event)) {
+            Buffer json = SseEvents.jsonPayload(event);
+            UsageReader.Usage usage = json == null ? null : UsageReader.read(json);
+            reportUsage(usage);
+            if (dropUsageChunk && usage != null && usage.noChoices()) {
+                return;
+            }
+        }
+        listener.onEvent(event);
+        write(event);
+    }
+
+    private void upstreamFailed(Throwable failure) {
+        if (finished) {
+            return;
+        }
+        if (client.closed()) {
+            finish(RelayOutcome.CLIENT_GONE);
+            return;
+        }
+        if (!client.headWritten()) {
+            ApiErrors.send(client, ApiError.upstreamFailed());
+        } else if (client.isChunked() && isEventStream()) {
+            if (!sawDone) {
+                endStreamWithError(ApiError.upstreamResetMidStream());
+            } else {
+                endClient();
+            }
+        } else {
+            // Half a JSON body cannot be mended; closing tells the client it is incomplete.
+            client.reset();
+        }
+        finish(RelayOutcome.UPSTREAM_FAILED);
+    }
+
+    private void endStreamWithError(ApiError error) {
+        write(ApiErrors.toSseEvent(error));
+        write(SseEvents.DONE);
+        endClient();
+    }
+
+    private void write(Buffer bytes) {
+        if (client.closed() || client.ended()) {
+            return;
+        }
+        client.write(bytes);
+        if (client.writeQueueFull()) {
+            upstream.pause();
+            client.drainHandler(ignored -> upstream.resume());
+        }
+    }
+
+    private void endClient() {
+        if (!client.closed() && !client.ended()) {
+            client.end();
+        }
+    }
+
+    private void reportUsage(UsageReader.Usage usage) {
+        if (usage != null) {
+            listener.onUsage(usage.promptTokens(), usage.completionTokens());
+        }
+    }
+
+    private void finish(RelayOutcome outcome) {
+        if (!finished) {
+            finished = true;
+            listener.onEnd(outcome);
+        }
+    }
+
+    private boolean isEventStream() {
+        String type = client.headers().get(HttpHeaders.CONTENT_TYPE);
+        return type != null && type.startsWith("text/event-stream");
+    }
+
+    private long declaredLength() {
+        String value = upstream.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static Buffer keepTail(Buffer tail, Buffer chunk) {
+        if (chunk.length() >= TAIL_SIZE) {
+            return chunk.getBuffer(chunk.length() - TAIL_SIZE, chunk.length());
+        }
+        int keep = Math.min(tail.length(), TAIL_SIZE - chunk.length());
+        return tail.getBuffer(tail.length() - keep, tail.length()).appendBuffer(chunk);
+    }
+}

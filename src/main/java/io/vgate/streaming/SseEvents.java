@@ -1,0 +1,97 @@
+package io.vgate.streaming;
+
+import java.nio.charset.StandardCharsets;
+
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Byte-level facts about OpenAI-style SSE events, read without parsing JSON.
+ */
+public final class SseEvents {
+
+    /** The terminal event vLLM always sends. */
+    public static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+
+    private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DONE_MARK = "[DONE]".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] USAGE_NULL = "\"usage\":null".getBytes(StandardCharsets.US_ASCII);
+
+    private SseEvents() {
+    }
+
+    /** True for {@code data: [DONE]} (with or without the space). */
+    public static boolean isDone(Buffer event) {
+        int at = dataStart(event);
+        return at >= 0 && startsWith(event, at, DONE_MARK);
+    }
+
+    /**
+     * True when the event may carry a usage object: it names {@code "usage"} with a value other than
+     * {@code null}. Cheap enough for every event; a hit is then parsed.
+     */
+    public static boolean mayCarryUsage(Buffer event) {
+        int at = indexOf(event, USAGE_KEY, 0);
+        return at >= 0 && !startsWith(event, at, USAGE_NULL);
+    }
+
+    /**
+     * The JSON payload of a single-line {@code data:} event, or {@code null} if the event is not one
+     * (comments, multi-line data, other fields).
+     */
+    public static Buffer jsonPayload(Buffer event) {
+        int at = dataStart(event);
+        if (at < 0) {
+            return null;
+        }
+        int end = event.length();
+        while (end > at && (event.getByte(end - 1) == '\n' || event.getByte(end - 1) == '\r')) {
+            end--;
+        }
+        for (int i = at; i < end; i++) {
+            byte b = event.getByte(i);
+            if (b == '\n' || b == '\r') {
+                return null;
+            }
+        }
+        return event.slice(at, end);
+    }
+
+    /** Position just after {@code data:} and one optional space, or -1 if the event does not start so. */
+    private static int dataStart(Buffer event) {
+        if (!startsWith(event, 0, DATA)) {
+            return -1;
+        }
+        int at = DATA.length;
+        if (at < event.length() && event.getByte(at) == ' ') {
+            at++;
+        }
+        return at;
+    }
+
+    private static boolean startsWith(Buffer buffer, int offset, byte[] prefix) {
+        if (offset + prefix.length > buffer.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (buffer.getByte(offset + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static int indexOf(Buffer buffer, byte[] needle, int from) {
+        int last = buffer.length() - needle.length;
+        outer:
+        for (int i = from; i <= last; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (buffer.getByte(i + j) != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,116 @@
+package io.vgate.streaming;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import io.netty.buffer.ByteBufInputStream;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Reads token usage from vLLM's JSON (a response body or one stream chunk) with Jackson's streaming
+ * parser: it skips everything but the top-level {@code choices} and {@code usage}, so even a large
+ * embeddings body costs no object tree.
+ */
+public final class UsageReader {
+
+    /**
+     * Usage found in a JSON object.
+     *
+     * @param promptTokens {@code usage.prompt_tokens}
+     * @param completionTokens {@code usage.completion_tokens} (0 for embeddings)
+     * @param noChoices true when {@code "choices":[]} came before the usage: a stream's usage-only chunk
+     */
+    public record Usage(long promptTokens, long completionTokens, boolean noChoices) {
+    }
+
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+
+    private UsageReader() {
+    }
+
+    /** The usage of a JSON object, or {@code null} when it has none or is not valid JSON. */
+    public static Usage read(Buffer json) {
+        try (JsonParser parser = JSON.createParser((InputStream) new ByteBufInputStream(json.getByteBuf()))) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            boolean emptyChoices = false;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if ("usage".equals(field) && value == JsonToken.START_OBJECT) {
+                    return readUsage(parser, emptyChoices);
+                } else if ("choices".equals(field) && value == JsonToken.START_ARRAY) {
+                    emptyChoices = parser.nextToken() == JsonToken.END_ARRAY;
+                    if (!emptyChoices) {
+                        do {
+                            parser.skipChildren();
+                        } while (parser.nextToken() != JsonToken.END_ARRAY);
+                    }
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The usage in the last few kilobytes of a large JSON body, where vLLM writes it; {@code null} when
+     * the tail holds no complete usage object.
+     */
+    public static Usage readTail(Buffer tail) {
+        int key = lastIndexOf(tail, USAGE_KEY);
+        if (key < 0) {
+            return null;
+        }
+        for (int i = key + USAGE_KEY.length; i < tail.length(); i++) {
+            byte b = tail.getByte(i);
+            if (b == '{') {
+                return read(Buffer.buffer("{\"usage\":").appendBuffer(tail.slice(i, tail.length())));
+            }
+            if (b != ':' && b != ' ') {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static Usage readUsage(JsonParser parser, boolean emptyChoices) throws IOException {
+        long prompt = -1;
+        long completion = 0;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String key = parser.currentName();
+            JsonToken value = parser.nextToken();
+            if (value == JsonToken.VALUE_NUMBER_INT && "prompt_tokens".equals(key)) {
+                prompt = parser.getLongValue();
+            } else if (value == JsonToken.VALUE_NUMBER_INT && "completion_tokens".equals(key)) {
+                completion = parser.getLongValue();
+            } else {
+                parser.skipChildren();
+            }
+        }
+        return prompt < 0 ? null : new Usage(prompt, completion, emptyChoices);
+    }
+
+    private static int lastIndexOf(Buffer buffer, byte[] needle) {
+        outer:
+        for (int i = buffer.length() - needle.length; i >= 0; i--) {
+            for (int j = 0; j < needle.length; j++) {
+                if (buffer.getByte(i + j) != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,57 @@
+package io.vgate.streaming;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+import io.vertx.core.buffer.Buffer;
+
+class UsageReaderTests {
+
+    @Test
+    void readsUsageOfANonStreamingChatBody() {
+        var body = Buffer.buffer("""
+                {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m",
+                 "choices":[{"index":0,"message":{"role":"assistant","content":"usage: {\\"prompt_tokens\\": 99}"},
+                 "logprobs":null,"finish_reason":"stop","stop_reason":null}],
+                 "service_tier":null,"system_fingerprint":null,
+                 "usage":{"prompt_tokens":12,"total_tokens":19,"completion_tokens":7,"prompt_tokens_details":null},
+                 "prompt_logprobs":null,"kv_transfer_params":null}
+                """);
+
+        assertThat(UsageReader.read(body)).isEqualTo(new UsageReader.Usage(12, 7, false));
+    }
+
+    @Test
+    void recognisesTheUsageOnlyStreamChunk() {
+        var chunk = Buffer.buffer("{\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"total_tokens\":21,"
+                + "\"completion_tokens\":16}}");
+
+        assertThat(UsageReader.read(chunk)).isEqualTo(new UsageReader.Usage(5, 16, true));
+    }
+
+    @Test
+    void readsContinuousUsageOnAChunkWithChoices() {
+        var chunk = Buffer.buffer("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}],"
+                + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1}}");
+
+        assertThat(UsageReader.read(chunk)).isEqualTo(new UsageReader.Usage(5, 1, false));
+    }
+
+    @Test
+    void returnsNullForMissingNullOrBrokenUsage() {
+        assertThat(UsageReader.read(Buffer.buffer("{\"choices\":[],\"usage\":null}"))).isNull();
+        assertThat(UsageReader.read(Buffer.buffer("{\"choices\":[]}"))).isNull();
+        assertThat(UsageReader.read(Buffer.buffer("{\"usage\":{\"prompt_tokens\":"))).isNull();
+        assertThat(UsageReader.read(Buffer.buffer("[1,2]"))).isNull();
+    }
+
+    @Test
+    void findsUsageInTheTailOfALargeEmbeddingsBody() {
+        var tail = Buffer.buffer("0.125,-0.5]}],\"usage\":{\"prompt_tokens\":640,\"total_tokens\":640,"
+                + "\"completion_tokens\":0,\"prompt_tokens_details\":null}}");
+
+        assertThat(UsageReader.readTail(tail)).isEqualTo(new UsageReader.Usage(640, 0, false));
+        assertThat(UsageReader.readTail(Buffer.buffer("0.1,0.2,0.3]}]"))).isNull();
+    }
+}

@@ -3,8 +3,11 @@ package io.vgate.proxy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 
+import org.jboss.logging.Logger;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import io.vgate.api.ApiError;
@@ -16,10 +19,14 @@ import io.vgate.streaming.StreamingConfig;
 
 /**
  * The data path, top to bottom: parse the request, prepare it for vLLM, forward it and relay the answer.
- * Each step either hands the next one what it learned or ends the exchange with an OpenAI-shaped error.
+ * Each step either hands the next one what it learned or fails with an {@link ApiException}, which ends
+ * the exchange with an OpenAI-shaped error. Steps that wait (for a queue slot, for Redis) return a
+ * {@link Uni}; the common case completes synchronously on the event loop.
  */
 @ApplicationScoped
 public class ProxyHandler {
+
+    private static final Logger LOG = Logger.getLogger(ProxyHandler.class);
 
     private final RequestParser parser;
     private final UpstreamForwarder forwarder;
@@ -37,18 +44,11 @@ public class ProxyHandler {
     /** Handles one client request on {@code route}; runs on the connection's event loop. */
     public void handle(RoutingContext context, ApiRoute route) {
         var exchange = new ProxyExchange(context, route, observers);
-        try {
-            InferenceRequest request = parse(context, route);
-            exchange.inferenceRequest(request);
-            boolean dropUsageChunk = askForUsage(request);
-            forwarder.forward(exchange, request, dropUsageChunk);
-        } catch (ApiException e) {
-            exchange.fail(e.error());
-        } catch (RuntimeException e) {
-            org.jboss.logging.Logger.getLogger(ProxyHandler.class)
-                    .errorf(e, "Unexpected failure handling request %s", exchange.requestId());
-            exchange.fail(ApiError.internal());
-        }
+        Uni.createFrom().item(() -> parse(context, route))
+                .invoke(request -> exchange.inferenceRequest(request))
+                .subscribe().with(
+                        request -> forward(exchange, request),
+                        failure -> fail(exchange, failure));
     }
 
     private InferenceRequest parse(RoutingContext context, ApiRoute route) {
@@ -56,6 +56,14 @@ public class ProxyHandler {
             return InferenceRequest.withoutBody(route);
         }
         return parser.parse(route, context.request().getHeader(HttpHeaders.CONTENT_TYPE), context.body().buffer());
+    }
+
+    private void forward(ProxyExchange exchange, InferenceRequest request) {
+        if (exchange.clientGone()) {
+            return;
+        }
+        boolean dropUsageChunk = askForUsage(request);
+        forwarder.forward(exchange, request, dropUsageChunk);
     }
 
     /**
@@ -72,5 +80,14 @@ public class ProxyHandler {
         options.put("include_usage", true);
         request.markModified();
         return true;
+    }
+
+    private static void fail(ProxyExchange exchange, Throwable failure) {
+        if (failure instanceof ApiException rejected) {
+            exchange.fail(rejected.error());
+            return;
+        }
+        LOG.errorf(failure, "Unexpected failure handling request %s", exchange.requestId());
+        exchange.fail(ApiError.internal());
     }
 }

@@ -5,6 +5,8 @@ import java.util.Arrays;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.jboss.logging.Logger;
+
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -20,6 +22,8 @@ import io.vgate.api.ApiRoute;
  */
 @ApplicationScoped
 public class ProxyRoutes {
+
+    private static final Logger LOG = Logger.getLogger(ProxyRoutes.class);
 
     private final ProxyHandler proxy;
     private final long maxBodySize;
@@ -56,7 +60,7 @@ public class ProxyRoutes {
             default -> ApiError.internal();
         };
         if (context.failure() != null && error.status() == 500) {
-            org.jboss.logging.Logger.getLogger(ProxyRoutes.class).error("Request failed", context.failure());
+            LOG.error("Request failed before reaching the data path", context.failure());
         }
         ApiErrors.send(context.response(), error);
     }

@@ -1,7 +1,9 @@
 package io.vgate.proxy;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,8 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vgate.api.ApiError;
@@ -59,7 +63,7 @@ public class UpstreamForwarder {
         client.open(request.route().method(), request.route().path())
                 .compose(upstream -> {
                     if (!exchange.attachUpstream(upstream)) {
-                        return io.vertx.core.Future.failedFuture(new ClientGoneException());
+                        return Future.failedFuture(new ClientGoneException());
                     }
                     prepare(upstream, exchange);
                     return body == null ? upstream.send() : upstream.send(body);
@@ -87,8 +91,8 @@ public class UpstreamForwarder {
 
     static boolean isStaleConnection(Throwable failure) {
         return failure instanceof HttpClosedException
-                || failure instanceof java.nio.channels.ClosedChannelException
-                || (failure instanceof java.io.IOException && !(failure instanceof ConnectException)
+                || failure instanceof ClosedChannelException
+                || (failure instanceof IOException && !(failure instanceof ConnectException)
                         && !(failure instanceof UnknownHostException));
     }
 
@@ -97,7 +101,7 @@ public class UpstreamForwarder {
                 || failure instanceof UnknownHostException) {
             return ApiError.upstreamUnavailable(UNAVAILABLE_RETRY_AFTER);
         }
-        if (failure instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
+        if (failure instanceof ConnectionPoolTooBusyException) {
             return ApiError.upstreamUnavailable(Duration.ofSeconds(1));
         }
         return ApiError.upstreamFailed();

@@ -30,6 +30,9 @@ public final class ProxyExchange implements RelayListener {
 
     private static final Logger LOG = Logger.getLogger(ProxyExchange.class);
 
+    /** Priority class of callers that have none of their own. */
+    public static final String DEFAULT_PRIORITY = "interactive";
+
     private final RoutingContext context;
     private final ApiRoute route;
     private final String requestId;
@@ -37,6 +40,13 @@ public final class ProxyExchange implements RelayListener {
     private final ExchangeObserver[] observers;
 
     private InferenceRequest request;
+    private String clientIp;
+    private String tenant;
+    private String keyId;
+    private String priority = DEFAULT_PRIORITY;
+    private String contextAdjustment;
+    private int trimmedMessages;
+    private long queueWaitNanos;
     private HttpClientRequest upstreamRequest;
     private List<Runnable> onClientGone;
     private List<Runnable> onComplete;
@@ -100,6 +110,73 @@ public final class ProxyExchange implements RelayListener {
 
     void inferenceRequest(InferenceRequest parsed) {
         this.request = parsed;
+    }
+
+    /**
+     * The caller's address: the socket peer, or the client behind a trusted proxy once the rate-limit step
+     * has resolved {@code X-Forwarded-For}.
+     */
+    public String clientIp() {
+        if (clientIp == null) {
+            var peer = context.request().remoteAddress();
+            clientIp = peer == null ? "unknown" : peer.hostAddress();
+        }
+        return clientIp;
+    }
+
+    public void clientIp(String address) {
+        this.clientIp = address;
+    }
+
+    /** Who is billed and queued for this request: the API key's tenant, else the client address. */
+    public String tenant() {
+        return tenant != null ? tenant : clientIp();
+    }
+
+    public void tenant(String tenant) {
+        this.tenant = tenant;
+    }
+
+    /** Id of the API key or token subject that authenticated the caller, or {@code null}. */
+    public String keyId() {
+        return keyId;
+    }
+
+    public void keyId(String keyId) {
+        this.keyId = keyId;
+    }
+
+    /** The caller's priority class, e.g. {@code interactive} or {@code batch}. */
+    public String priority() {
+        return priority;
+    }
+
+    public void priority(String priority) {
+        this.priority = priority;
+    }
+
+    /** What context fitting changed ({@code clamped} or {@code trimmed}), or {@code null}. */
+    public String contextAdjustment() {
+        return contextAdjustment;
+    }
+
+    /** Records a context-fitting change and how many messages were dropped. */
+    public void contextAdjustment(String adjustment, int trimmedMessages) {
+        this.contextAdjustment = adjustment;
+        this.trimmedMessages = trimmedMessages;
+    }
+
+    public int trimmedMessages() {
+        return trimmedMessages;
+    }
+
+    /** Time spent waiting for admission, in nanoseconds. */
+    public long queueWaitNanos() {
+        return queueWaitNanos;
+    }
+
+    public void queueWaitNanos(long nanos) {
+        this.queueWaitNanos = nanos;
     }
 
     /** The {@code model} the client asked for, or {@code null}. */

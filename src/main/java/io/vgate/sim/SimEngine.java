@@ -1,0 +1,341 @@
+package io.vgate.sim;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The simulated scheduler: continuous batching of at most {@code max-num-seqs} sequences, an unbounded FCFS waiting
+ * queue, and a paged KV cache of {@code kv-cache-tokens} in blocks of {@value #BLOCK_SIZE}.
+ *
+ * <p>Only bookkeeping lives here, under one short lock; the timeline of each request (prefill, tokens, timers, writes)
+ * runs on its connection's event loop in {@link GenerationJob}. Admission happens at arrival and whenever sequences
+ * finish. A request's {@code n} choices are separate sequences, as vLLM's child requests are. When a growing sequence
+ * needs a KV block and none is free, the most recently admitted request is preempted (recompute): its blocks are
+ * freed, it goes back to the front of the queue, and the client only sees a stall.</p>
+ */
+final class SimEngine {
+
+    /** Tokens per KV block (vLLM's default {@code --block-size}). */
+    static final int BLOCK_SIZE = 16;
+
+    private final SimSettings settings;
+    private final Object lock = new Object();
+    private final ArrayDeque<GenerationJob> waiting = new ArrayDeque<>();
+    private final ArrayList<GenerationJob> running = new ArrayList<>();
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong finished = new AtomicLong();
+    private final AtomicLong aborted = new AtomicLong();
+    private volatile int runningSeqs;
+    private volatile int waitingSeqs;
+    private volatile int usedBlocks;
+    private volatile int inflight;
+    private SimMetrics metrics;
+
+    SimEngine(SimSettings settings) {
+        this.settings = settings;
+    }
+
+    void metrics(SimMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    int runningSeqs() {
+        return runningSeqs;
+    }
+
+    int waitingSeqs() {
+        return waitingSeqs;
+    }
+
+    int inflight() {
+        return inflight;
+    }
+
+    long received() {
+        return received.get();
+    }
+
+    long finished() {
+        return finished.get();
+    }
+
+    long aborted() {
+        return aborted.get();
+    }
+
+    int totalBlocks() {
+        return Math.max(1, (settings.kvCacheTokens() + BLOCK_SIZE - 1) / BLOCK_SIZE);
+    }
+
+    double kvCacheUsage() {
+        return Math.min(1.0, usedBlocks / (double) totalBlocks());
+    }
+
+    static int blocksFor(int tokens) {
+        return (tokens + BLOCK_SIZE - 1) / BLOCK_SIZE;
+    }
+
+    /**
+     * The latency multiplier for the current batch: 1 with one running sequence, rising linearly to
+     * {@code time-factor-under-load} when {@code max-num-seqs} run.
+     */
+    double loadFactor() {
+        int max = settings.maxNumSeqs();
+        double factor = settings.timeFactorUnderLoad();
+        if (max <= 1 || factor == 1.0) {
+            return 1.0;
+        }
+        int seqs = Math.min(runningSeqs, max);
+        return 1.0 + (factor - 1.0) * Math.max(0, seqs - 1) / (max - 1);
+    }
+
+    /** A request entered processing (counted by {@code /load} and {@link #awaitIdle}). */
+    void begin() {
+        synchronized (lock) {
+            inflight++;
+        }
+    }
+
+    /** A request left processing. */
+    void end() {
+        synchronized (lock) {
+            inflight--;
+            if (inflight == 0) {
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Queues a job, admitting it at once when nothing waits ahead of it and it fits.
+     *
+     * @return true when admitted; the caller then starts it
+     */
+    boolean submit(GenerationJob job) {
+        received.incrementAndGet();
+        synchronized (lock) {
+            job.liveSeqs = job.choices.length;
+            if (waiting.isEmpty() && fits(job)) {
+                admitLocked(job, System.nanoTime());
+                return true;
+            }
+            job.state = GenerationJob.State.QUEUED;
+            waiting.addLast(job);
+            waitingSeqs += job.liveSeqs;
+            return false;
+        }
+    }
+
+    /**
+     * Makes sure every live sequence of the job has KV room for its next token, preempting newer requests if needed.
+     *
+     * @return false when the job is no longer running (preempted, finished or aborted)
+     */
+    boolean grow(GenerationJob job) {
+        List<GenerationJob> preempted = null;
+        synchronized (lock) {
+            if (job.state != GenerationJob.State.RUNNING) {
+                return false;
+            }
+            int extra = 0;
+            for (GenerationJob.Choice c : job.choices) {
+                if (!c.released) {
+                    extra += blocksFor(c.promptLen + c.generated + 1) - c.blocks;
+                }
+            }
+            if (extra > 0) {
+                int total = totalBlocks();
+                while (usedBlocks + extra > total && running.size() > 1) {
+                    GenerationJob victim = running.get(running.size() - 1);
+                    preemptLocked(victim);
+                    if (preempted == null) {
+                        preempted = new ArrayList<>(2);
+                    }
+                    preempted.add(victim);
+                    if (victim == job) {
+                        break;
+                    }
+                }
+                if (job.state == GenerationJob.State.RUNNING) {
+                    allocateLocked(job);
+                }
+            }
+        }
+        if (preempted != null) {
+            for (GenerationJob victim : preempted) {
+                victim.cancelTimer();
+            }
+        }
+        return job.state == GenerationJob.State.RUNNING;
+    }
+
+    /** One sequence of a running job finished: its slot and blocks go back, waiting requests may be admitted. */
+    void release(GenerationJob job, GenerationJob.Choice choice) {
+        List<GenerationJob> admitted;
+        synchronized (lock) {
+            if (choice.released || job.state != GenerationJob.State.RUNNING) {
+                return;
+            }
+            choice.released = true;
+            job.liveSeqs--;
+            runningSeqs--;
+            usedBlocks -= choice.blocks;
+            choice.blocks = 0;
+            admitted = admitWaitingLocked();
+        }
+        dispatch(admitted);
+    }
+
+    /** The job ended (finished or aborted): it leaves the queue or the batch, with all it holds. */
+    void complete(GenerationJob job, boolean abort) {
+        List<GenerationJob> admitted;
+        synchronized (lock) {
+            switch (job.state) {
+                case QUEUED -> {
+                    waiting.remove(job);
+                    waitingSeqs -= job.liveSeqs;
+                }
+                case RUNNING -> {
+                    running.remove(job);
+                    freeLocked(job);
+                }
+                default -> {
+                }
+            }
+            job.state = abort ? GenerationJob.State.ABORTED : GenerationJob.State.DONE;
+            admitted = admitWaitingLocked();
+        }
+        (abort ? aborted : finished).incrementAndGet();
+        dispatch(admitted);
+    }
+
+    /** Limits may have grown: admit what now fits. */
+    void settingsChanged() {
+        List<GenerationJob> admitted;
+        synchronized (lock) {
+            admitted = admitWaitingLocked();
+        }
+        dispatch(admitted);
+    }
+
+    /**
+     * Blocks until nothing is queued, running or being answered.
+     *
+     * @throws IllegalStateException on an event-loop thread, or when the timeout passes first
+     */
+    void awaitIdle(Duration timeout) {
+        if (io.vertx.core.Context.isOnEventLoopThread()) {
+            throw new IllegalStateException("awaitIdle must not block an event loop");
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (inflight > 0 || runningSeqs > 0 || waitingSeqs > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException(new TimeoutException("simulator not idle after " + timeout
+                            + ": inflight=" + inflight + " running=" + runningSeqs + " waiting=" + waitingSeqs));
+                }
+                try {
+                    lock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    private boolean fits(GenerationJob job) {
+        if (running.isEmpty()) {
+            // An oversized request must still run alone rather than block the queue forever.
+            return true;
+        }
+        if (runningSeqs + job.liveSeqs > settings.maxNumSeqs()) {
+            return false;
+        }
+        int need = 0;
+        for (GenerationJob.Choice c : job.choices) {
+            if (!c.released) {
+                need += blocksFor(c.promptLen + c.generated + 1);
+            }
+        }
+        return usedBlocks + need <= totalBlocks();
+    }
+
+    private void admitLocked(GenerationJob job, long now) {
+        running.add(job);
+        runningSeqs += job.liveSeqs;
+        allocateLocked(job);
+        job.admitted(now);
+    }
+
+    private void allocateLocked(GenerationJob job) {
+        int used = usedBlocks;
+        for (GenerationJob.Choice c : job.choices) {
+            if (!c.released) {
+                int need = blocksFor(c.promptLen + c.generated + 1);
+                if (need > c.blocks) {
+                    used += need - c.blocks;
+                    c.blocks = need;
+                }
+                c.capacity = c.blocks * BLOCK_SIZE;
+            }
+        }
+        usedBlocks = used;
+    }
+
+    private void freeLocked(GenerationJob job) {
+        int used = usedBlocks;
+        for (GenerationJob.Choice c : job.choices) {
+            used -= c.blocks;
+            c.blocks = 0;
+            c.capacity = 0;
+        }
+        usedBlocks = used;
+        runningSeqs -= job.liveSeqs;
+    }
+
+    private void preemptLocked(GenerationJob victim) {
+        running.remove(running.size() - 1);
+        freeLocked(victim);
+        victim.state = GenerationJob.State.QUEUED;
+        victim.preempted = true;
+        waiting.addFirst(victim);
+        waitingSeqs += victim.liveSeqs;
+        metrics.preemptions.inc();
+    }
+
+    private List<GenerationJob> admitWaitingLocked() {
+        List<GenerationJob> admitted = null;
+        long now = 0;
+        while (!waiting.isEmpty()) {
+            GenerationJob head = waiting.peekFirst();
+            if (!fits(head)) {
+                break;
+            }
+            waiting.pollFirst();
+            waitingSeqs -= head.liveSeqs;
+            if (now == 0) {
+                now = System.nanoTime();
+            }
+            admitLocked(head, now);
+            if (admitted == null) {
+                admitted = new ArrayList<>(4);
+            }
+            admitted.add(head);
+        }
+        return admitted;
+    }
+
+    private static void dispatch(List<GenerationJob> admitted) {
+        if (admitted != null) {
+            for (GenerationJob job : admitted) {
+                job.context().runOnContext(v -> job.start());
+            }
+        }
+    }
+}

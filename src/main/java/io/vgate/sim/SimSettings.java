@@ -1,0 +1,428 @@
+package io.vgate.sim;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import io.vgate.sim.SimulatorConfig.Mode;
+
+/**
+ * The simulator's live, mutable settings, initialised from {@link SimulatorConfig}.
+ *
+ * <p>Tests change latencies, limits, mode and faults while the simulator runs and call {@link #reset()} afterwards.
+ * Setters are fluent and validate their argument; a change applies to the next engine step of running requests.
+ * The same values are readable and writable over HTTP at {@code /sim/settings} on the simulator port.</p>
+ *
+ * <p>Thread-safe: every value is volatile; a reader may see a mix of old and new values while several setters run.</p>
+ */
+public final class SimSettings {
+
+    private final SimulatorConfig config;
+    private final Faults faults;
+    private volatile Runnable changeListener = () -> {
+    };
+
+    private volatile int maxModelLen;
+    private volatile int maxNumSeqs;
+    private volatile int maxNumBatchedTokens;
+    private volatile long timeToFirstTokenNanos;
+    private volatile long prefillTimePerTokenNanos;
+    private volatile long interTokenLatencyNanos;
+    private volatile double timeFactorUnderLoad;
+    private volatile int meanOutputTokens;
+    private volatile Mode mode;
+    private volatile int embeddingDimensions;
+    private volatile int kvCacheTokens;
+
+    /**
+     * Creates settings holding the configured values.
+     *
+     * @param config the simulator configuration, also used by {@link #reset()}
+     */
+    public SimSettings(SimulatorConfig config) {
+        this.config = Objects.requireNonNull(config);
+        this.faults = new Faults();
+        applyConfig();
+    }
+
+    /**
+     * Restores every value, faults included, to the configured one.
+     *
+     * @return this
+     */
+    public SimSettings reset() {
+        applyConfig();
+        changed();
+        return this;
+    }
+
+    private void applyConfig() {
+        maxModelLen = positive("max-model-len", config.maxModelLen());
+        maxNumSeqs = positive("max-num-seqs", config.maxNumSeqs());
+        maxNumBatchedTokens = positive("max-num-batched-tokens", config.maxNumBatchedTokens());
+        timeToFirstTokenNanos = nanos("time-to-first-token", config.timeToFirstToken());
+        prefillTimePerTokenNanos = nanos("prefill-time-per-token", config.prefillTimePerToken());
+        interTokenLatencyNanos = nanos("inter-token-latency", config.interTokenLatency());
+        timeFactorUnderLoad = factor(config.timeFactorUnderLoad());
+        meanOutputTokens = positive("mean-output-tokens", config.meanOutputTokens());
+        mode = Objects.requireNonNull(config.mode());
+        embeddingDimensions = positive("embedding-dimensions", config.embeddingDimensions());
+        kvCacheTokens = positive("kv-cache-tokens", config.kvCacheTokens());
+        faults.applyConfig(config.faults());
+    }
+
+    /** @return context length in tokens (prompt plus output) */
+    public int maxModelLen() {
+        return maxModelLen;
+    }
+
+    /**
+     * @param value context length in tokens, at least 1
+     * @return this
+     */
+    public SimSettings maxModelLen(int value) {
+        maxModelLen = positive("max-model-len", value);
+        return changed();
+    }
+
+    /** @return sequences that may run at once */
+    public int maxNumSeqs() {
+        return maxNumSeqs;
+    }
+
+    /**
+     * @param value sequences that may run at once, at least 1
+     * @return this
+     */
+    public SimSettings maxNumSeqs(int value) {
+        maxNumSeqs = positive("max-num-seqs", value);
+        return changed();
+    }
+
+    /** @return token budget of one engine step */
+    public int maxNumBatchedTokens() {
+        return maxNumBatchedTokens;
+    }
+
+    /**
+     * @param value token budget of one engine step, at least 1
+     * @return this
+     */
+    public SimSettings maxNumBatchedTokens(int value) {
+        maxNumBatchedTokens = positive("max-num-batched-tokens", value);
+        return changed();
+    }
+
+    /** @return fixed part of the time to first token */
+    public Duration timeToFirstToken() {
+        return Duration.ofNanos(timeToFirstTokenNanos);
+    }
+
+    /**
+     * @param value fixed part of the time to first token, zero or more
+     * @return this
+     */
+    public SimSettings timeToFirstToken(Duration value) {
+        timeToFirstTokenNanos = nanos("time-to-first-token", value);
+        return changed();
+    }
+
+    /** @return prefill time per prompt token */
+    public Duration prefillTimePerToken() {
+        return Duration.ofNanos(prefillTimePerTokenNanos);
+    }
+
+    /**
+     * @param value prefill time per prompt token, zero or more
+     * @return this
+     */
+    public SimSettings prefillTimePerToken(Duration value) {
+        prefillTimePerTokenNanos = nanos("prefill-time-per-token", value);
+        return changed();
+    }
+
+    /** @return time between two tokens of a lone request */
+    public Duration interTokenLatency() {
+        return Duration.ofNanos(interTokenLatencyNanos);
+    }
+
+    /**
+     * @param value time between two tokens of a lone request, zero or more
+     * @return this
+     */
+    public SimSettings interTokenLatency(Duration value) {
+        interTokenLatencyNanos = nanos("inter-token-latency", value);
+        return changed();
+    }
+
+    /** @return latency multiplier reached with a full batch */
+    public double timeFactorUnderLoad() {
+        return timeFactorUnderLoad;
+    }
+
+    /**
+     * @param value latency multiplier reached with a full batch, at least 1
+     * @return this
+     */
+    public SimSettings timeFactorUnderLoad(double value) {
+        timeFactorUnderLoad = factor(value);
+        return changed();
+    }
+
+    /** @return mean natural answer length in tokens */
+    public int meanOutputTokens() {
+        return meanOutputTokens;
+    }
+
+    /**
+     * @param value mean natural answer length in tokens, at least 1
+     * @return this
+     */
+    public SimSettings meanOutputTokens(int value) {
+        meanOutputTokens = positive("mean-output-tokens", value);
+        return changed();
+    }
+
+    /** @return how the model chooses its answer */
+    public Mode mode() {
+        return mode;
+    }
+
+    /**
+     * @param value how the model chooses its answer
+     * @return this
+     */
+    public SimSettings mode(Mode value) {
+        mode = Objects.requireNonNull(value, "mode");
+        return changed();
+    }
+
+    /** @return length of embedding vectors */
+    public int embeddingDimensions() {
+        return embeddingDimensions;
+    }
+
+    /**
+     * @param value length of embedding vectors, at least 1
+     * @return this
+     */
+    public SimSettings embeddingDimensions(int value) {
+        embeddingDimensions = positive("embedding-dimensions", value);
+        return changed();
+    }
+
+    /** @return KV-cache capacity in tokens */
+    public int kvCacheTokens() {
+        return kvCacheTokens;
+    }
+
+    /**
+     * @param value KV-cache capacity in tokens, at least 1
+     * @return this
+     */
+    public SimSettings kvCacheTokens(int value) {
+        kvCacheTokens = positive("kv-cache-tokens", value);
+        return changed();
+    }
+
+    /** @return the fault-injection settings */
+    public Faults faults() {
+        return faults;
+    }
+
+    long timeToFirstTokenNanos() {
+        return timeToFirstTokenNanos;
+    }
+
+    long prefillTimePerTokenNanos() {
+        return prefillTimePerTokenNanos;
+    }
+
+    long interTokenLatencyNanos() {
+        return interTokenLatencyNanos;
+    }
+
+    void changeListener(Runnable listener) {
+        changeListener = Objects.requireNonNull(listener);
+    }
+
+    private SimSettings changed() {
+        changeListener.run();
+        return this;
+    }
+
+    private static int positive(String name, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1, got " + value);
+        }
+        return value;
+    }
+
+    private static long nanos(String name, Duration value) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative, got " + value);
+        }
+        return value.toNanos();
+    }
+
+    private static double factor(double value) {
+        if (!(value >= 1.0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException("time-factor-under-load must be at least 1, got " + value);
+        }
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        return SettingsJson.write(this);
+    }
+
+    /**
+     * Fault-injection settings; see {@link SimulatorConfig.Faults} for what each one does.
+     */
+    public final class Faults {
+
+        private volatile double errorRate;
+        private volatile int errorStatus;
+        private volatile long slowFirstTokenNanos;
+        private volatile int resetAfterEvents;
+        private volatile int errorAfterEvents;
+        private volatile boolean refuseConnections;
+        private volatile Duration startupDelay;
+
+        private Faults() {
+        }
+
+        private void applyConfig(SimulatorConfig.Faults config) {
+            errorRate = rate(config.errorRate());
+            errorStatus = status(config.errorStatus());
+            slowFirstTokenNanos = nanos("slow-first-token", config.slowFirstToken());
+            resetAfterEvents = events("reset-after-events", config.resetAfterEvents().orElse(-1));
+            errorAfterEvents = events("error-after-events", config.errorAfterEvents().orElse(-1));
+            refuseConnections = config.refuseConnections();
+            startupDelay = Duration.ofNanos(nanos("startup-delay", config.startupDelay()));
+        }
+
+        /** @return fraction of generate requests answered with an injected error */
+        public double errorRate() {
+            return errorRate;
+        }
+
+        /**
+         * @param value fraction (0 to 1) of generate requests answered with an injected error
+         * @return this
+         */
+        public Faults errorRate(double value) {
+            errorRate = rate(value);
+            changed();
+            return this;
+        }
+
+        /** @return HTTP status of injected errors */
+        public int errorStatus() {
+            return errorStatus;
+        }
+
+        /**
+         * @param value HTTP status of injected errors, 400 to 599
+         * @return this
+         */
+        public Faults errorStatus(int value) {
+            errorStatus = status(value);
+            changed();
+            return this;
+        }
+
+        /** @return extra delay before every first token */
+        public Duration slowFirstToken() {
+            return Duration.ofNanos(slowFirstTokenNanos);
+        }
+
+        /**
+         * @param value extra delay before every first token, zero or more
+         * @return this
+         */
+        public Faults slowFirstToken(Duration value) {
+            slowFirstTokenNanos = nanos("slow-first-token", value);
+            changed();
+            return this;
+        }
+
+        /** @return SSE events after which a stream's connection is reset, or -1 when off */
+        public int resetAfterEvents() {
+            return resetAfterEvents;
+        }
+
+        /**
+         * @param value SSE events after which a stream's connection is reset; -1 turns it off
+         * @return this
+         */
+        public Faults resetAfterEvents(int value) {
+            resetAfterEvents = events("reset-after-events", value);
+            changed();
+            return this;
+        }
+
+        /** @return SSE events after which a stream ends with an in-stream error, or -1 when off */
+        public int errorAfterEvents() {
+            return errorAfterEvents;
+        }
+
+        /**
+         * @param value SSE events after which a stream ends with an in-stream error; -1 turns it off
+         * @return this
+         */
+        public Faults errorAfterEvents(int value) {
+            errorAfterEvents = events("error-after-events", value);
+            changed();
+            return this;
+        }
+
+        /** @return whether connections are refused (nothing listening on the reserved port) */
+        public boolean refuseConnections() {
+            return refuseConnections;
+        }
+
+        /**
+         * Closes (true) or re-opens (false) the listening socket on the same port. Closing drops open connections.
+         *
+         * @param value whether to refuse connections
+         * @return this
+         */
+        public Faults refuseConnections(boolean value) {
+            refuseConnections = value;
+            changed();
+            return this;
+        }
+
+        /** @return the configured startup delay; only read at startup */
+        public Duration startupDelay() {
+            return startupDelay;
+        }
+
+        long slowFirstTokenNanos() {
+            return slowFirstTokenNanos;
+        }
+
+        private static double rate(double value) {
+            if (!(value >= 0.0 && value <= 1.0)) {
+                throw new IllegalArgumentException("error-rate must be between 0 and 1, got " + value);
+            }
+            return value;
+        }
+
+        private static int status(int value) {
+            if (value < 400 || value > 599) {
+                throw new IllegalArgumentException("error-status must be an HTTP error status (400-599), got " + value);
+            }
+            return value;
+        }
+
+        private static int events(String name, int value) {
+            if (value < -1) {
+                throw new IllegalArgumentException(name + " must be -1 (off) or at least 0, got " + value);
+            }
+            return value;
+        }
+    }
+}

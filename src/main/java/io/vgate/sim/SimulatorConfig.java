@@ -1,0 +1,216 @@
+package io.vgate.sim;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Configuration of the in-process vLLM simulator ({@link VllmSimulator}).
+ *
+ * <p>These values are the simulator's starting point. Everything that shapes behaviour (latencies, limits, mode,
+ * faults) can be changed while it runs through {@link VllmSimulator#settings()} or {@code POST /sim/settings}; host,
+ * port, model names and event loops are fixed at startup.</p>
+ */
+@ConfigMapping(prefix = "vgate.simulator")
+public interface SimulatorConfig {
+
+    /**
+     * Whether the simulator starts with the application. Environment variable {@code VGATE_SIMULATOR_ENABLED}.
+     * <p>Defaults to {@code false}.</p>
+     */
+    @WithDefault("false")
+    boolean enabled();
+
+    /**
+     * Interface the simulator listens on.
+     * <p>Defaults to {@code 127.0.0.1}.</p>
+     */
+    @WithDefault("127.0.0.1")
+    String host();
+
+    /**
+     * Port the simulator listens on; {@code 0} picks a free port (read it from {@link VllmSimulator#baseUri()}).
+     * <p>Defaults to {@code 8000}, vLLM's own default.</p>
+     */
+    @WithDefault("8000")
+    int port();
+
+    /**
+     * The "loaded" model, like {@code vllm serve <model>}: the {@code root} of every model card and the served name
+     * when {@link #servedModelNames()} is empty.
+     * <p>Defaults to {@code vgate-sim-llama-3-8b}.</p>
+     */
+    @WithDefault("vgate-sim-llama-3-8b")
+    String model();
+
+    /**
+     * Names the model is served under, like {@code --served-model-name a b}. Requests may use any of them; responses
+     * and the {@code model_name} metric label always carry the first.
+     * <p>Defaults to just {@link #model()}.</p>
+     */
+    Optional<List<String>> servedModelNames();
+
+    /**
+     * Context length: prompt plus generated tokens, like {@code --max-model-len}.
+     * <p>Defaults to {@code 4096}.</p>
+     */
+    @WithDefault("4096")
+    int maxModelLen();
+
+    /**
+     * Sequences running at once, like {@code --max-num-seqs}; further requests wait in an unbounded FCFS queue.
+     * <p>Defaults to {@code 256}.</p>
+     */
+    @WithDefault("256")
+    int maxNumSeqs();
+
+    /**
+     * Token budget of one engine step, like {@code --max-num-batched-tokens}: a longer prompt is prefilled in several
+     * steps (chunked prefill), sharing the budget with running decodes.
+     * <p>Defaults to {@code 2048}.</p>
+     */
+    @WithDefault("2048")
+    int maxNumBatchedTokens();
+
+    /**
+     * Fixed part of the time to first token, counted from admission (queue time comes on top).
+     * <p>Defaults to {@code 25ms}.</p>
+     */
+    @WithDefault("25ms")
+    Duration timeToFirstToken();
+
+    /**
+     * Prefill time per prompt token, added to the time to first token.
+     * <p>Defaults to {@code PT0.0001S} (0.1 ms, about 10k prompt tokens per second).</p>
+     */
+    @WithDefault("PT0.0001S")
+    Duration prefillTimePerToken();
+
+    /**
+     * Time between two generated tokens (one engine step) for a lone request.
+     * <p>Defaults to {@code 12ms}.</p>
+     */
+    @WithDefault("12ms")
+    Duration interTokenLatency();
+
+    /**
+     * Latency multiplier reached when the batch is full ({@code max-num-seqs} running); it grows linearly from 1 with
+     * one running sequence. Must be at least 1.
+     * <p>Defaults to {@code 3.0}.</p>
+     */
+    @WithDefault("3.0")
+    double timeFactorUnderLoad();
+
+    /**
+     * Mean length of an answer when the model stops on its own (end of sequence) before {@code max_tokens}. Lengths
+     * vary between half and one and a half times this, ending on a sentence.
+     * <p>Defaults to {@code 128}.</p>
+     */
+    @WithDefault("128")
+    int meanOutputTokens();
+
+    /**
+     * What the model answers: {@code random} (deterministic sentences seeded by {@code seed}, else by the prompt) or
+     * {@code echo} (the last user message, or the prompt).
+     * <p>Defaults to {@code random}.</p>
+     */
+    @WithDefault("random")
+    Mode mode();
+
+    /**
+     * Length of the vectors {@code /v1/embeddings} returns.
+     * <p>Defaults to {@code 4096}.</p>
+     */
+    @WithDefault("4096")
+    int embeddingDimensions();
+
+    /**
+     * KV-cache capacity in tokens (kept in blocks of 16). Running sequences hold their prompt and generated tokens;
+     * admission waits while it is full and a growing sequence preempts the newest one, as vLLM does.
+     * <p>Defaults to {@code 262144}.</p>
+     */
+    @WithDefault("262144")
+    int kvCacheTokens();
+
+    /**
+     * Number of HTTP server instances (each on its own event loop) sharing the port.
+     * <p>Defaults to the number of available processors.</p>
+     */
+    OptionalInt eventLoops();
+
+    /**
+     * Fault injection.
+     */
+    Faults faults();
+
+    /**
+     * How the simulated model chooses its answer.
+     */
+    enum Mode {
+        /** Deterministic sentences, seeded by the request's {@code seed} or else by its prompt. */
+        RANDOM,
+        /** The last user message (chat) or the prompt (completions). */
+        ECHO
+    }
+
+    /**
+     * Faults the simulator can inject, all off by default.
+     */
+    interface Faults {
+
+        /**
+         * Fraction (0 to 1) of chat and completion requests answered with {@link #errorStatus()} and vLLM's error
+         * body instead of being generated.
+         * <p>Defaults to {@code 0}.</p>
+         */
+        @WithDefault("0")
+        double errorRate();
+
+        /**
+         * HTTP status of injected errors.
+         * <p>Defaults to {@code 500}.</p>
+         */
+        @WithDefault("500")
+        int errorStatus();
+
+        /**
+         * Extra delay before the first token of every generation.
+         * <p>Defaults to {@code 0s}.</p>
+         */
+        @WithDefault("0s")
+        Duration slowFirstToken();
+
+        /**
+         * Close the connection abruptly (no {@code [DONE]}) after this many SSE events of a stream; {@code 0} closes
+         * right after the headers, and non-streaming requests then get no response at all.
+         * <p>Defaults to off.</p>
+         */
+        OptionalInt resetAfterEvents();
+
+        /**
+         * Simulator addition: end a stream after this many SSE events with vLLM's in-stream error event
+         * ({@code data: {"error":...}} then {@code data: [DONE]}), the way vLLM reports failures after the headers
+         * went out.
+         * <p>Defaults to off.</p>
+         */
+        OptionalInt errorAfterEvents();
+
+        /**
+         * Refuse connections: the port stays reserved but nothing listens, like vLLM while the model loads.
+         * <p>Defaults to {@code false}.</p>
+         */
+        @WithDefault("false")
+        boolean refuseConnections();
+
+        /**
+         * Start listening only this long after startup (the port is reserved, and known, at once).
+         * <p>Defaults to {@code 0s}.</p>
+         */
+        @WithDefault("0s")
+        Duration startupDelay();
+    }
+}

@@ -1,0 +1,44 @@
+package io.vgate.deploy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+
+import com.sun.net.httpserver.HttpServer;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * Stands in for the vLLM container's {@code /health} on a free loopback port and points vgate at it
+ * the way the Deployment does ({@code vgate.upstream.url}, env VGATE_UPSTREAM_URL). The status it
+ * answers is switched by the test.
+ */
+public class FakeVllmHealth implements QuarkusTestResourceLifecycleManager {
+
+    static volatile int status = 200;
+
+    private HttpServer server;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/health", exchange -> {
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        server.start();
+        return Map.of("vgate.upstream.url", "http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @Override
+    public void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+}

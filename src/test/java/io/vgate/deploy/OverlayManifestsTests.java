@@ -1,0 +1,254 @@
+package io.vgate.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+
+/**
+ * The kustomize layer under deploy/: every patch file loads strictly (a typo in a patch would
+ * otherwise be applied as a new, ignored field), every file a kustomization names exists, and the
+ * rendered dev and prod overlays (and prod with the S3 model variant) pass the same checks as the base
+ * plus their own. Rendering needs kubectl or kustomize on the PATH (GitHub's runners have both); without
+ * one those tests are skipped, and CI's manifests job renders them.
+ */
+class OverlayManifestsTests {
+
+    static final Path DEPLOY = Path.of("deploy");
+
+    @TempDir
+    static Path work;
+
+    private static Path copy;
+
+    @BeforeAll
+    static void copyDeployTree() throws IOException {
+        // Render a copy: the overlays need api-keys.yaml, which is git-ignored; the example stands in.
+        copy = work.resolve("deploy");
+        try (Stream<Path> files = Files.walk(DEPLOY)) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path target = copy.resolve(DEPLOY.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        for (String overlay : List.of("dev", "prod")) {
+            Files.copy(DEPLOY.resolve("api-keys.example.yaml"), copy.resolve("overlays/" + overlay + "/api-keys.yaml"),
+                    StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Test
+    void everyPatchLoadsStrictly() throws IOException {
+        List<Path> patches = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(DEPLOY)) {
+            files.filter(p -> p.toString().endsWith(".yaml"))
+                    .filter(p -> !p.getFileName().toString().equals("kustomization.yaml"))
+                    .filter(p -> !p.getFileName().toString().startsWith("api-keys"))
+                    .forEach(patches::add);
+        }
+        assertThat(patches).as("patch files found").hasSizeGreaterThanOrEqualTo(10);
+        for (Path patch : patches) {
+            for (JsonNode document : StrictManifests.documents(Files.readString(patch), patch.toString())) {
+                withoutDirectives(document);
+                StrictManifests.toManifest(document, patch.toString());
+            }
+        }
+    }
+
+    @Test
+    void everyFileAKustomizationNamesExists() throws IOException {
+        List<Path> kustomizations;
+        try (Stream<Path> files = Files.walk(DEPLOY)) {
+            kustomizations = files.filter(p -> p.getFileName().toString().equals("kustomization.yaml")).toList();
+        }
+        assertThat(kustomizations).hasSize(5);
+        for (Path kustomization : kustomizations) {
+            JsonNode k = StrictManifests.documents(Files.readString(kustomization), kustomization.toString()).get(0);
+            List<String> referenced = new ArrayList<>();
+            k.path("resources").forEach(n -> referenced.add(n.asText()));
+            k.path("components").forEach(n -> referenced.add(n.asText()));
+            k.path("patches").forEach(n -> {
+                if (n.has("path")) {
+                    referenced.add(n.path("path").asText());
+                }
+            });
+            k.path("secretGenerator").forEach(g -> g.path("files").forEach(f -> {
+                // api-keys.yaml is created by the operator from the example
+                if (!f.asText().equals("api-keys.yaml")) {
+                    referenced.add(f.asText());
+                }
+            }));
+            for (String path : referenced) {
+                assertThat(kustomization.getParent().resolve(path)).as(kustomization + " names " + path).exists();
+            }
+        }
+    }
+
+    @Test
+    void exampleApiKeysHoldHashesOnly() throws IOException {
+        JsonNode keys = StrictManifests.documents(Files.readString(DEPLOY.resolve("api-keys.example.yaml")), "example")
+                .get(0).path("keys");
+        assertThat(keys.size()).isPositive();
+        keys.forEach(entry -> assertThat(entry.path("sha256").asText()).matches("[0-9a-f]{64}"));
+        assertThat(Files.readString(DEPLOY.resolve("overlays/prod/.gitignore"))).contains("api-keys.yaml");
+        assertThat(Files.readString(DEPLOY.resolve("overlays/dev/.gitignore"))).contains("api-keys.yaml");
+    }
+
+    @Test
+    void prodRendersWithEveryIssueItem() throws Exception {
+        ManifestSet prod = render("overlays/prod");
+        commonChecks(prod);
+        ManifestChecks.modelStorage(prod);
+        ManifestChecks.gpuQuota(prod, 8);
+        ManifestChecks.scaledObject(prod, namespace(prod));
+        ManifestChecks.podMonitor(prod);
+        assertThat(namespace(prod)).isEqualTo("vgate");
+        assertThat(prod.container("vgate").getImage()).as("a released image, not a snapshot")
+                .matches("[^:]+/vgate:\\d+\\.\\d+\\.\\d+");
+        assertThat(ManifestChecks.vgateSetting(prod, "VGATE_RATE_LIMIT_STORE")).isEqualTo("redis");
+        apiKeysFromOverlay(prod);
+    }
+
+    @Test
+    void devSharesATimeSlicedGpuWithASmallModel() throws Exception {
+        ManifestSet dev = render("overlays/dev");
+        commonChecks(dev);
+        ManifestChecks.modelStorage(dev);
+        ManifestChecks.gpuQuota(dev, 2);
+        assertThat(namespace(dev)).isEqualTo("vgate-dev");
+        assertThat(dev.ofKind("ScaledObject")).as("no KEDA in dev").isEmpty();
+        assertThat(dev.ofKind("PodMonitor")).as("no Prometheus Operator in dev").isEmpty();
+        Container vllm = dev.container("vllm");
+        assertThat(dev.flag(vllm, "--model")).contains("/models/Qwen/Qwen2.5-0.5B-Instruct");
+        double share = Double.parseDouble(dev.flag(vllm, "--gpu-memory-utilization").orElseThrow());
+        int slots = timeSlicingReplicas();
+        assertThat(share * slots).as("%d time-sliced vLLMs x %.2f of GPU memory", slots, share).isLessThanOrEqualTo(0.85);
+        assertThat(dev.flag(vllm, "--max-num-seqs")).contains("16");
+        assertThat(dev.typed(io.fabric8.kubernetes.api.model.ConfigMap.class, "vgate-config").getData())
+                .as("one replica keeps rate limits in memory").doesNotContainKeys("VGATE_RATE_LIMIT_STORE", "QUARKUS_REDIS_HOSTS");
+        apiKeysFromOverlay(dev);
+    }
+
+    @Test
+    void timeSlicingConfigSharesEachGpu() throws Exception {
+        String rendered = Kustomize.build(kustomize(), copy.resolve("overlays/dev/gpu-time-slicing"));
+        ManifestSet set = StrictManifests.parse(rendered, "gpu-time-slicing");
+        var config = set.typed(io.fabric8.kubernetes.api.model.ConfigMap.class, "time-slicing-config");
+        assertThat(config.getMetadata().getNamespace()).isEqualTo("gpu-operator");
+        assertThat(timeSlicingReplicas()).isGreaterThan(1);
+    }
+
+    @Test
+    void s3VariantCopiesTheModelPerPod() throws Exception {
+        Path kustomization = copy.resolve("overlays/prod/kustomization.yaml");
+        Path original = work.resolve("prod-kustomization.yaml");
+        Files.copy(kustomization, original, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Files.writeString(kustomization, Files.readString(original)
+                    + "components:\n  - ../../components/model-from-s3\n");
+            ManifestSet s3 = render("overlays/prod");
+            commonChecks(s3);
+            ManifestChecks.scaledObject(s3, namespace(s3));
+            assertThat(s3.ofKind("PersistentVolumeClaim")).isEmpty();
+            assertThat(s3.ofKind("Job")).isEmpty();
+            Volume models = ManifestChecks.volume(s3.pod(), "models");
+            assertThat(models.getPersistentVolumeClaim()).isNull();
+            assertThat(models.getEmptyDir()).isNotNull();
+            assertThat(s3.pod().getInitContainers()).extracting(Container::getName).containsExactly("model-from-s3");
+            Container copier = s3.container("model-from-s3");
+            assertThat(String.join(" ", copier.getArgs())).contains("aws s3 sync", "$MODEL_S3_URI", "/models/$MODEL_ID",
+                    ManifestChecks.MARKER);
+            assertThat(s3.configValue("vgate-model", "MODEL_SOURCE")).isEqualTo("s3");
+            assertThat(s3.configValue("vgate-model", "MODEL_S3_URI")).startsWith("s3://");
+            assertThat(s3.flag(s3.container("vllm"), "--model")).contains("/models/" + s3.configValue("vgate-model", "MODEL_ID"));
+        } finally {
+            Files.copy(original, kustomization, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    // ---- helpers
+
+    private static void commonChecks(ManifestSet set) {
+        ManifestChecks.gpu(set);
+        ManifestChecks.sharedMemory(set);
+        ManifestChecks.vllmServer(set);
+        ManifestChecks.probes(set);
+        ManifestChecks.gpuScheduling(set);
+        ManifestChecks.gracefulShutdown(set);
+        ManifestChecks.securityContexts(set);
+        ManifestChecks.volumes(set);
+        ManifestChecks.configuration(set);
+        ManifestChecks.service(set);
+        ManifestChecks.ingress(set);
+        ManifestChecks.networkPolicy(set);
+        ManifestChecks.rollout(set);
+        ManifestChecks.disruptionBudget(set);
+        String namespace = namespace(set);
+        assertThat(set.all()).as("every resource in the overlay's namespace").allSatisfy(
+                m -> assertThat(m.tree().path("metadata").path("namespace").asText()).isEqualTo(namespace));
+    }
+
+    /** The overlay's Secret replaces the template: same name (the pod mounts it), data only. */
+    private static void apiKeysFromOverlay(ManifestSet set) {
+        Secret secret = set.typed(Secret.class, "vgate-api-keys");
+        assertThat(secret.getStringData()).as("template stringData would override the overlay's data").isNullOrEmpty();
+        assertThat(secret.getData()).containsKey("api-keys.yaml");
+    }
+
+    private static int timeSlicingReplicas() throws IOException {
+        JsonNode config = StrictManifests.documents(
+                Files.readString(DEPLOY.resolve("overlays/dev/gpu-time-slicing/time-slicing-config.yaml")), "ts").get(0);
+        JsonNode sharing = StrictManifests.documents(config.path("data").path("any").asText(), "any").get(0);
+        JsonNode resource = sharing.path("sharing").path("timeSlicing").path("resources").get(0);
+        assertThat(resource.path("name").asText()).isEqualTo(ManifestChecks.GPU);
+        return resource.path("replicas").asInt();
+    }
+
+    private static String namespace(ManifestSet set) {
+        return set.deployment().getMetadata().getNamespace();
+    }
+
+    private static ManifestSet render(String overlay) throws Exception {
+        return StrictManifests.parse(Kustomize.build(kustomize(), copy.resolve(overlay)), overlay);
+    }
+
+    private static List<String> kustomize() {
+        var command = Kustomize.command();
+        Assumptions.assumeTrue(command.isPresent(), "neither kubectl nor kustomize on the PATH: overlays not rendered");
+        return command.get();
+    }
+
+    /** Removes kustomize's `$patch` directives so a patch loads as a (partial) resource. */
+    private static void withoutDirectives(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            object.remove("$patch");
+            for (Iterator<JsonNode> it = object.elements(); it.hasNext();) {
+                withoutDirectives(it.next());
+            }
+        } else if (node.isArray()) {
+            node.forEach(OverlayManifestsTests::withoutDirectives);
+        }
+    }
+}

@@ -25,9 +25,13 @@ import io.vgate.sim.SimulatorConfig.Mode;
  */
 final class SimHandlers {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SimHandlers.class);
+
     /** The vLLM version {@code /version} reports. */
     static final String VLLM_VERSION = "0.29.0";
     private static final String JSON = "application/json";
+    /** vLLM's default {@code VLLM_MAX_N_SEQUENCES}. */
+    private static final int MAX_N = 16384;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final SimEngine engine;
@@ -75,7 +79,6 @@ final class SimHandlers {
     }
 
     private void chatCompletions(RoutingContext rc, Buffer raw) {
-        long arrival = System.nanoTime();
         HttpServerRequest request = rc.request();
         RequestReader r = RequestReader.of(request, raw);
         List<SimTokenizer.Message> messages = messages(r);
@@ -141,7 +144,7 @@ final class SimHandlers {
         for (int i = 0; i < choices; i++) {
             out[i] = new GenerationJob.Choice(i, promptTokens, effectiveMax, source(baseSeed, i, echo, ignoreEos));
         }
-        GenerationJob.Builder b = job(rc, GenerationJob.Kind.CHAT, "chatcmpl-" + base, base, arrival);
+        GenerationJob.Builder b = job(rc, GenerationJob.Kind.CHAT, "chatcmpl-" + base, base);
         b.stream = stream;
         b.includeUsage = stream && includeUsage;
         b.continuousUsage = stream && continuousUsage;
@@ -156,7 +159,6 @@ final class SimHandlers {
     }
 
     private void completions(RoutingContext rc, Buffer raw) {
-        long arrival = System.nanoTime();
         HttpServerRequest request = rc.request();
         RequestReader r = RequestReader.of(request, raw);
         List<Prompt> prompts = prompts(r);
@@ -214,7 +216,7 @@ final class SimHandlers {
                 out[index] = new GenerationJob.Choice(index, p.tokens, max, source(baseSeed, i, echo, ignoreEos));
             }
         }
-        GenerationJob.Builder b = job(rc, GenerationJob.Kind.COMPLETION, "cmpl-" + base, base, arrival);
+        GenerationJob.Builder b = job(rc, GenerationJob.Kind.COMPLETION, "cmpl-" + base, base);
         b.stream = stream;
         b.includeUsage = stream && includeUsage;
         b.continuousUsage = stream && continuousUsage;
@@ -553,6 +555,10 @@ final class SimHandlers {
         if (n < 1) {
             throw SimError.validation("n must be at least 1, got " + n + ".", null, null);
         }
+        if (n > MAX_N) {
+            throw SimError.validation("n must be at most " + MAX_N + ", got " + n + ". To increase this limit, set "
+                    + "the VLLM_MAX_N_SEQUENCES environment variable.", null, null);
+        }
         if (presencePenalty != null && !(presencePenalty >= -2.0 && presencePenalty <= 2.0)) {
             throw SimError.validation("presence_penalty must be in [-2, 2], got " + Json.pyFloat(presencePenalty)
                     + ".", null, null);
@@ -803,7 +809,7 @@ final class SimHandlers {
 
     // ---- plumbing ----------------------------------------------------------------------------------------------
 
-    private GenerationJob.Builder job(RoutingContext rc, GenerationJob.Kind kind, String id, String base, long arrival) {
+    private GenerationJob.Builder job(RoutingContext rc, GenerationJob.Kind kind, String id, String base) {
         HttpServerResponse response = rc.response();
         if (rc.request().getHeader("x-request-id") == null) {
             response.putHeader("x-request-id", base);
@@ -818,7 +824,6 @@ final class SimHandlers {
         b.id = id;
         b.created = System.currentTimeMillis() / 1000;
         b.model = modelName();
-        b.arrivalNanos = arrival;
         return b;
     }
 
@@ -861,6 +866,9 @@ final class SimHandlers {
                 handler.accept(rc, ar.result());
             } catch (SimError e) {
                 sendError(rc.response(), e);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "Simulator route %s failed", rc.request().path());
+                internalError(rc.response(), e);
             }
         });
     }

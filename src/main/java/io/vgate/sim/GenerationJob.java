@@ -156,6 +156,11 @@ final class GenerationJob {
         response.exceptionHandler(t -> {
         });
         response.closeHandler(v -> abort());
+        if (response.closed()) {
+            // The client left while its body was being read; the close handler will not fire any more.
+            abort();
+            return;
+        }
         if (stream) {
             response.setChunked(true);
             response.putHeader("content-type", "text/event-stream; charset=utf-8");
@@ -291,6 +296,8 @@ final class GenerationJob {
             for (Choice c : choices) {
                 metrics.timeToFirstToken.observe(ttft);
                 metrics.promptTokens.inc(c.promptLen);
+                // Prefix caching is on by default: every prompt token is looked up; the simulator never hits.
+                metrics.prefixCacheQueries.inc(c.promptLen);
             }
             metrics.requestParamsN.observe(paramN);
             metrics.requestParamsMaxTokens.observe(paramMaxTokens);

@@ -134,7 +134,7 @@ final class SimHandlers {
         checkContext(promptTokens, requested, completionParam ? "max_completion_tokens" : "max_tokens");
         int effectiveMax = requested != null ? requested : settings.maxModelLen() - promptTokens;
         int choices = n == null ? 1 : n;
-        checkSampling(choices, temperature, topP, presencePenalty, frequencyPenalty, effectiveMax);
+        checkSampling(choices, temperature, topP, presencePenalty, frequencyPenalty, effectiveMax, stop);
         maybeInjectError();
 
         String base = requestId(request, bodyRequestId);
@@ -200,7 +200,7 @@ final class SimHandlers {
             usagePrompt += p.tokens;
         }
         int choices = n == null ? 1 : n;
-        checkSampling(choices, temperature, topP, presencePenalty, frequencyPenalty, requested);
+        checkSampling(choices, temperature, topP, presencePenalty, frequencyPenalty, requested, stop);
         maybeInjectError();
 
         String base = requestId(request, bodyRequestId);
@@ -551,7 +551,7 @@ final class SimHandlers {
 
     /** {@code SamplingParams._verify_args}, in vLLM's order. */
     private static void checkSampling(int n, Double temperature, Double topP, Double presencePenalty,
-            Double frequencyPenalty, int maxTokens) {
+            Double frequencyPenalty, int maxTokens, String[] stop) {
         if (n < 1) {
             throw SimError.validation("n must be at least 1, got " + n + ".", null, null);
         }
@@ -588,6 +588,11 @@ final class SimHandlers {
         if (maxTokens < 1) {
             throw SimError.validation("max_tokens must be at least 1, got " + maxTokens + ".", "max_tokens",
                     maxTokens);
+        }
+        for (String s : stop) {
+            if (s.isEmpty()) {
+                throw SimError.validation("stop cannot contain an empty string.", null, null);
+            }
         }
         if (temperature != null && temperature < 1e-5 && n > 1) {
             throw SimError.validation("n must be 1 when using greedy sampling, got " + n + ".", null, null);

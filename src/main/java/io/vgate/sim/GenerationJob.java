@@ -139,7 +139,8 @@ final class GenerationJob {
         this.resetAfterEvents = settings.faults().resetAfterEvents();
         this.errorAfterEvents = settings.faults().errorAfterEvents();
         StringBuilder head = new StringBuilder(128).append("data: {\"id\":");
-        Json.str(head, id).append(kind == Kind.CHAT ? ",\"object\":\"chat.completion.chunk\"" : ",\"object\":\"text_completion\"")
+        Json.str(head, id)
+                .append(kind == Kind.CHAT ? ",\"object\":\"chat.completion.chunk\"" : ",\"object\":\"text_completion\"")
                 .append(",\"created\":").append(created).append(",\"model\":");
         Json.str(head, model).append(",\"choices\":[");
         this.chunkHead = head.toString();
@@ -660,7 +661,8 @@ final class GenerationJob {
             sb.append("{\"index\":").append(c.index).append(",\"text\":");
             Json.str(sb, c.text).append(",\"logprobs\":null,\"finish_reason\":");
             Json.strOrNull(sb, c.finishReason).append(",\"stop_reason\":");
-            Json.strOrNull(sb, c.stopReason).append(",\"token_ids\":null,\"prompt_logprobs\":null,\"prompt_token_ids\":null}");
+            Json.strOrNull(sb, c.stopReason)
+                    .append(",\"token_ids\":null,\"prompt_logprobs\":null,\"prompt_token_ids\":null}");
         }
         sb.append("],\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
         usage(sb, usagePromptTokens, completionTokens(), true);

@@ -11,13 +11,14 @@
  * {@code GET /health}, {@code GET|POST /ping}, {@code GET /version}, {@code GET /load}, {@code GET /metrics}.
  * Simulator-only (real vLLM has no such routes): {@code GET /sim/settings} returns the live settings as JSON,
  * {@code POST /sim/settings} changes the keys it is given (same names as the configuration, durations as
- * {@code "20ms"} or ISO-8601), {@code POST /sim/settings/reset} restores the configuration. They let a separate
+ * {@code "20ms"} or ISO-8601; {@code faults.refuse-connections-for} closes the port for a while), and
+ * {@code POST /sim/settings/reset} restores the configuration. They let a separate
  * simulator process ({@code VGATE_SIMULATOR_ENABLED=true java -jar target/quarkus-app/quarkus-run.jar}, port 8000) be
  * reconfigured during load tests.</p>
  *
  * <p>Known simplifications: no tool calls, logprobs, {@code echo} or beam search (requests asking for them are
- * answered with plain text and null fields); no prefix-cache hits ({@code vllm:prefix_cache_queries_total} counts prompt tokens, {@code vllm:prefix_cache_hits_total} stays 0); no
- * {@code http_*} instrumentator metrics; {@code /load} always tracks in-flight requests (like
- * {@code --enable-server-load-tracking}).</p>
+ * answered with plain text and null fields); no prefix-cache hits ({@code vllm:prefix_cache_queries_total} counts
+ * prompt tokens, {@code vllm:prefix_cache_hits_total} stays 0); no {@code http_*} instrumentator metrics;
+ * {@code /load} always tracks in-flight requests (like {@code --enable-server-load-tracking}).</p>
  */
 package io.vgate.sim;

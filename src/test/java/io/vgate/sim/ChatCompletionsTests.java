@@ -126,6 +126,20 @@ class ChatCompletionsTests {
     }
 
     @Test
+    void carriesRunningUsageInEveryChunkWithContinuousUsageStats() {
+        HttpResponse<String> response = client.post("/v1/chat/completions",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true,\"max_tokens\":2,"
+                        + "\"stream_options\":{\"include_usage\":true,\"continuous_usage_stats\":true}}");
+
+        List<JsonNode> chunks = SimClient.events(response.body()).stream().filter(e -> !e.equals("[DONE]"))
+                .map(SimClient::parse).toList();
+        assertThat(chunks).hasSize(4);
+        assertThat(chunks).extracting(c -> c.at("/usage/completion_tokens").asInt()).containsExactly(0, 1, 2, 2);
+        assertThat(SimClient.fieldNames(chunks.get(0))).containsExactly("id", "object", "created", "model", "choices",
+                "usage", "prompt_token_ids");
+    }
+
+    @Test
     void streamsEveryChoiceWithItsIndex() {
         HttpResponse<String> response = client.post("/v1/chat/completions",
                 "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true,\"n\":2,\"max_tokens\":3,"

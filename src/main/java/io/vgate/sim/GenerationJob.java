@@ -519,9 +519,8 @@ final class GenerationJob {
     }
 
     private void resetConnection() {
-        if (!response.reset()) {
-            response.close();
-        }
+        // For HTTP/1.1 a reset closes the connection without ending the chunked body.
+        response.reset();
         abort();
     }
 

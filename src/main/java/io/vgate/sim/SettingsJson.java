@@ -3,7 +3,6 @@ package io.vgate.sim;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -69,8 +68,7 @@ final class SettingsJson {
             throw new IllegalArgumentException("settings must be a JSON object");
         }
         List<Runnable> updates = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             String key = e.getKey();
             JsonNode v = e.getValue();
             switch (key) {
@@ -111,8 +109,7 @@ final class SettingsJson {
         if (!node.isObject()) {
             throw new IllegalArgumentException("faults must be a JSON object");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             String key = "faults." + e.getKey();
             JsonNode v = e.getValue();
             switch (e.getKey()) {

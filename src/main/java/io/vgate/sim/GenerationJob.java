@@ -3,6 +3,8 @@ package io.vgate.sim;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.jboss.logging.Logger;
+
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.impl.ContextInternal;
@@ -28,8 +30,11 @@ final class GenerationJob {
         CHAT, COMPLETION
     }
 
+    private static final Logger LOG = Logger.getLogger(GenerationJob.class);
     /** After a stall longer than this (backpressure, preemption), tokens restart from now instead of bursting. */
-    private static final long MAX_CATCH_UP_NANOS = 50_000_000L;
+    private static final long MAX_CATCH_UP_NANOS = 500_000_000L;
+    /** A stream this far behind its timeline (plus two inter-token latencies) has its due tokens merged. */
+    private static final long MERGE_AFTER_NANOS = 100_000_000L;
     /** Non-streaming answers are not visible until the end, so their timers may be coarser. */
     private static final long NON_STREAM_TIMER_NANOS = 5_000_000L;
     private static final String DONE_EVENT = "data: [DONE]\n\n";
@@ -47,6 +52,7 @@ final class GenerationJob {
         String stopReason;
         long finishNanos;
         // Engine bookkeeping, changed under the engine lock.
+        boolean reported;
         int blocks;
         int capacity;
         boolean released;
@@ -90,7 +96,8 @@ final class GenerationJob {
     private final int maxModelLen;
     private final int resetAfterEvents;
     private final int errorAfterEvents;
-    private final long arrivalNanos;
+    /** When the engine got the request, after validation and tokenization (vLLM's {@code arrival_time}). */
+    private long arrivalNanos;
     private final String chunkHead;
 
     private volatile boolean started;
@@ -131,9 +138,9 @@ final class GenerationJob {
         this.maxModelLen = settings.maxModelLen();
         this.resetAfterEvents = settings.faults().resetAfterEvents();
         this.errorAfterEvents = settings.faults().errorAfterEvents();
-        this.arrivalNanos = b.arrivalNanos;
         StringBuilder head = new StringBuilder(128).append("data: {\"id\":");
-        Json.str(head, id).append(kind == Kind.CHAT ? ",\"object\":\"chat.completion.chunk\"" : ",\"object\":\"text_completion\"")
+        Json.str(head, id)
+                .append(kind == Kind.CHAT ? ",\"object\":\"chat.completion.chunk\"" : ",\"object\":\"text_completion\"")
                 .append(",\"created\":").append(created).append(",\"model\":");
         Json.str(head, model).append(",\"choices\":[");
         this.chunkHead = head.toString();
@@ -145,10 +152,16 @@ final class GenerationJob {
 
     /** Takes the request: sends SSE headers at once (as vLLM's StreamingResponse does) and queues it. */
     void accept() {
+        arrivalNanos = System.nanoTime();
         engine.begin();
         response.exceptionHandler(t -> {
         });
         response.closeHandler(v -> abort());
+        if (response.closed()) {
+            // The client left while its body was being read; the close handler will not fire any more.
+            abort();
+            return;
+        }
         if (stream) {
             response.setChunked(true);
             response.putHeader("content-type", "text/event-stream; charset=utf-8");
@@ -207,8 +220,34 @@ final class GenerationJob {
 
     /** Emits every token that is due, then waits for a timer or the write queue to drain. */
     private void pump() {
-        timer = null;
+        try {
+            pumpDue();
+        } catch (RuntimeException e) {
+            // A bug must not leave the request holding its slot forever.
+            LOG.warnf(e, "Simulated request %s failed", id);
+            if (!response.closed() && !response.ended()) {
+                if (response.headWritten()) {
+                    response.reset();
+                } else {
+                    SimHandlers.sendError(response, new SimError(500, "InternalServerError",
+                            String.valueOf(e.getMessage()), null));
+                }
+            }
+            abort();
+        }
+    }
+
+    private void pumpDue() {
+        ScheduledFuture<?> pending = timer;
+        if (pending != null) {
+            pending.cancel(false);
+            timer = null;
+        }
         while (state == State.RUNNING && started) {
+            if (response.closed()) {
+                abort();
+                return;
+            }
             if (stream && response.writeQueueFull()) {
                 if (!drainHandlerSet) {
                     drainHandlerSet = true;
@@ -222,7 +261,8 @@ final class GenerationJob {
                 if (!stream && delay < NON_STREAM_TIMER_NANOS) {
                     delay = NON_STREAM_TIMER_NANOS;
                 }
-                timer = ctx.nettyEventLoop().schedule(() -> ctx.emit(v -> pump()), delay, TimeUnit.NANOSECONDS);
+                // Runs on the connection's event loop thread, where writes need no Vert.x context dispatch.
+                timer = ctx.nettyEventLoop().schedule(this::pump, delay, TimeUnit.NANOSECONDS);
                 return;
             }
             if (!step(nextDue, now)) {
@@ -238,15 +278,15 @@ final class GenerationJob {
         }
     }
 
-    /** One engine step: a token for every live sequence. Returns false once the job no longer runs. */
+    /**
+     * One engine step: a token for every live sequence, written as one chunk per sequence. When a stream has fallen
+     * well behind its timeline (the machine is overloaded), every step that is due is taken at once and its tokens
+     * share one chunk, as vLLM's API server merges outputs when it cannot keep up. Returns false once the job no
+     * longer runs.
+     */
     private boolean step(long due, long now) {
-        for (Choice c : choices) {
-            if (!c.finished() && c.promptLen + c.generated + 1 > c.capacity) {
-                if (!engine.grow(this)) {
-                    return false;
-                }
-                break;
-            }
+        if (needsBlock() && !engine.grow(this)) {
+            return false;
         }
         boolean first = firstTokenNanos < 0;
         StringBuilder out = stream ? new StringBuilder(160 * choices.length) : null;
@@ -257,6 +297,8 @@ final class GenerationJob {
             for (Choice c : choices) {
                 metrics.timeToFirstToken.observe(ttft);
                 metrics.promptTokens.inc(c.promptLen);
+                // Prefix caching is on by default: every prompt token is looked up; the simulator never hits.
+                metrics.prefixCacheQueries.inc(c.promptLen);
             }
             metrics.requestParamsN.observe(paramN);
             metrics.requestParamsMaxTokens.observe(paramMaxTokens);
@@ -269,67 +311,91 @@ final class GenerationJob {
                 }
             }
         }
-        int tokens = 0;
-        double itl = first ? 0 : (due - prevDue) / 1e9;
-        for (Choice c : choices) {
-            if (c.finished() || cut != Cut.NONE) {
-                continue;
+        long itlNanos = settings.interTokenLatencyNanos();
+        boolean merge = stream && !first && itlNanos > 0 && now - due > MERGE_AFTER_NANOS + 2 * itlNanos;
+        boolean allFinished;
+        while (true) {
+            int tokens = 0;
+            double itl = first ? 0 : (due - prevDue) / 1e9;
+            allFinished = true;
+            for (Choice c : choices) {
+                if (c.finished()) {
+                    continue;
+                }
+                produce(c);
+                tokens++;
+                if (!first) {
+                    metrics.interTokenLatency.observe(itl);
+                }
+                if (c.finished()) {
+                    c.finishNanos = due;
+                } else {
+                    allFinished = false;
+                }
             }
-            produce(c);
-            tokens++;
-            if (!first) {
-                metrics.interTokenLatency.observe(itl);
+            metrics.generationTokens.inc(tokens);
+            metrics.iterationTokens.observe(tokens + (first ? prefillTokens : 0));
+            prevDue = due;
+            first = false;
+            nextDue = due + (long) (engine.loadFactor() * itlNanos);
+            // A merged step that needs a new KV block ends the merge; the next step asks the scheduler for it.
+            if (allFinished || !merge || nextDue > now || needsBlock()) {
+                break;
             }
-            if (c.finished()) {
-                c.finishNanos = due;
-            }
-            if (stream) {
+            due = nextDue;
+        }
+        if (stream) {
+            for (Choice c : choices) {
+                if (cut != Cut.NONE) {
+                    break;
+                }
+                if (c.reported) {
+                    continue;
+                }
                 String delta = takeDelta(c);
-                if (c.finished() || !delta.isEmpty()) {
+                if (c.finished()) {
+                    c.reported = true;
+                    cut = event(out, contentChunk(c, delta));
+                } else if (!delta.isEmpty()) {
                     cut = event(out, contentChunk(c, delta));
                 }
             }
-        }
-        metrics.generationTokens.inc(tokens);
-        metrics.iterationTokens.observe(tokens + (first ? prefillTokens : 0));
-        prevDue = due;
-
-        boolean allFinished = true;
-        for (Choice c : choices) {
-            allFinished &= c.finished();
-        }
-        if (stream && allFinished && cut == Cut.NONE && includeUsage) {
-            cut = event(out, usageChunk());
+            if (allFinished && cut == Cut.NONE && includeUsage) {
+                cut = event(out, usageChunk());
+            }
         }
         if (cut == Cut.RESET) {
             response.write(Buffer.buffer(out.toString()));
             resetConnection();
             return false;
         }
+        // The engine lets go of a finished request before its last bytes leave, as vLLM's engine does, so that a
+        // client reading the simulator's state right after the answer sees the slot free.
         if (cut == Cut.ERROR) {
-            out.append(errorEvent()).append(DONE_EVENT);
-            response.end(Buffer.buffer(out.toString()));
             for (Choice c : choices) {
                 if (!c.finished()) {
                     c.finishReason = "error";
                     c.finishNanos = due;
                 }
             }
-            completeNormally(due);
+            completeNormally();
+            out.append(errorEvent()).append(DONE_EVENT);
+            response.end(Buffer.buffer(out.toString()));
             return false;
         }
         if (allFinished) {
+            if (!stream && resetAfterEvents >= 0) {
+                resetConnection();
+                return false;
+            }
+            completeNormally();
             if (stream) {
                 out.append(DONE_EVENT);
                 response.end(Buffer.buffer(out.toString()));
-            } else if (resetAfterEvents >= 0) {
-                resetConnection();
-                return false;
             } else {
                 response.putHeader("content-type", "application/json");
                 response.end(kind == Kind.CHAT ? chatBody() : completionBody());
             }
-            completeNormally(due);
             return false;
         }
         if (out != null && !out.isEmpty()) {
@@ -341,11 +407,19 @@ final class GenerationJob {
                 engine.release(this, c);
             }
         }
-        nextDue = due + (long) (engine.loadFactor() * settings.interTokenLatencyNanos());
         if (nextDue < now - MAX_CATCH_UP_NANOS) {
             nextDue = now;
         }
         return true;
+    }
+
+    private boolean needsBlock() {
+        for (Choice c : choices) {
+            if (!c.finished() && c.promptLen + c.generated + 1 > c.capacity) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Generates the next token of one sequence and decides whether it finishes. */
@@ -413,7 +487,7 @@ final class GenerationJob {
         return Cut.NONE;
     }
 
-    private void completeNormally(long due) {
+    private void completeNormally() {
         for (Choice c : choices) {
             if (!c.released) {
                 recordFinished(c);
@@ -445,9 +519,8 @@ final class GenerationJob {
     }
 
     private void resetConnection() {
-        if (!response.reset()) {
-            response.close();
-        }
+        // For HTTP/1.1 a reset closes the connection without ending the chunked body.
+        response.reset();
         abort();
     }
 
@@ -587,7 +660,8 @@ final class GenerationJob {
             sb.append("{\"index\":").append(c.index).append(",\"text\":");
             Json.str(sb, c.text).append(",\"logprobs\":null,\"finish_reason\":");
             Json.strOrNull(sb, c.finishReason).append(",\"stop_reason\":");
-            Json.strOrNull(sb, c.stopReason).append(",\"token_ids\":null,\"prompt_logprobs\":null,\"prompt_token_ids\":null}");
+            Json.strOrNull(sb, c.stopReason)
+                    .append(",\"token_ids\":null,\"prompt_logprobs\":null,\"prompt_token_ids\":null}");
         }
         sb.append("],\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
         usage(sb, usagePromptTokens, completionTokens(), true);
@@ -615,8 +689,6 @@ final class GenerationJob {
         int paramMaxTokens;
         String[] stops = new String[0];
         boolean includeStopStr;
-        long arrivalNanos;
-
         GenerationJob build() {
             return new GenerationJob(this);
         }

@@ -1,10 +1,9 @@
 package io.vgate.sim;
 
 import java.math.BigDecimal;
-import java.util.Iterator;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,7 +19,7 @@ final class Json {
     /** Reads request bodies as trees; trailing garbage fails like Python's {@code json.loads} ("Extra data"). */
     static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build();
 
     static {
@@ -166,8 +165,7 @@ final class Json {
         }
         sb.append('{');
         boolean first = true;
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             if (!first) {
                 sb.append(", ");
             }

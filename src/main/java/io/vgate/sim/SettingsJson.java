@@ -3,10 +3,11 @@ package io.vgate.sim;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,6 +21,10 @@ import io.vgate.sim.SimulatorConfig.Mode;
  * route). Keys are the configuration keys ({@code inter-token-latency}, {@code faults.error-rate} nested under
  * {@code faults}); durations are written as ISO-8601 and read as ISO-8601, as a number with a unit
  * ({@code 20ms}, {@code 150us}, {@code 1.5s}) or as a JSON number of milliseconds.
+ *
+ * <p>One key exists only here: {@code faults.refuse-connections-for} (a duration) refuses connections and re-opens
+ * the port after that long, like a vLLM restart. Over HTTP it is the only way back: once
+ * {@code refuse-connections} is true, nothing listens to take a request that sets it false.</p>
  */
 final class SettingsJson {
 
@@ -63,8 +68,7 @@ final class SettingsJson {
             throw new IllegalArgumentException("settings must be a JSON object");
         }
         List<Runnable> updates = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             String key = e.getKey();
             JsonNode v = e.getValue();
             switch (key) {
@@ -105,8 +109,7 @@ final class SettingsJson {
         if (!node.isObject()) {
             throw new IllegalArgumentException("faults must be a JSON object");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             String key = "faults." + e.getKey();
             JsonNode v = e.getValue();
             switch (e.getKey()) {
@@ -116,7 +119,16 @@ final class SettingsJson {
                 case "reset-after-events" -> add(updates, key, intValue(key, v), f::resetAfterEvents);
                 case "error-after-events" -> add(updates, key, intValue(key, v), f::errorAfterEvents);
                 case "refuse-connections" -> add(updates, key, boolValue(key, v), f::refuseConnections);
-                case "startup-delay" -> duration(key, v); // only read at startup; accepted so a GET body can be posted back
+                case "refuse-connections-for" -> {
+                    Duration refuseFor = duration(key, v);
+                    updates.add(() -> {
+                        f.refuseConnections(true);
+                        CompletableFuture.delayedExecutor(refuseFor.toNanos(), TimeUnit.NANOSECONDS)
+                                .execute(() -> f.refuseConnections(false));
+                    });
+                }
+                // Only read at startup; accepted so that a GET body can be posted back unchanged.
+                case "startup-delay" -> duration(key, v);
                 default -> throw new IllegalArgumentException("unknown setting: " + key);
             }
         }

@@ -84,13 +84,15 @@ final class SimEngine {
      * {@code time-factor-under-load} when {@code max-num-seqs} run.
      */
     double loadFactor() {
-        int max = settings.maxNumSeqs();
-        double factor = settings.timeFactorUnderLoad();
-        if (max <= 1 || factor == 1.0) {
+        return loadFactor(runningSeqs, settings.maxNumSeqs(), settings.timeFactorUnderLoad());
+    }
+
+    static double loadFactor(int runningSeqs, int maxNumSeqs, double timeFactorUnderLoad) {
+        if (maxNumSeqs <= 1 || timeFactorUnderLoad == 1.0) {
             return 1.0;
         }
-        int seqs = Math.min(runningSeqs, max);
-        return 1.0 + (factor - 1.0) * Math.max(0, seqs - 1) / (max - 1);
+        int seqs = Math.min(runningSeqs, maxNumSeqs);
+        return 1.0 + (timeFactorUnderLoad - 1.0) * Math.max(0, seqs - 1) / (maxNumSeqs - 1);
     }
 
     /** A request entered processing (counted by {@code /load} and {@link #awaitIdle}). */

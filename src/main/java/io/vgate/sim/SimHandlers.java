@@ -25,9 +25,13 @@ import io.vgate.sim.SimulatorConfig.Mode;
  */
 final class SimHandlers {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SimHandlers.class);
+
     /** The vLLM version {@code /version} reports. */
     static final String VLLM_VERSION = "0.29.0";
     private static final String JSON = "application/json";
+    /** vLLM's default {@code VLLM_MAX_N_SEQUENCES}. */
+    private static final int MAX_N = 16384;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final SimEngine engine;
@@ -75,7 +79,6 @@ final class SimHandlers {
     }
 
     private void chatCompletions(RoutingContext rc, Buffer raw) {
-        long arrival = System.nanoTime();
         HttpServerRequest request = rc.request();
         RequestReader r = RequestReader.of(request, raw);
         List<SimTokenizer.Message> messages = messages(r);
@@ -131,7 +134,7 @@ final class SimHandlers {
         checkContext(promptTokens, requested, completionParam ? "max_completion_tokens" : "max_tokens");
         int effectiveMax = requested != null ? requested : settings.maxModelLen() - promptTokens;
         int choices = n == null ? 1 : n;
-        checkSampling(choices, temperature, topP, presencePenalty, frequencyPenalty, effectiveMax);
+        checkSampling(choices, temperature, topP, presencePenalty, frequencyPenalty, effectiveMax, stop);
         maybeInjectError();
 
         String base = requestId(request, bodyRequestId);
@@ -141,7 +144,7 @@ final class SimHandlers {
         for (int i = 0; i < choices; i++) {
             out[i] = new GenerationJob.Choice(i, promptTokens, effectiveMax, source(baseSeed, i, echo, ignoreEos));
         }
-        GenerationJob.Builder b = job(rc, GenerationJob.Kind.CHAT, "chatcmpl-" + base, base, arrival);
+        GenerationJob.Builder b = job(rc, GenerationJob.Kind.CHAT, "chatcmpl-" + base, base);
         b.stream = stream;
         b.includeUsage = stream && includeUsage;
         b.continuousUsage = stream && continuousUsage;
@@ -156,7 +159,6 @@ final class SimHandlers {
     }
 
     private void completions(RoutingContext rc, Buffer raw) {
-        long arrival = System.nanoTime();
         HttpServerRequest request = rc.request();
         RequestReader r = RequestReader.of(request, raw);
         List<Prompt> prompts = prompts(r);
@@ -198,7 +200,7 @@ final class SimHandlers {
             usagePrompt += p.tokens;
         }
         int choices = n == null ? 1 : n;
-        checkSampling(choices, temperature, topP, presencePenalty, frequencyPenalty, requested);
+        checkSampling(choices, temperature, topP, presencePenalty, frequencyPenalty, requested, stop);
         maybeInjectError();
 
         String base = requestId(request, bodyRequestId);
@@ -214,7 +216,7 @@ final class SimHandlers {
                 out[index] = new GenerationJob.Choice(index, p.tokens, max, source(baseSeed, i, echo, ignoreEos));
             }
         }
-        GenerationJob.Builder b = job(rc, GenerationJob.Kind.COMPLETION, "cmpl-" + base, base, arrival);
+        GenerationJob.Builder b = job(rc, GenerationJob.Kind.COMPLETION, "cmpl-" + base, base);
         b.stream = stream;
         b.includeUsage = stream && includeUsage;
         b.continuousUsage = stream && continuousUsage;
@@ -549,9 +551,13 @@ final class SimHandlers {
 
     /** {@code SamplingParams._verify_args}, in vLLM's order. */
     private static void checkSampling(int n, Double temperature, Double topP, Double presencePenalty,
-            Double frequencyPenalty, int maxTokens) {
+            Double frequencyPenalty, int maxTokens, String[] stop) {
         if (n < 1) {
             throw SimError.validation("n must be at least 1, got " + n + ".", null, null);
+        }
+        if (n > MAX_N) {
+            throw SimError.validation("n must be at most " + MAX_N + ", got " + n + ". To increase this limit, set "
+                    + "the VLLM_MAX_N_SEQUENCES environment variable.", null, null);
         }
         if (presencePenalty != null && !(presencePenalty >= -2.0 && presencePenalty <= 2.0)) {
             throw SimError.validation("presence_penalty must be in [-2, 2], got " + Json.pyFloat(presencePenalty)
@@ -582,6 +588,11 @@ final class SimHandlers {
         if (maxTokens < 1) {
             throw SimError.validation("max_tokens must be at least 1, got " + maxTokens + ".", "max_tokens",
                     maxTokens);
+        }
+        for (String s : stop) {
+            if (s.isEmpty()) {
+                throw SimError.validation("stop cannot contain an empty string.", null, null);
+            }
         }
         if (temperature != null && temperature < 1e-5 && n > 1) {
             throw SimError.validation("n must be 1 when using greedy sampling, got " + n + ".", null, null);
@@ -803,7 +814,7 @@ final class SimHandlers {
 
     // ---- plumbing ----------------------------------------------------------------------------------------------
 
-    private GenerationJob.Builder job(RoutingContext rc, GenerationJob.Kind kind, String id, String base, long arrival) {
+    private GenerationJob.Builder job(RoutingContext rc, GenerationJob.Kind kind, String id, String base) {
         HttpServerResponse response = rc.response();
         if (rc.request().getHeader("x-request-id") == null) {
             response.putHeader("x-request-id", base);
@@ -818,7 +829,6 @@ final class SimHandlers {
         b.id = id;
         b.created = System.currentTimeMillis() / 1000;
         b.model = modelName();
-        b.arrivalNanos = arrival;
         return b;
     }
 
@@ -861,6 +871,9 @@ final class SimHandlers {
                 handler.accept(rc, ar.result());
             } catch (SimError e) {
                 sendError(rc.response(), e);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "Simulator route %s failed", rc.request().path());
+                internalError(rc.response(), e);
             }
         });
     }

@@ -36,7 +36,8 @@ import io.vertx.core.metrics.MetricsOptions;
  * <p>It starts on {@link StartupEvent} when {@code vgate.simulator.enabled} is true, before the application serves
  * traffic, and stops on shutdown. The port is reserved at once, so {@link #baseUri()} is known even while the
  * {@code startup-delay} or {@code refuse-connections} faults keep it from listening. Behaviour is tuned at runtime
- * through {@link #settings()} or {@code GET/POST /sim/settings} on the simulator port.</p>
+ * through {@link #settings()} or, over HTTP, {@code GET/POST /sim/settings} on the simulator port (a simulator-only
+ * admin route; real vLLM has no such route).</p>
  *
  * <p>The server runs on a Vert.x instance of its own ({@code event-loops} event loops, no metrics SPI) rather than
  * Quarkus's: Quarkus instruments every HTTP server of its Vert.x instance with Micrometer, which would count the

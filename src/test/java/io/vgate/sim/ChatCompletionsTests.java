@@ -28,6 +28,8 @@ class ChatCompletionsTests {
     @BeforeEach
     void setUp() {
         client = new SimClient(sim.baseUri());
+        // Exact chunk sequences: with zero latencies every token is its own chunk, whatever the machine's load.
+        sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ZERO);
     }
 
     @AfterEach
@@ -121,6 +123,20 @@ class ChatCompletionsTests {
         assertThat(usageChunk.get("usage").get("completion_tokens").asInt()).isEqualTo(2);
         assertThat(SimClient.fieldNames(usageChunk.get("usage")))
                 .containsExactly("prompt_tokens", "total_tokens", "completion_tokens");
+    }
+
+    @Test
+    void carriesRunningUsageInEveryChunkWithContinuousUsageStats() {
+        HttpResponse<String> response = client.post("/v1/chat/completions",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true,\"max_tokens\":2,"
+                        + "\"stream_options\":{\"include_usage\":true,\"continuous_usage_stats\":true}}");
+
+        List<JsonNode> chunks = SimClient.events(response.body()).stream().filter(e -> !e.equals("[DONE]"))
+                .map(SimClient::parse).toList();
+        assertThat(chunks).hasSize(4);
+        assertThat(chunks).extracting(c -> c.at("/usage/completion_tokens").asInt()).containsExactly(0, 1, 2, 2);
+        assertThat(SimClient.fieldNames(chunks.get(0))).containsExactly("id", "object", "created", "model", "choices",
+                "usage", "prompt_token_ids");
     }
 
     @Test

@@ -28,6 +28,8 @@ class CompletionsTests {
     @BeforeEach
     void setUp() {
         client = new SimClient(sim.baseUri());
+        // Exact chunk sequences: with zero latencies every token is its own chunk, whatever the machine's load.
+        sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ZERO);
     }
 
     @AfterEach

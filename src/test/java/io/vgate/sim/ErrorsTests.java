@@ -112,6 +112,17 @@ class ErrorsTests {
     }
 
     @Test
+    void rejectsMaxTokensBeyondTheContextLength() {
+        JsonNode error = expectError(client.post("/v1/chat/completions", "{" + HI + ",\"max_completion_tokens\":5000}"),
+                400);
+
+        assertThat(error.get("param").asText()).isEqualTo("max_completion_tokens");
+        assertThat(error.get("message").asText()).isEqualTo("max_completion_tokens=5000 cannot be greater than "
+                + "max_model_len=max_total_tokens=4096. Please request fewer output tokens. "
+                + "(parameter=max_completion_tokens, value=5000)");
+    }
+
+    @Test
     void rejectsAChatPromptAtTheContextLengthWithoutMaxTokens() {
         sim.settings().maxModelLen(32);
 
@@ -130,7 +141,8 @@ class ErrorsTests {
             "\"temperature\":-1         | temperature must be non-negative, got -1.0.         | temperature",
             "\"top_p\":0                | top_p must be in (0, 1], got 0.0.                   | top_p",
             "\"top_p\":1.5              | top_p must be in (0, 1], got 1.5.                   | top_p",
-            "\"tools\":[]               | `tools` must not be an empty array.                 | tools"})
+            "\"tools\":[]               | `tools` must not be an empty array.                 | tools",
+            "\"stop\":[\"\"]              | stop cannot contain an empty string.                | "})
     void rejectsBadSamplingParameters(String field, String message, String param) {
         JsonNode error = expectError(client.post("/v1/chat/completions", "{" + HI + "," + field + "}"), 400);
 

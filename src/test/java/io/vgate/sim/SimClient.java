@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -46,6 +48,36 @@ final class SimClient {
 
     HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+    }
+
+    CompletableFuture<HttpResponse<String>> postAsync(String path, String json) {
+        return HTTP.sendAsync(HttpRequest.newBuilder(base.resolve(path)).header("content-type", "application/json")
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Time from sending a streaming request to its first SSE event; the rest of the stream is read and dropped. */
+    Duration timeToFirstEvent(String path, String json) {
+        long start = System.nanoTime();
+        try {
+            HttpResponse<Stream<String>> response = HTTP.send(HttpRequest.newBuilder(base.resolve(path))
+                    .header("content-type", "application/json").timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofLines());
+            Iterator<String> lines = response.body().iterator();
+            Duration first = null;
+            while (lines.hasNext()) {
+                String line = lines.next();
+                if (first == null && line.startsWith("data: ")) {
+                    first = Duration.ofNanos(System.nanoTime() - start);
+                }
+            }
+            return first;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     JsonNode postJson(String path, String json) {

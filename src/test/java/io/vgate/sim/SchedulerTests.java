@@ -1,0 +1,154 @@
+package io.vgate.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+class SchedulerTests {
+
+    private static final String LABELS = "{engine=\"0\",model_name=\"vgate-sim-llama-3-8b\"}";
+
+    @Inject
+    VllmSimulator sim;
+
+    SimClient client;
+
+    @BeforeEach
+    void setUp() {
+        client = new SimClient(sim.baseUri());
+    }
+
+    @AfterEach
+    void restore() {
+        sim.settings().reset();
+        sim.awaitIdle(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void queuesWhatDoesNotFitInMaxNumSeqs() {
+        sim.settings().maxNumSeqs(2).interTokenLatency(Duration.ofMillis(20));
+        String request = "{\"prompt\":\"Wait for me\",\"max_tokens\":25,\"ignore_eos\":true}";
+
+        List<CompletableFuture<HttpResponse<String>>> responses = IntStream.range(0, 3)
+                .mapToObj(i -> client.postAsync("/v1/completions", request)).toList();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> sim.running() == 2 && sim.waiting() == 1);
+        String metrics = client.get("/metrics").body();
+        assertThat(gauge(metrics, "vllm:num_requests_running")).isEqualTo(2.0);
+        assertThat(gauge(metrics, "vllm:num_requests_waiting")).isEqualTo(1.0);
+        assertThat(client.get("/load").body()).isEqualTo("{\"server_load\":3}");
+        assertThat(responses).allSatisfy(r -> assertThat(r.join().statusCode()).isEqualTo(200));
+        assertThat(sim.running()).isZero();
+        assertThat(sim.waiting()).isZero();
+    }
+
+    @Test
+    void takesLongerToTheFirstTokenForLongerPrompts() {
+        sim.settings().timeToFirstToken(Duration.ZERO).prefillTimePerToken(Duration.ofMillis(1))
+                .interTokenLatency(Duration.ZERO);
+
+        double shortPrompt = modelledTtft("{\"prompt\":\"Hi\",\"max_tokens\":1,\"stream\":true}");
+        Duration longWallClock = client.timeToFirstEvent("/v1/completions",
+                "{\"prompt\":\"" + " go".repeat(400) + "\",\"max_tokens\":1,\"stream\":true}");
+        double longPrompt = modelledTtft("{\"prompt\":\"" + " go".repeat(400) + "\",\"max_tokens\":1,\"stream\":true}");
+
+        assertThat(longWallClock).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        assertThat(shortPrompt).isLessThan(0.05);
+        assertThat(longPrompt).isBetween(0.4, 0.45);
+    }
+
+    @Test
+    void prefillsPromptsLargerThanTheStepBudgetInSeveralSteps() {
+        sim.settings().timeToFirstToken(Duration.ZERO).prefillTimePerToken(Duration.ZERO)
+                .interTokenLatency(Duration.ofMillis(80));
+        String request = "{\"prompt\":\"" + " go".repeat(400) + "\",\"max_tokens\":1,\"stream\":true}";
+
+        double oneStep = modelledTtft(request);
+        sim.settings().maxNumBatchedTokens(100);
+        double fiveSteps = modelledTtft(request);
+
+        assertThat(oneStep).isLessThan(0.05);
+        assertThat(fiveSteps).isBetween(4 * 0.08, 4 * 0.08 + 0.05);
+    }
+
+    @Test
+    void waitsForKvCacheRoomBeforeAdmitting() {
+        sim.settings().kvCacheTokens(16 * 8).interTokenLatency(Duration.ofMillis(20));
+        String request = "{\"prompt\":\"" + " go".repeat(70) + "\",\"max_tokens\":10,\"ignore_eos\":true}";
+
+        List<CompletableFuture<HttpResponse<String>>> responses = List.of(
+                client.postAsync("/v1/completions", request), client.postAsync("/v1/completions", request));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> sim.running() == 1 && sim.waiting() == 1);
+        assertThat(gauge(client.get("/metrics").body(), "vllm:kv_cache_usage_perc")).isGreaterThan(0.5);
+        assertThat(responses).allSatisfy(r -> assertThat(r.join().statusCode()).isEqualTo(200));
+    }
+
+    @Test
+    void preemptsTheNewestRequestWhenTheKvCacheRunsOut() {
+        sim.settings().kvCacheTokens(16 * 6).interTokenLatency(Duration.ofMillis(5));
+        double before = counter(client.get("/metrics").body(), "vllm:num_preemptions_total");
+        String request = "{\"prompt\":\"" + " go".repeat(14) + "\",\"max_tokens\":40,\"ignore_eos\":true}";
+
+        List<CompletableFuture<HttpResponse<String>>> responses = List.of(
+                client.postAsync("/v1/completions", request), client.postAsync("/v1/completions", request));
+
+        for (CompletableFuture<HttpResponse<String>> response : responses) {
+            JsonNode body = SimClient.parse(response.join().body());
+            assertThat(body.at("/usage/completion_tokens").asInt()).isEqualTo(40);
+        }
+        assertThat(counter(client.get("/metrics").body(), "vllm:num_preemptions_total")).isGreaterThan(before);
+    }
+
+    @Test
+    void answersAtOnceWithZeroLatencies() {
+        sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ZERO);
+
+        List<CompletableFuture<HttpResponse<String>>> responses = IntStream.range(0, 200)
+                .mapToObj(i -> client.postAsync("/v1/chat/completions",
+                        "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi " + i + "\"}],\"max_tokens\":8}"))
+                .toList();
+
+        assertThat(responses).allSatisfy(r -> assertThat(r.join().statusCode()).isEqualTo(200));
+        sim.awaitIdle(Duration.ofSeconds(5));
+        assertThat(sim.running()).isZero();
+    }
+
+    /**
+     * The time to first token the simulator's timeline gave one request, read from the TTFT histogram: unlike a
+     * client-side stopwatch it does not move with the test machine's load.
+     */
+    private double modelledTtft(String completionRequest) {
+        double before = gauge(client.get("/metrics").body(), "vllm:time_to_first_token_seconds_sum");
+        client.timeToFirstEvent("/v1/completions", completionRequest);
+        return gauge(client.get("/metrics").body(), "vllm:time_to_first_token_seconds_sum") - before;
+    }
+
+    private static double gauge(String metrics, String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name + LABELS) + " (\\S+)$").matcher(metrics);
+        assertThat(m.find()).as(name).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static double counter(String metrics, String name) {
+        return gauge(metrics, name);
+    }
+}

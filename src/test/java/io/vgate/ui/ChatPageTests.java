@@ -163,6 +163,25 @@ class ChatPageTests {
     }
 
     @Test
+    void enterSendsAndShiftEnterStartsANewLine() {
+        sim.settings().mode(Mode.ECHO);
+        openPage();
+        Locator message = page.getByLabel("Message");
+
+        message.pressSequentially("line one");
+        message.press("Shift+Enter");
+        message.pressSequentially("line two");
+
+        expect(message).hasValue("line one\nline two");
+        expect(page.locator(".turn")).hasCount(0);
+        message.press("Enter");
+        expect(lastAnswer()).hasAttribute("data-state", "done");
+        expect(message).hasValue("");
+        expect(message).isFocused();
+        assertThat(answerText()).isEqualTo("line one\nline two");
+    }
+
+    @Test
     void stopAbortsTheGenerationInVllm() {
         sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ofMillis(40)).meanOutputTokens(3000);
         openPage();

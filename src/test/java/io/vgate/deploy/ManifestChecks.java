@@ -259,7 +259,10 @@ final class ManifestChecks {
                 .containsAllEntriesOf(service.getSpec().getSelector());
     }
 
-    /** ingress-nginx Ingress: long read/send timeouts, no buffering, vgate's body size, TLS, /v1 only. */
+    /**
+     * ingress-nginx Ingress: long read/send timeouts, no buffering, vgate's body size, TLS, and only the
+     * API ({@code /v1}) and the chat page ({@code /} exactly, {@code /ui} assets) published.
+     */
     static void ingress(ManifestSet set) {
         Ingress ingress = set.typed(Ingress.class, "vgate-api");
         Map<String, String> annotations = ingress.getMetadata().getAnnotations();
@@ -282,7 +285,8 @@ final class ManifestChecks {
             assertThat(rule.getHost()).as("rule host").isNotBlank();
             assertThat(tlsHosts).as("TLS covers " + rule.getHost()).contains(rule.getHost());
             assertThat(rule.getHttp().getPaths()).isNotEmpty().allSatisfy(path -> {
-                assertThat(path.getPath()).as("only the OpenAI API is published").isEqualTo("/v1");
+                assertThat(path.getPath() + " " + path.getPathType()).as("only the API and the chat page are published")
+                        .isIn("/v1 Prefix", "/ Exact", "/ui Prefix");
                 assertThat(path.getBackend().getService().getName()).isEqualTo("vgate");
                 String portName = path.getBackend().getService().getPort().getName();
                 assertThat(service.getSpec().getPorts()).extracting(ServicePort::getName).contains(portName);

@@ -349,7 +349,8 @@ public final class ProxyExchange implements RelayListener {
     // -- lifecycle ---------------------------------------------------------------------------------
 
     private void clientClosed() {
-        if (completed || clientGone) {
+        // Over HTTP/2 a stream closes when its response ends normally: the client got everything.
+        if (completed || clientGone || context.response().ended()) {
             return;
         }
         clientGone = true;

@@ -158,6 +158,29 @@ class AccessLogTests {
         await().atMost(Duration.ofSeconds(10)).until(() -> sim.running() + sim.waiting() == 0);
     }
 
+    /**
+     * The JDK client upgrades cleartext connections to HTTP/2 (h2c); there a stream closes when its response
+     * ends, which must not read as a client that left.
+     */
+    @Test
+    void recordsHttp2AnswersAsCompleted() throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        for (boolean stream : new boolean[] {false, true}) {
+            String requestId = "h2-" + stream + "-" + UUID.randomUUID();
+            var response = http.send(java.net.http.HttpRequest.newBuilder(chat)
+                    .header("Content-Type", "application/json").header("X-Request-Id", requestId)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            Json.chat("Over HTTP/2.", stream, Map.of("max_tokens", 6))))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(response.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+            assertThat(response.statusCode()).isEqualTo(200);
+
+            Map<String, String> fields = accessLog.await(requestId);
+            assertThat(fields.get(Fields.OUTCOME)).as("stream=%s", stream).isEqualTo("completed");
+            assertThat(fields.get(Fields.COMPLETION_TOKENS)).as("stream=%s", stream).isEqualTo("6");
+        }
+    }
+
     @Test
     void cutsAndNeutralisesTextTheClientControls() {
         String requestId = "model-" + UUID.randomUUID();

@@ -1,6 +1,7 @@
 package io.vgate.metrics;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -60,7 +61,7 @@ public class GatewayMetrics implements ExchangeObserver {
     private final MeterRegistry registry;
     private final LabelBudget tenants;
     private final LabelBudget models;
-    private final LabelBudget codes = LabelBudget.of(java.util.Optional.empty(), 100);
+    private final LabelBudget codes = LabelBudget.of(Optional.empty(), 100);
     private final ConcurrentHashMap<String, ModelMeters> byModel = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry, MetricsConfig config) {

@@ -1,12 +1,18 @@
 package io.vgate.proxy;
 
 /**
- * Watches finished exchanges: metrics, the access log. Implementations are CDI beans, found once at
- * start-up and called on the request's event loop after the client has its answer, so they must be
- * cheap and must never block or throw.
+ * Watches exchanges: metrics, the access log, tracing. Implementations are CDI beans, found once at
+ * start-up and called on the request's event loop, so they must be cheap and must never block or throw.
  */
 public interface ExchangeObserver {
 
-    /** The exchange is over; every fact on it is final. */
+    /**
+     * The exchange has just been created, before any step ran; only the route, request id and start time
+     * are known. Runs in the request's context, so the request's trace span is current.
+     */
+    default void onStart(ProxyExchange exchange) {
+    }
+
+    /** The exchange is over, after the client has its answer; every fact on it is final. */
     void onComplete(ProxyExchange exchange);
 }

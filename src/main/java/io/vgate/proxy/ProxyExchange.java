@@ -64,6 +64,8 @@ public final class ProxyExchange implements RelayListener {
     private int events;
     private long promptTokens = -1;
     private long completionTokens = -1;
+    private long maxEventGapNanos;
+    private String traceId;
 
     ProxyExchange(RoutingContext context, ApiRoute route, ExchangeObserver[] observers) {
         this.context = context;
@@ -76,8 +78,12 @@ public final class ProxyExchange implements RelayListener {
         response.closeHandler(ignored -> clientClosed());
         // A peer that resets the connection mid-write is an ordinary event here, not an error to log.
         response.exceptionHandler(ignored -> clientClosed());
+        for (ExchangeObserver observer : observers) {
+            observer.onStart(this);
+        }
     }
 
+    /** The route, or {@code null} for a {@code /v1} path vgate does not serve (answered 404/405). */
     public ApiRoute route() {
         return route;
     }
@@ -135,6 +141,11 @@ public final class ProxyExchange implements RelayListener {
 
     public void tenant(String tenant) {
         this.tenant = tenant;
+    }
+
+    /** True when a step named the tenant; false while {@link #tenant()} is only the client address. */
+    public boolean hasTenant() {
+        return tenant != null;
     }
 
     /** Id of the API key or token subject that authenticated the caller, or {@code null}. */
@@ -279,6 +290,20 @@ public final class ProxyExchange implements RelayListener {
         return events;
     }
 
+    /** Longest pause between two consecutive forwarded SSE events, in nanoseconds (0 with fewer than two). */
+    public long maxEventGapNanos() {
+        return maxEventGapNanos;
+    }
+
+    /** The W3C trace id of this request's server span, or {@code null} when tracing is off. */
+    public String traceId() {
+        return traceId;
+    }
+
+    public void traceId(String traceId) {
+        this.traceId = traceId;
+    }
+
     /** Prompt tokens reported by vLLM, or -1 if it reported none. */
     public long promptTokens() {
         return promptTokens;
@@ -303,6 +328,8 @@ public final class ProxyExchange implements RelayListener {
         long now = System.nanoTime();
         if (events == 0) {
             firstEventNanos = now;
+        } else if (now - lastEventNanos > maxEventGapNanos) {
+            maxEventGapNanos = now - lastEventNanos;
         }
         lastEventNanos = now;
         events++;
@@ -322,7 +349,8 @@ public final class ProxyExchange implements RelayListener {
     // -- lifecycle ---------------------------------------------------------------------------------
 
     private void clientClosed() {
-        if (completed || clientGone) {
+        // Over HTTP/2 a stream closes when its response ends normally: the client got everything.
+        if (completed || clientGone || context.response().ended()) {
             return;
         }
         clientGone = true;
@@ -344,6 +372,10 @@ public final class ProxyExchange implements RelayListener {
         completed = true;
         outcome = how;
         endNanos = System.nanoTime();
+        // Observers get the status the client actually received: the relay may have answered 502 itself
+        // after vLLM's head arrived, and a client that left before any answer received none.
+        HttpServerResponse response = context.response();
+        status = response.headWritten() ? response.getStatusCode() : 0;
         if (onComplete != null) {
             for (Runnable action : onComplete) {
                 action.run();

@@ -51,6 +51,17 @@ public class ProxyHandler {
                         failure -> fail(exchange, failure));
     }
 
+    /**
+     * Answers a request that never reached the data path (a {@code /v1} path vgate does not serve, a body
+     * that could not be read) with vgate's own error. It still goes through an exchange, so it is counted
+     * and logged like every other request.
+     *
+     * @param route the matched route, or {@code null} when no route matched
+     */
+    public void reject(RoutingContext context, ApiRoute route, ApiError error) {
+        new ProxyExchange(context, route, observers).fail(error);
+    }
+
     private InferenceRequest parse(RoutingContext context, ApiRoute route) {
         if (!route.hasBody()) {
             return InferenceRequest.withoutBody(route);

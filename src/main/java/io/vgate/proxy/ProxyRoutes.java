@@ -12,7 +12,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vgate.api.ApiConfig;
 import io.vgate.api.ApiError;
-import io.vgate.api.ApiErrors;
 import io.vgate.api.ApiRoute;
 
 /**
@@ -40,7 +39,7 @@ public class ProxyRoutes {
             if (route.hasBody()) {
                 mounted.handler(bodies);
             }
-            mounted.handler(context -> proxy.handle(context, route)).failureHandler(this::failed);
+            mounted.handler(context -> proxy.handle(context, route)).failureHandler(context -> failed(context, route));
         }
         router.route("/v1/*").handler(this::unknown);
     }
@@ -49,11 +48,11 @@ public class ProxyRoutes {
         String method = context.request().method().name();
         String path = context.request().path();
         boolean known = Arrays.stream(ApiRoute.values()).anyMatch(route -> route.path().equals(path));
-        ApiErrors.send(context.response(),
+        proxy.reject(context, null,
                 known ? ApiError.methodNotAllowed(method, path) : ApiError.unknownRoute(method, path));
     }
 
-    private void failed(RoutingContext context) {
+    private void failed(RoutingContext context, ApiRoute route) {
         ApiError error = switch (context.statusCode()) {
             case 413 -> ApiError.bodyTooLarge(maxBodySize);
             case 400 -> ApiError.invalidJson("The request body could not be read.");
@@ -62,6 +61,6 @@ public class ProxyRoutes {
         if (context.failure() != null && error.status() == 500) {
             LOG.error("Request failed before reaching the data path", context.failure());
         }
-        ApiErrors.send(context.response(), error);
+        proxy.reject(context, route, error);
     }
 }

@@ -1,0 +1,111 @@
+package io.vgate.metrics;
+
+/**
+ * Names and label keys of vgate's request meters, as registered with Micrometer. Names follow the
+ * OpenTelemetry GenAI semantic conventions where one applies and carry a {@code vgate.} prefix otherwise;
+ * Micrometer's Prometheus naming turns dots into underscores and appends the unit ({@code _seconds}) and
+ * the counter suffix ({@code _total}). The Prometheus name is given for each.
+ * <p>
+ * Every timing starts at {@link io.vgate.proxy.ProxyExchange#startNanos()}, when the request reached
+ * vgate's handler, so it includes vgate's own queueing as the client experiences it.
+ */
+public final class MetricNames {
+
+    /**
+     * End-to-end request latency, until the last byte went to the client (or the client left).
+     * Prometheus: {@code gen_ai_server_request_duration_seconds}; labels route, model, stream, status_class.
+     */
+    public static final String REQUEST_DURATION = "gen_ai.server.request.duration";
+
+    /**
+     * Time to first token of a stream: until the first SSE event was forwarded (vLLM sends it with the
+     * first generated token). Streams only: a non-streaming answer reveals no first token.
+     * Prometheus: {@code gen_ai_server_time_to_first_token_seconds}; labels route, model.
+     */
+    public static final String TIME_TO_FIRST_TOKEN = "gen_ai.server.time_to_first_token";
+
+    /**
+     * Mean time per output token after the first, per completed stream: (last event − first event) /
+     * (completion tokens − 1). Prometheus: {@code gen_ai_server_time_per_output_token_seconds}; labels
+     * route, model.
+     */
+    public static final String TIME_PER_OUTPUT_TOKEN = "gen_ai.server.time_per_output_token";
+
+    /**
+     * Longest pause between two consecutive events of one stream: stalls (preemption, a saturated GPU, a
+     * slow client) that a mean hides. Prometheus: {@code vgate_stream_max_gap_seconds}; labels route,
+     * model.
+     */
+    public static final String STREAM_MAX_GAP = "vgate.stream.max_gap";
+
+    /**
+     * Output tokens per second of one completed request: for streams the decode rate after the first
+     * token, (completion tokens − 1) / (last event − first event); for non-streaming answers completion
+     * tokens / request duration. Prometheus: {@code vgate_output_tokens_per_second}; labels route, model,
+     * stream.
+     */
+    public static final String OUTPUT_TOKENS_PER_SECOND = "vgate.output_tokens_per_second";
+
+    /**
+     * Tokens per request as reported by vLLM's usage, by {@code gen_ai.token.type} ({@code input} /
+     * {@code output}). Prometheus: {@code gen_ai_client_token_usage}; labels route, model,
+     * gen_ai_token_type.
+     */
+    public static final String TOKEN_USAGE = "gen_ai.client.token.usage";
+
+    /**
+     * Tokens by tenant and model, for accounting. Prometheus: {@code vgate_tokens_total}; labels model,
+     * tenant, gen_ai_token_type.
+     */
+    public static final String TOKENS = "vgate.tokens";
+
+    /**
+     * Requests, counted when they complete. Prometheus: {@code vgate_requests_total}; labels route, model,
+     * tenant, status_class.
+     */
+    public static final String REQUESTS = "vgate.requests";
+
+    /**
+     * Requests vgate answered with its own error. Prometheus: {@code vgate_rejections_total}; labels
+     * route, model, tenant, reason, code.
+     */
+    public static final String REJECTIONS = "vgate.rejections";
+
+    /**
+     * Requests vLLM failed: unreachable, connection broken before or during the answer, too slow (vgate's
+     * timeouts), or a 5xx of its own. Prometheus: {@code vgate_upstream_errors_total}; labels route, model,
+     * error_type.
+     */
+    public static final String UPSTREAM_ERRORS = "vgate.upstream.errors";
+
+    /**
+     * Clients that left before their answer was complete; vLLM was told to abort. Prometheus:
+     * {@code vgate_client_disconnects_total}; labels route, model, phase ({@code waiting}: before the
+     * first token, {@code streaming}: mid-stream).
+     */
+    public static final String CLIENT_DISCONNECTS = "vgate.client.disconnects";
+
+    /** Label: the route's short name ({@code chat}, {@code completions}, {@code embeddings}, {@code models}, {@code unknown}). */
+    public static final String ROUTE = "route";
+    /** Label: the requested model, bounded (see {@link MetricsConfig#models()}); {@code none} when unnamed. */
+    public static final String MODEL = "model";
+    /** Label: {@code true} when the client asked for a stream. */
+    public static final String STREAM = "stream";
+    /** Label: {@code 2xx}, {@code 3xx}, {@code 4xx}, {@code 5xx}, or {@code none} when no status was sent. */
+    public static final String STATUS_CLASS = "status_class";
+    /** Label: the tenant, bounded (see {@link MetricsConfig#tenants()}); {@code anonymous} when unauthenticated. */
+    public static final String TENANT = "tenant";
+    /** Label: the reason class of a rejection (auth, rate_limit, capacity, timeout, context, upstream, bad_request, internal, other). */
+    public static final String REASON = "reason";
+    /** Label: vgate's error code of a rejection. */
+    public static final String CODE = "code";
+    /** Label: what went wrong upstream. */
+    public static final String ERROR_TYPE = "error_type";
+    /** Label: when a client left. */
+    public static final String PHASE = "phase";
+    /** Label (semantic conventions): {@code input} or {@code output}. */
+    public static final String TOKEN_TYPE = "gen_ai.token.type";
+
+    private MetricNames() {
+    }
+}

@@ -1,0 +1,54 @@
+package io.vgate.metrics;
+
+import java.util.Optional;
+import java.util.Set;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Observability settings ({@code vgate.metrics.*}): how many distinct label values the request meters
+ * may carry, and the access log.
+ * <p>
+ * Label values that come from callers (tenants, model names) are bounded so that a client cannot blow
+ * up Prometheus with new series: values outside the budget are reported as {@code other}.
+ */
+@ConfigMapping(prefix = "vgate.metrics")
+public interface MetricsConfig {
+
+    /**
+     * Tenants that always get their own {@code tenant} label value; every other tenant is labelled
+     * {@code other}. When unset, the first {@link #maxTenants()} tenants seen since start-up get their
+     * own value. Unset by default.
+     */
+    Optional<Set<String>> tenants();
+
+    /**
+     * With {@link #tenants()} unset: how many distinct tenants get their own {@code tenant} label value
+     * before the rest are labelled {@code other}. Defaults to {@code 50}.
+     */
+    @WithDefault("50")
+    int maxTenants();
+
+    /**
+     * Model names that always get their own {@code model} label value; any other name is labelled
+     * {@code other}. When unset, a model name becomes a label value once vLLM has answered a request for
+     * it successfully (so names vLLM rejects never create series), up to {@link #maxModels()}. Unset by
+     * default.
+     */
+    Optional<Set<String>> models();
+
+    /**
+     * With {@link #models()} unset: how many distinct served model names get their own {@code model}
+     * label value. Defaults to {@code 20}.
+     */
+    @WithDefault("20")
+    int maxModels();
+
+    /**
+     * Write one access-log line per {@code /v1} request (logger category {@code io.vgate.access}, level
+     * INFO). Defaults to {@code true}.
+     */
+    @WithDefault("true")
+    boolean accessLog();
+}

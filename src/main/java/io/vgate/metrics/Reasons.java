@@ -1,0 +1,52 @@
+package io.vgate.metrics;
+
+/**
+ * Groups vgate's error codes ({@link io.vgate.api.ApiError#code()}) into the bounded {@code reason}
+ * label: what an operator acts on. The code itself stays available in the {@code code} label.
+ */
+final class Reasons {
+
+    /** Missing or wrong credentials. */
+    static final String AUTH = "auth";
+    /** Per-client request or token limits. */
+    static final String RATE_LIMIT = "rate_limit";
+    /** The gateway or vLLM is full, shutting down, or its circuit breaker is open. */
+    static final String CAPACITY = "capacity";
+    /** vLLM was too slow: first token, idle stream, or whole answer. */
+    static final String TIMEOUT = "timeout";
+    /** The prompt does not fit the model's context. */
+    static final String CONTEXT = "context";
+    /** vLLM was unreachable or broke the connection. */
+    static final String UPSTREAM = "upstream";
+    /** The request itself is wrong. */
+    static final String BAD_REQUEST = "bad_request";
+    /** A bug in vgate. */
+    static final String INTERNAL = "internal";
+    /** A code this table does not know yet. */
+    static final String OTHER = "other";
+
+    private Reasons() {
+    }
+
+    /** The reason class of an error code; {@link #OTHER} for codes not listed here. */
+    static String of(String code) {
+        if (code == null) {
+            return OTHER;
+        }
+        return switch (code) {
+            case "invalid_api_key", "missing_api_key", "invalid_token", "expired_token", "permission_denied",
+                    "insufficient_permissions" -> AUTH;
+            case "rate_limit_exceeded", "tokens_per_minute_exceeded", "requests_per_minute_exceeded",
+                    "quota_exceeded" -> RATE_LIMIT;
+            case "queue_full", "queue_timeout", "shutting_down", "circuit_open", "overloaded" -> CAPACITY;
+            case "first_token_timeout", "stream_idle_timeout", "upstream_timeout", "request_timeout" -> TIMEOUT;
+            case "context_length_exceeded" -> CONTEXT;
+            case "upstream_unavailable", "upstream_error", "upstream_reset" -> UPSTREAM;
+            case "invalid_json", "invalid_type", "invalid_value", "missing_required_parameter",
+                    "unsupported_media_type", "request_too_large", "unknown_url", "method_not_allowed",
+                    "model_not_found" -> BAD_REQUEST;
+            case "internal_error" -> INTERNAL;
+            default -> OTHER;
+        };
+    }
+}

@@ -44,6 +44,11 @@ public final class InferenceRequest {
         return route;
     }
 
+    /** Size in bytes of the body as the client sent it; 0 for routes without one. */
+    public int originalSize() {
+        return originalBytes == null ? 0 : originalBytes.length();
+    }
+
     /** The parsed body; {@code null} for routes without one. */
     public ObjectNode body() {
         return body;

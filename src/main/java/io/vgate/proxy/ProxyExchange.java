@@ -17,6 +17,7 @@ import io.vgate.api.InferenceRequest;
 import io.vgate.api.RequestIds;
 import io.vgate.streaming.RelayListener;
 import io.vgate.streaming.RelayOutcome;
+import io.vgate.streaming.ResponseRelay;
 
 /**
  * One client request on its way through vgate: the typed facts each step of the data path adds, the
@@ -48,6 +49,7 @@ public final class ProxyExchange implements RelayListener {
     private int trimmedMessages;
     private long queueWaitNanos;
     private HttpClientRequest upstreamRequest;
+    private ResponseRelay relay;
     private List<Runnable> onClientGone;
     private List<Runnable> onComplete;
     private boolean clientGone;
@@ -222,15 +224,48 @@ public final class ProxyExchange implements RelayListener {
 
     /**
      * Links the upstream request so a client disconnect can reset it. Returns false (and resets it) when
-     * the client is already gone.
+     * the exchange is already over (the client gone, or vgate gave up on it).
      */
     boolean attachUpstream(HttpClientRequest upstream) {
         this.upstreamRequest = upstream;
-        if (clientGone) {
+        if (completed) {
             upstream.reset();
             return false;
         }
         return true;
+    }
+
+    /** Links the relay that is answering the client, so {@link #abort} can end it. */
+    void attachRelay(ResponseRelay relay) {
+        this.relay = relay;
+    }
+
+    /** True once the exchange is over (answered, failed, aborted or the client gone). */
+    public boolean completed() {
+        return completed;
+    }
+
+    /**
+     * Ends the exchange because vgate gives up on it (a timeout, shutdown): closes the upstream request so
+     * vLLM aborts the generation and frees its slot, and tells the client: a JSON error while nothing has
+     * been sent yet, else one SSE error event and {@code [DONE]}. A no-op once the exchange is complete.
+     */
+    public void abort(ApiError error) {
+        if (completed) {
+            return;
+        }
+        errorCode = error.code();
+        if (relay != null) {
+            if (!context.response().headWritten()) {
+                status = error.status();
+            }
+            relay.abort(error);
+            return;
+        }
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+        fail(error);
     }
 
     /** Ends the exchange with vgate's own error; a no-op once the exchange is complete. */

@@ -15,6 +15,9 @@ import io.vgate.api.ApiException;
 import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 import io.vgate.api.RequestParser;
+import io.vgate.shaping.Admission;
+import io.vgate.shaping.ContextFitter;
+import io.vgate.shaping.ExchangeTimeouts;
 import io.vgate.streaming.StreamingConfig;
 
 /**
@@ -29,13 +32,21 @@ public class ProxyHandler {
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);
 
     private final RequestParser parser;
+    private final Admission admission;
+    private final ContextFitter contextFitter;
+    private final ExchangeTimeouts timeouts;
     private final UpstreamForwarder forwarder;
     private final boolean includeUsage;
     private final ExchangeObserver[] observers;
 
-    public ProxyHandler(RequestParser parser, UpstreamForwarder forwarder, StreamingConfig streaming,
+    @SuppressWarnings("java:S107") // Constructor injection of the data path's steps.
+    public ProxyHandler(RequestParser parser, Admission admission, ContextFitter contextFitter,
+            ExchangeTimeouts timeouts, UpstreamForwarder forwarder, StreamingConfig streaming,
             Instance<ExchangeObserver> observers) {
         this.parser = parser;
+        this.admission = admission;
+        this.contextFitter = contextFitter;
+        this.timeouts = timeouts;
         this.forwarder = forwarder;
         this.includeUsage = streaming.includeUsage();
         this.observers = observers.stream().toArray(ExchangeObserver[]::new);
@@ -46,6 +57,8 @@ public class ProxyHandler {
         var exchange = new ProxyExchange(context, route, observers);
         Uni.createFrom().item(() -> parse(context, route))
                 .invoke(request -> exchange.inferenceRequest(request))
+                .call(request -> admission.admit(exchange))
+                .call(request -> contextFitter.fit(exchange, request))
                 .subscribe().with(
                         request -> forward(exchange, request),
                         failure -> fail(exchange, failure));
@@ -70,10 +83,11 @@ public class ProxyHandler {
     }
 
     private void forward(ProxyExchange exchange, InferenceRequest request) {
-        if (exchange.clientGone()) {
+        if (exchange.completed()) {
             return;
         }
         boolean dropUsageChunk = askForUsage(request);
+        timeouts.watch(exchange, request);
         forwarder.forward(exchange, request, dropUsageChunk);
     }
 

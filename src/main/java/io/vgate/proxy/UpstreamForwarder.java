@@ -11,16 +11,24 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.netty.channel.ConnectTimeoutException;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.StreamResetException;
 import io.vgate.api.ApiError;
 import io.vgate.api.InferenceRequest;
 import io.vgate.api.RequestIds;
 import io.vgate.streaming.ResponseRelay;
+import io.vgate.upstream.UpstreamFailure;
+import io.vgate.upstream.UpstreamGuard;
 import io.vgate.upstream.VllmHttpClient;
 
 /**
@@ -29,9 +37,11 @@ import io.vgate.upstream.VllmHttpClient;
  * Only {@code Content-Type}, {@code X-Request-Id} and vgate's own upstream credentials go to vLLM: the
  * client's {@code Authorization} and other headers stay at the gateway.
  * <p>
- * A request whose pooled connection turns out to be closed before any answer came back is sent once
- * more on a fresh connection: nothing has reached the client yet, and vLLM aborted the first attempt
- * when its connection closed. Every other failure answers the client at once.
+ * Getting vLLM's response head runs under the {@link UpstreamGuard}: a request whose connection is refused,
+ * or closed before any answer came back, is sent again with backoff (nothing has reached the client yet,
+ * and vLLM aborted the first attempt when its connection closed); connection failures and 5xx answers
+ * feed the circuit breaker, which answers {@code 503 circuit_open} while open. Once the head has arrived
+ * nothing is retried: the relay owns the response.
  */
 @ApplicationScoped
 public class UpstreamForwarder {
@@ -41,44 +51,88 @@ public class UpstreamForwarder {
     private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
     private final VllmHttpClient client;
+    private final UpstreamGuard guard;
     private final ObjectMapper mapper;
 
-    public UpstreamForwarder(VllmHttpClient client, ObjectMapper mapper) {
+    public UpstreamForwarder(VllmHttpClient client, UpstreamGuard guard, ObjectMapper mapper) {
         this.client = client;
+        this.guard = guard;
         this.mapper = mapper;
     }
 
     /**
-     * Forwards the exchange's request.
+     * Forwards the exchange's request. Call it on the exchange's event loop; everything that touches the
+     * exchange happens there.
      *
      * @param dropUsageChunk true when vgate asked for the stream's usage chunk on the client's behalf
      */
     public void forward(ProxyExchange exchange, InferenceRequest request, boolean dropUsageChunk) {
         Buffer body = request.bytesToSend(mapper);
-        send(exchange, request, body, dropUsageChunk, true);
+        Context context = Vertx.currentContext();
+        guard.call(() -> attempt(exchange, context, request, body))
+                .subscribe().with(
+                        response -> on(context, () -> relay(exchange, response, dropUsageChunk)),
+                        failure -> on(context, () -> failed(exchange, failure, dropUsageChunk)));
     }
 
-    private void send(ProxyExchange exchange, InferenceRequest request, Buffer body, boolean dropUsageChunk,
-            boolean mayRetry) {
+    /** One try at getting vLLM's response head; the response comes back paused. */
+    private Uni<HttpClientResponse> attempt(ProxyExchange exchange, Context context, InferenceRequest request,
+            Buffer body) {
+        return Uni.createFrom().emitter(emitter -> on(context, () -> send(exchange, request, body, emitter)));
+    }
+
+    private void send(ProxyExchange exchange, InferenceRequest request, Buffer body,
+            UniEmitter<? super HttpClientResponse> emitter) {
+        if (exchange.completed()) {
+            emitter.fail(new ExchangeOverException());
+            return;
+        }
         client.open(request.route().method(), request.route().path())
                 .compose(upstream -> {
                     if (!exchange.attachUpstream(upstream)) {
-                        return Future.failedFuture(new ClientGoneException());
+                        return Future.failedFuture(new ExchangeOverException());
                     }
                     prepare(upstream, exchange);
                     return body == null ? upstream.send() : upstream.send(body);
                 })
-                .onSuccess(response -> ResponseRelay.relay(response, exchange.response(), exchange, dropUsageChunk))
-                .onFailure(failure -> {
-                    if (exchange.clientGone()) {
+                .onComplete(result -> {
+                    if (result.failed()) {
+                        emitter.fail(classify(exchange, result.cause()));
                         return;
                     }
-                    if (mayRetry && isStaleConnection(failure)) {
-                        send(exchange, request, body, dropUsageChunk, false);
-                        return;
+                    HttpClientResponse response = result.result();
+                    // Held until the relay is set up, which may be after a hop through the guard.
+                    response.pause();
+                    if (exchange.completed()) {
+                        response.request().reset();
+                        emitter.fail(new ExchangeOverException());
+                    } else if (isServerError(response.statusCode())) {
+                        emitter.fail(new UpstreamFailure.ServerError(response));
+                    } else {
+                        emitter.complete(response);
                     }
-                    exchange.fail(toApiError(failure));
                 });
+    }
+
+    private static void relay(ProxyExchange exchange, HttpClientResponse response, boolean dropUsageChunk) {
+        if (exchange.completed()) {
+            response.request().reset();
+            return;
+        }
+        exchange.attachRelay(ResponseRelay.relay(response, exchange.response(), exchange, dropUsageChunk));
+        response.resume();
+    }
+
+    private void failed(ProxyExchange exchange, Throwable failure, boolean dropUsageChunk) {
+        if (failure instanceof UpstreamFailure.ServerError serverError) {
+            // vLLM's own error reaches the client unchanged; the breaker has counted it.
+            relay(exchange, serverError.response(), dropUsageChunk);
+            return;
+        }
+        if (exchange.completed()) {
+            return;
+        }
+        exchange.fail(UpstreamGuard.isBreakerOpen(failure) ? guard.breakerOpen() : toApiError(failure));
     }
 
     private static void prepare(HttpClientRequest upstream, ProxyExchange exchange) {
@@ -89,6 +143,31 @@ public class UpstreamForwarder {
         headers.set(RequestIds.HEADER, exchange.requestId());
     }
 
+    private static boolean isServerError(int status) {
+        return status == 500 || status == 502 || status == 503 || status == 504;
+    }
+
+    /** What a transport failure means for retry and breaker. */
+    static Throwable classify(ProxyExchange exchange, Throwable failure) {
+        if (exchange.completed() || exchange.clientGone() || failure instanceof ExchangeOverException
+                || failure instanceof StreamResetException) {
+            // vgate reset the request itself (the client left, a timeout fired): that says nothing about vLLM,
+            // and is neither retried nor counted.
+            return new ExchangeOverException();
+        }
+        if (failure instanceof ConnectException || failure instanceof ConnectTimeoutException
+                || failure instanceof UnknownHostException) {
+            return new UpstreamFailure.Unreachable(failure);
+        }
+        if (failure instanceof ConnectionPoolTooBusyException) {
+            return failure;
+        }
+        if (isStaleConnection(failure)) {
+            return new UpstreamFailure.ConnectionLost(failure);
+        }
+        return new UpstreamFailure.Broken(failure);
+    }
+
     static boolean isStaleConnection(Throwable failure) {
         return failure instanceof HttpClosedException
                 || failure instanceof ClosedChannelException
@@ -97,8 +176,7 @@ public class UpstreamForwarder {
     }
 
     static ApiError toApiError(Throwable failure) {
-        if (failure instanceof ConnectException || failure instanceof ConnectTimeoutException
-                || failure instanceof UnknownHostException) {
+        if (failure instanceof UpstreamFailure.Unreachable) {
             return ApiError.upstreamUnavailable(UNAVAILABLE_RETRY_AFTER);
         }
         if (failure instanceof ConnectionPoolTooBusyException) {
@@ -107,10 +185,19 @@ public class UpstreamForwarder {
         return ApiError.upstreamFailed();
     }
 
-    /** The client left while a connection was being found; nothing more to do. */
-    static final class ClientGoneException extends RuntimeException {
-        ClientGoneException() {
-            super("client gone", null, false, false);
+    /** Runs {@code action} on {@code context}: at once when already there, else as a task on its event loop. */
+    private static void on(Context context, Runnable action) {
+        if (context == null || Vertx.currentContext() == context) {
+            action.run();
+        } else {
+            context.runOnContext(ignored -> action.run());
+        }
+    }
+
+    /** The exchange ended (client gone, timeout) while vLLM was being asked; nothing more to do. */
+    static final class ExchangeOverException extends RuntimeException {
+        ExchangeOverException() {
+            super("exchange over", null, false, false);
         }
     }
 }

@@ -53,10 +53,43 @@ public final class ResponseRelay {
      *
      * @param dropUsageChunk true when vgate added {@code stream_options.include_usage} itself, so the
      *        usage-only chunk is read for metrics but not forwarded
+     * @return the relay, which {@link #abort} can end early
      */
-    public static void relay(HttpClientResponse upstream, HttpServerResponse client, RelayListener listener,
+    public static ResponseRelay relay(HttpClientResponse upstream, HttpServerResponse client, RelayListener listener,
             boolean dropUsageChunk) {
-        new ResponseRelay(upstream, client, listener, dropUsageChunk).start();
+        var relay = new ResponseRelay(upstream, client, listener, dropUsageChunk);
+        relay.start();
+        return relay;
+    }
+
+    /**
+     * Gives up on the response (a timeout, shutdown): closes the upstream request so vLLM aborts, and ends
+     * the client's response with {@code error}: as JSON if nothing was sent yet, as one SSE error event
+     * and {@code [DONE]} if a stream is under way. A no-op once the relay has finished.
+     */
+    public void abort(ApiError error) {
+        if (finished) {
+            return;
+        }
+        // Set first: the reset below makes the upstream report a failure, which must be ignored now.
+        finished = true;
+        upstream.request().reset();
+        if (client.closed()) {
+            listener.onEnd(RelayOutcome.CLIENT_GONE);
+            return;
+        }
+        if (!client.headWritten()) {
+            ApiErrors.send(client, error);
+        } else if (client.isChunked() && isEventStream()) {
+            if (sawDone) {
+                endClient();
+            } else {
+                endStreamWithError(error);
+            }
+        } else {
+            client.reset();
+        }
+        listener.onEnd(RelayOutcome.UPSTREAM_FAILED);
     }
 
     private void start() {
@@ -84,6 +117,9 @@ public final class ResponseRelay {
         long declared = declaredLength();
         if (declared >= 0 && declared <= AGGREGATE_LIMIT) {
             upstream.body().onComplete(result -> {
+                if (finished) {
+                    return;
+                }
                 if (result.failed()) {
                     upstreamFailed(result.cause());
                     return;
@@ -108,6 +144,9 @@ public final class ResponseRelay {
             write(chunk);
         });
         upstream.endHandler(ignored -> {
+            if (finished) {
+                return;
+            }
             if (!client.closed()) {
                 client.end();
             }
@@ -125,6 +164,9 @@ public final class ResponseRelay {
         var framer = new SseFramer(this::forwardEvent);
         upstream.handler(framer::feed);
         upstream.endHandler(ignored -> {
+            if (finished) {
+                return;
+            }
             Buffer rest = framer.pending();
             if (rest != null) {
                 write(rest);
@@ -140,6 +182,9 @@ public final class ResponseRelay {
     }
 
     private void forwardEvent(Buffer event) {
+        if (finished) {
+            return;
+        }
         if (SseEvents.isDone(event)) {
             sawDone = true;
         } else if (SseEvents.mayCarryUsage(event)) {

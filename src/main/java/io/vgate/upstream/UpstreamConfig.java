@@ -47,4 +47,63 @@ public interface UpstreamConfig {
      */
     @WithDefault("5s")
     Duration controlTimeout();
+
+    /** Circuit breaker on the relayed traffic. */
+    Breaker breaker();
+
+    /** Retries of relayed requests that failed before vLLM answered anything. */
+    Retry retry();
+
+    /**
+     * Circuit breaker on the requests vgate relays to vLLM. It counts refused or failed connections and 5xx
+     * answers (not pooled connections found closed, which vgate's own resets cause and which are retried);
+     * once {@link #failureRatio()} of the last {@link #requestVolumeThreshold()} requests failed it opens,
+     * and requests get {@code 503 circuit_open} with {@code Retry-After} at once, without touching vLLM,
+     * for {@link #delay()}. Then a few trial requests go through; {@link #successThreshold()} successes
+     * close it again.
+     */
+    interface Breaker {
+
+        /** Number of recent requests the failure ratio is taken over. Defaults to {@code 20}. */
+        @WithDefault("20")
+        int requestVolumeThreshold();
+
+        /** Share of failed requests that opens the breaker. Defaults to {@code 0.5}. */
+        @WithDefault("0.5")
+        double failureRatio();
+
+        /** How long the breaker stays open before trial requests. Defaults to {@code 5s}. */
+        @WithDefault("5s")
+        Duration delay();
+
+        /** Successful trial requests that close it again. Defaults to {@code 2}. */
+        @WithDefault("2")
+        int successThreshold();
+    }
+
+    /**
+     * Retries of a relayed request whose connection was refused or reset before vLLM sent a single byte of
+     * an answer. Nothing has reached the client then, and vLLM aborted the attempt when its connection
+     * closed, so sending it again is safe. Nothing is retried once an answer began (a status line, a stream
+     * event), nor after vLLM answered with an error. Delays grow exponentially from {@link #delay()} with
+     * random {@link #jitter()}.
+     */
+    interface Retry {
+
+        /** Retries after the first attempt. Defaults to {@code 2}. */
+        @WithDefault("2")
+        int maxRetries();
+
+        /** Delay before the first retry. Defaults to {@code 50ms}. */
+        @WithDefault("50ms")
+        Duration delay();
+
+        /** Random jitter added to or taken from each delay. Defaults to {@code 25ms}. */
+        @WithDefault("25ms")
+        Duration jitter();
+
+        /** Longest delay between two attempts. Defaults to {@code 1s}. */
+        @WithDefault("1s")
+        Duration maxDelay();
+    }
 }

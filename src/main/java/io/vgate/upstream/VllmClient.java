@@ -1,22 +1,42 @@
 package io.vgate.upstream;
 
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.faulttolerance.Timeout;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import io.smallrye.faulttolerance.api.CircuitBreakerName;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import io.smallrye.mutiny.Uni;
 
 /**
- * vgate's own calls to vLLM (health, model list), each bounded by {@code vgate.upstream.control-timeout}.
+ * vgate's own calls to vLLM (health, model list, token counts), each bounded by
+ * {@code vgate.upstream.control-timeout}.
+ * <p>
+ * The model list and token counts are guarded by SmallRye Fault Tolerance: a timeout per attempt, up to two
+ * retries with exponential backoff and jitter, and a circuit breaker ({@value #MODELS_BREAKER}, {@value #TOKENIZE_BREAKER}) so that a
+ * failing vLLM is not asked again and again; callers treat a failure as "unknown" and carry on. Tune them
+ * with {@code quarkus.fault-tolerance."io.vgate.upstream.VllmClient/tokenize".retry.max-retries=…} and the
+ * like. The health check is not guarded: readiness must show vLLM's state as it is, at once.
  */
 @ApplicationScoped
 public class VllmClient {
+
+    /** Circuit breaker of vgate's reads of {@code /v1/models}. */
+    public static final String MODELS_BREAKER = "vllm-models";
+    /** Circuit breaker of vgate's calls to {@code /tokenize}. */
+    public static final String TOKENIZE_BREAKER = "vllm-tokenize";
 
     private final VllmRestClient rest;
     private final java.time.Duration timeout;
@@ -45,7 +65,39 @@ public class VllmClient {
     }
 
     /** vLLM's {@code /v1/models} document. */
+    @Timeout(value = 5, unit = ChronoUnit.SECONDS)
+    @Retry(maxRetries = 2, delay = 100, jitter = 50, delayUnit = ChronoUnit.MILLIS, jitterDelayUnit = ChronoUnit.MILLIS)
+    @ExponentialBackoff(maxDelay = 1, maxDelayUnit = ChronoUnit.SECONDS)
+    @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5, delayUnit = ChronoUnit.SECONDS)
+    @CircuitBreakerName(MODELS_BREAKER)
     public Uni<JsonNode> models() {
-        return rest.models().ifNoItem().after(timeout).fail();
+        return rest.models();
+    }
+
+    /**
+     * vLLM's {@code /tokenize}: {@code {"count":…,"max_model_len":…,"tokens":[…]}}. A request vLLM rejects
+     * (4xx) is not retried.
+     */
+    @Timeout(value = 5, unit = ChronoUnit.SECONDS)
+    @Retry(maxRetries = 2, delay = 50, jitter = 25, delayUnit = ChronoUnit.MILLIS, jitterDelayUnit = ChronoUnit.MILLIS,
+            abortOn = ClientErrorStatus.class)
+    @ExponentialBackoff(maxDelay = 500, maxDelayUnit = ChronoUnit.MILLIS)
+    @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5, delayUnit = ChronoUnit.SECONDS,
+            skipOn = ClientErrorStatus.class)
+    @CircuitBreakerName(TOKENIZE_BREAKER)
+    public Uni<JsonNode> tokenize(JsonNode request) {
+        return rest.tokenize(request).onFailure(VllmClient::isClientError).transform(ClientErrorStatus::new);
+    }
+
+    private static boolean isClientError(Throwable failure) {
+        return failure instanceof WebApplicationException web && web.getResponse() != null
+                && web.getResponse().getStatus() >= 400 && web.getResponse().getStatus() < 500;
+    }
+
+    /** vLLM refused a control request as invalid (4xx): retrying would not help, and vLLM is not failing. */
+    public static final class ClientErrorStatus extends RuntimeException {
+        ClientErrorStatus(Throwable cause) {
+            super("vLLM rejected the request: " + cause.getMessage(), cause, false, false);
+        }
     }
 }

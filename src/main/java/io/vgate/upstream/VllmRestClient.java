@@ -1,6 +1,8 @@
 package io.vgate.upstream;
 
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
@@ -27,4 +29,11 @@ interface VllmRestClient {
     @Path("v1/models")
     @Produces(MediaType.APPLICATION_JSON)
     Uni<JsonNode> models();
+
+    /** {@code POST /tokenize}: the token count of a prompt or, in chat form, of rendered messages. */
+    @POST
+    @Path("tokenize")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    Uni<JsonNode> tokenize(JsonNode request);
 }

@@ -1,0 +1,387 @@
+package io.vgate.shaping;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vgate.api.ApiError;
+import io.vgate.api.ApiException;
+import io.vgate.proxy.ProxyExchange;
+import io.vgate.shaping.ShapingMetrics.Outcome;
+
+/**
+ * Admission control: at most {@code vgate.shaping.max-in-flight} requests run on vLLM at once; the rest
+ * wait in a bounded {@link FairQueue} (priority classes, weighted round robin across tenants) for at most
+ * {@code max-queue-wait}.
+ * <p>
+ * {@link #admit} returns a {@link Uni} that completes when the request holds a slot, or fails with an
+ * {@link ApiException} ({@code 503} with {@code Retry-After}) when it cannot get one: the queue is full,
+ * the wait ran out, it was shed for a higher-priority request, or vgate is shutting down. No thread ever
+ * blocks: a waiting request is just an entry in the queue, woken on its own event loop when a slot frees.
+ * <p>
+ * The slot is released exactly once, when the exchange completes however it ends ({@link
+ * ProxyExchange#onComplete}); a client that leaves while waiting is taken out of the queue at once by the
+ * same hook (it runs as soon as the client is gone).
+ * <p>
+ * State is shared by all event loops and guarded by this object's monitor; the critical sections are a
+ * few field updates. Callbacks into exchanges always run outside the monitor, on the exchange's context.
+ */
+@ApplicationScoped
+public class Admission {
+
+    private static final Uni<Void> ADMITTED = Uni.createFrom().voidItem();
+    private static final long MIN_RETRY_AFTER_NANOS = Duration.ofSeconds(1).toNanos();
+    private static final long MAX_RETRY_AFTER_NANOS = Duration.ofSeconds(60).toNanos();
+    /** Retry hint while draining: another replica can take the request straight away. */
+    static final Duration SHUTDOWN_RETRY_AFTER = Duration.ofSeconds(2);
+
+    private final int maxInFlight;
+    private final int maxQueue;
+    private final long[] maxQueueWaitNanos;
+    private final PriorityClasses classes;
+    private final TrustedCallers callers;
+    private final ShapingMetrics metrics;
+    private final FairQueue<Ticket> queue;
+    private final DrainRate drainRate;
+    private final Vertx vertx;
+
+    // Guarded by this.
+    private int inFlight;
+    private Ticket admitted;
+    private boolean draining;
+
+    public Admission(ShapingConfig config, ShapingMetrics metrics, Vertx vertx) {
+        if (config.maxInFlight() < 1 || config.maxQueue() < 0) {
+            throw new IllegalArgumentException("vgate.shaping.max-in-flight must be at least 1 and max-queue at least 0");
+        }
+        this.maxInFlight = config.maxInFlight();
+        this.maxQueue = config.maxQueue();
+        this.classes = new PriorityClasses(config.priority().classes());
+        this.maxQueueWaitNanos = new long[classes.count()];
+        Map<String, Duration> waits = config.priority().maxQueueWait();
+        for (int rank = 0; rank < classes.count(); rank++) {
+            maxQueueWaitNanos[rank] = waits.getOrDefault(classes.name(rank), config.maxQueueWait()).toNanos();
+        }
+        this.callers = new TrustedCallers(config.trusted().cidrs().orElse(List.of()), config.trusted().tenantHeader(),
+                classes);
+        Map<String, Integer> weights = config.fairness().weights();
+        int defaultWeight = Math.max(1, config.fairness().defaultWeight());
+        this.queue = new FairQueue<>(classes.count(), tenant -> weights.getOrDefault(tenant, defaultWeight));
+        this.drainRate = new DrainRate(System.nanoTime());
+        this.metrics = metrics;
+        this.vertx = vertx;
+        metrics.registerAdmission(classes, this::inFlight, this::queued);
+    }
+
+    /**
+     * Waits for a slot for the exchange's request. Requests that do not run the model ({@code GET
+     * /v1/models}) pass at once. Call on the exchange's event loop; the returned {@link Uni} completes there.
+     */
+    public Uni<Void> admit(ProxyExchange exchange) {
+        if (!exchange.route().usesModel()) {
+            return ADMITTED;
+        }
+        callers.apply(exchange);
+        Context context = Vertx.currentContext();
+        var ticket = new Ticket(exchange, classes.rank(exchange.priority()),
+                context != null ? context : vertx.getOrCreateContext());
+        return Uni.createFrom().emitter(emitter -> enter(ticket, emitter));
+    }
+
+    private void enter(Ticket ticket, UniEmitter<? super Void> emitter) {
+        ticket.emitter = emitter;
+        ticket.enqueuedNanos = System.nanoTime();
+        Ticket shed = null;
+        ApiError rejection = null;
+        boolean admittedNow = false;
+        synchronized (this) {
+            if (draining) {
+                rejection = ShapingErrors.shuttingDown(SHUTDOWN_RETRY_AFTER);
+            } else if (inFlight < maxInFlight && queue.isEmpty()) {
+                take(ticket);
+                admittedNow = true;
+            } else if (queue.size() < maxQueue) {
+                queue.add(ticket);
+                ticket.state = State.QUEUED;
+            } else {
+                shed = queue.victimFor(ticket.rank, ticket.tenant);
+                if (shed == null) {
+                    rejection = ShapingErrors.queueFull(retryAfter(ticket.rank, ticket.enqueuedNanos));
+                } else {
+                    queue.remove(shed);
+                    shed.state = State.DONE;
+                    queue.add(ticket);
+                    ticket.state = State.QUEUED;
+                }
+            }
+        }
+        if (rejection != null) {
+            ticket.state = State.DONE;
+            emitter.fail(new ApiException(rejection));
+            return;
+        }
+        ticket.exchange.onComplete(ticket);
+        if (admittedNow) {
+            metrics.queueWait(ticket.rank, Outcome.ADMITTED, 0);
+            emitter.complete(null);
+            return;
+        }
+        ticket.timerId = vertx.setTimer(Math.max(1, maxQueueWaitNanos[ticket.rank] / 1_000_000), ticket::expire);
+        if (shed != null) {
+            Ticket victim = shed;
+            Duration retryAfter;
+            synchronized (this) {
+                retryAfter = retryAfter(victim.rank, System.nanoTime());
+            }
+            victim.reject(ShapingErrors.queueShed(retryAfter), Outcome.SHED);
+        }
+    }
+
+    /** Takes a slot for {@code ticket}. Caller holds the monitor. */
+    private void take(Ticket ticket) {
+        inFlight++;
+        ticket.state = State.ADMITTED;
+        ticket.next = admitted;
+        if (admitted != null) {
+            admitted.prev = ticket;
+        }
+        admitted = ticket;
+    }
+
+    /** The exchange of {@code ticket} is over: leave the queue, or give the slot back and admit the next. */
+    private void finished(Ticket ticket) {
+        List<Ticket> granted = null;
+        boolean cancelTimer = false;
+        synchronized (this) {
+            switch (ticket.state) {
+                case QUEUED -> {
+                    queue.remove(ticket);
+                    ticket.state = State.DONE;
+                    cancelTimer = true;
+                    metrics.queueWait(ticket.rank, Outcome.ABANDONED, System.nanoTime() - ticket.enqueuedNanos);
+                }
+                case ADMITTED -> {
+                    ticket.state = State.DONE;
+                    release(ticket);
+                    granted = grant();
+                }
+                default -> {
+                    return;
+                }
+            }
+        }
+        if (cancelTimer) {
+            vertx.cancelTimer(ticket.timerId);
+        }
+        if (granted != null) {
+            for (Ticket next : granted) {
+                next.context.runOnContext(ignored -> next.deliver());
+            }
+        }
+    }
+
+    /** Gives a slot back. Caller holds the monitor. */
+    private void release(Ticket ticket) {
+        inFlight--;
+        if (ticket.prev == null) {
+            admitted = ticket.next;
+        } else {
+            ticket.prev.next = ticket.next;
+        }
+        if (ticket.next != null) {
+            ticket.next.prev = ticket.prev;
+        }
+        ticket.prev = null;
+        ticket.next = null;
+        drainRate.mark(System.nanoTime());
+        if (draining && inFlight == 0) {
+            notifyAll();
+        }
+    }
+
+    /** Hands free slots to waiting requests. Caller holds the monitor. */
+    private List<Ticket> grant() {
+        List<Ticket> granted = null;
+        while (inFlight < maxInFlight && !queue.isEmpty() && !draining) {
+            Ticket next = queue.poll();
+            take(next);
+            if (granted == null) {
+                granted = new ArrayList<>(1);
+            }
+            granted.add(next);
+        }
+        return granted;
+    }
+
+    private void expire(Ticket ticket) {
+        Duration retryAfter;
+        synchronized (this) {
+            if (ticket.state != State.QUEUED) {
+                return;
+            }
+            queue.remove(ticket);
+            ticket.state = State.DONE;
+            retryAfter = retryAfter(ticket.rank, System.nanoTime());
+        }
+        ticket.reject(ShapingErrors.queueTimeout(Duration.ofNanos(maxQueueWaitNanos[ticket.rank]), retryAfter),
+                Outcome.TIMED_OUT);
+    }
+
+    /**
+     * When a request of class {@code rank} arriving now is likely to get a slot: the requests ahead of it
+     * divided by the rate at which vLLM has been finishing requests, between 1 s and 60 s. Caller holds
+     * the monitor.
+     */
+    private Duration retryAfter(int rank, long now) {
+        double perSecond = drainRate.perSecond(now);
+        long nanos = perSecond <= 0 ? maxQueueWaitNanos[rank]
+                : (long) ((queue.sizeAtOrAbove(rank) + 1) / perSecond * 1e9);
+        return Duration.ofNanos(Math.clamp(nanos, MIN_RETRY_AFTER_NANOS, MAX_RETRY_AFTER_NANOS));
+    }
+
+    // -- shutdown ------------------------------------------------------------------------------------
+
+    /**
+     * Starts draining: no more admissions, and every waiting request is answered {@code 503 shutting_down}.
+     * Requests in flight carry on.
+     */
+    void beginDrain() {
+        List<Ticket> waiting;
+        synchronized (this) {
+            if (draining) {
+                return;
+            }
+            draining = true;
+            waiting = queue.removeAll();
+            for (Ticket ticket : waiting) {
+                ticket.state = State.DONE;
+            }
+            if (inFlight == 0) {
+                notifyAll();
+            }
+        }
+        for (Ticket ticket : waiting) {
+            ticket.reject(ShapingErrors.shuttingDown(SHUTDOWN_RETRY_AFTER), Outcome.SHUTTING_DOWN);
+        }
+    }
+
+    /** Waits (blocking; never on an event loop) until nothing is in flight; false if {@code timeout} passed first. */
+    synchronized boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (inFlight > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return true;
+    }
+
+    /**
+     * Ends every request in flight with {@code error} (on its own event loop), closing its vLLM request.
+     * Returns how many there were.
+     */
+    int abortInFlight(ApiError error) {
+        List<Ticket> running = new ArrayList<>();
+        synchronized (this) {
+            for (Ticket ticket = admitted; ticket != null; ticket = ticket.next) {
+                running.add(ticket);
+            }
+        }
+        for (Ticket ticket : running) {
+            ticket.context.runOnContext(ignored -> ticket.exchange.abort(error));
+        }
+        return running.size();
+    }
+
+    /** Takes admissions again after {@link #beginDrain()}; only tests resume a drained instance. */
+    synchronized void endDrain() {
+        draining = false;
+    }
+
+    /** True once shutdown has begun. */
+    public synchronized boolean draining() {
+        return draining;
+    }
+
+    /** Requests in flight now. */
+    public synchronized int inFlight() {
+        return inFlight;
+    }
+
+    /** Requests waiting now, all classes. */
+    public synchronized int queued() {
+        return queue.size();
+    }
+
+    synchronized int queued(int rank) {
+        return queue.size(rank);
+    }
+
+    private enum State {
+        NEW, QUEUED, ADMITTED, DONE
+    }
+
+    /**
+     * One request's claim on a slot: its place in the queue, then its slot. Runs as the exchange's
+     * completion hook, so the slot is given back (or the queue left) exactly once.
+     */
+    private final class Ticket extends FairQueue.Entry implements Runnable {
+        final ProxyExchange exchange;
+        final Context context;
+        UniEmitter<? super Void> emitter;
+        long enqueuedNanos;
+        long timerId = -1;
+        State state = State.NEW;
+        Ticket prev;
+        Ticket next;
+
+        Ticket(ProxyExchange exchange, int rank, Context context) {
+            super(exchange.tenant(), rank);
+            this.exchange = exchange;
+            this.context = context;
+        }
+
+        /** The exchange completed. */
+        @Override
+        public void run() {
+            finished(this);
+        }
+
+        void expire(long timerId) {
+            Admission.this.expire(this);
+        }
+
+        /** Hands the granted slot to the waiting request; on its own context. */
+        void deliver() {
+            if (timerId >= 0) {
+                vertx.cancelTimer(timerId);
+            }
+            long waited = System.nanoTime() - enqueuedNanos;
+            exchange.queueWaitNanos(waited);
+            metrics.queueWait(rank, Outcome.ADMITTED, waited);
+            emitter.complete(null);
+        }
+
+        /** Answers a request that leaves the queue without a slot; from any thread. */
+        void reject(ApiError error, Outcome outcome) {
+            if (timerId >= 0) {
+                vertx.cancelTimer(timerId);
+            }
+            long waited = System.nanoTime() - enqueuedNanos;
+            metrics.queueWait(rank, outcome, waited);
+            context.runOnContext(ignored -> {
+                exchange.queueWaitNanos(waited);
+                emitter.fail(new ApiException(error));
+            });
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.vgate.shaping;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.jboss.logging.Logger;
+
+/**
+ * The configured priority classes, highest first, and their ranks (0 = highest). A class name not
+ * configured ranks lowest, so a typo in a key's attributes can never raise a caller above others.
+ */
+final class PriorityClasses {
+
+    private static final Logger LOG = Logger.getLogger(PriorityClasses.class);
+
+    private final List<String> names;
+    private final Map<String, Integer> ranks = new HashMap<>();
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
+
+    PriorityClasses(List<String> names) {
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("vgate.shaping.priority.classes must name at least one class");
+        }
+        this.names = List.copyOf(names);
+        for (int i = 0; i < names.size(); i++) {
+            if (ranks.putIfAbsent(names.get(i), i) != null) {
+                throw new IllegalArgumentException("vgate.shaping.priority.classes lists '" + names.get(i) + "' twice");
+            }
+        }
+    }
+
+    int count() {
+        return names.size();
+    }
+
+    String name(int rank) {
+        return names.get(rank);
+    }
+
+    boolean known(String name) {
+        return ranks.containsKey(name);
+    }
+
+    /** The rank of {@code name}; unknown names rank lowest (logged once per name). */
+    int rank(String name) {
+        Integer rank = name == null ? null : ranks.get(name);
+        if (rank != null) {
+            return rank;
+        }
+        if (warned.size() < 100 && warned.add(String.valueOf(name))) {
+            LOG.warnf("Priority class '%s' is not in vgate.shaping.priority.classes %s; treating it as the lowest",
+                    name, names);
+        }
+        return names.size() - 1;
+    }
+}

@@ -1,0 +1,223 @@
+package io.vgate.shaping;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/**
+ * Request shaping ({@code vgate.shaping.*}): how many requests vgate lets through to vLLM at once, how
+ * the rest wait (fair across tenants, by priority class), the timeouts that guard a generation, context
+ * fitting, and the drain on shutdown.
+ */
+@ConfigMapping(prefix = "vgate.shaping")
+public interface ShapingConfig {
+
+    /**
+     * Requests that may be in flight to vLLM at once (generation and embeddings; {@code /v1/models} is not
+     * counted). Match it to vLLM's {@code --max-num-seqs} so the GPU's batch stays full while the waiting
+     * happens here, where it is fair, bounded and visible. Defaults to {@code 64}, the sidecar's
+     * {@code --max-num-seqs 64}.
+     */
+    @WithDefault("64")
+    int maxInFlight();
+
+    /**
+     * Requests that may wait for a slot, all tenants and priority classes together. A request arriving at a
+     * full queue gets {@code 503 queue_full} at once, unless a lower-priority or over-represented request can
+     * be shed for it. Defaults to {@code 256}.
+     */
+    @WithDefault("256")
+    int maxQueue();
+
+    /**
+     * Longest a request waits for a slot before it gets {@code 503 queue_timeout}. Defaults to {@code 30s}.
+     */
+    @WithDefault("30s")
+    Duration maxQueueWait();
+
+    /**
+     * On shutdown (SIGTERM), how long in-flight requests may take to finish before they are ended with a
+     * {@code shutting_down} error. The pod's {@code terminationGracePeriodSeconds} must be longer. Defaults to
+     * {@code 120s}.
+     */
+    @WithDefault("120s")
+    Duration drainTimeout();
+
+    /** Timeouts of a request once it has been sent to vLLM. */
+    Timeouts timeouts();
+
+    /** Priority classes. */
+    Priority priority();
+
+    /** Fair sharing of the queue across tenants. */
+    Fairness fairness();
+
+    /** Callers allowed to set their own priority class or tenant with request headers. */
+    Trusted trusted();
+
+    /** Making requests fit the model's context window. */
+    Context context();
+
+    /**
+     * Timeouts of a request once it has been sent to vLLM. None of them cuts a healthy long generation: a
+     * stream that keeps producing tokens runs as long as it needs unless {@link #total()} is set. A timed-out
+     * request is closed upstream, so vLLM aborts it and frees its slot.
+     */
+    interface Timeouts {
+
+        /**
+         * Streaming: longest wait from sending the request until vLLM's first event (prefill of a long prompt
+         * included) before the client gets a {@code first_token_timeout} error. Defaults to {@code 60s}.
+         */
+        @WithDefault("60s")
+        Duration timeToFirstToken();
+
+        /**
+         * Streaming: longest silence between two events of a stream that has begun before the client gets a
+         * {@code stream_idle_timeout} error. Defaults to {@code 30s}.
+         */
+        @WithDefault("30s")
+        Duration idleBetweenEvents();
+
+        /**
+         * Non-streaming: longest wait for vLLM's whole answer, which only arrives when the generation ends,
+         * before the client gets {@code 504 upstream_timeout}. Clients with long answers should stream.
+         * Defaults to {@code 10m}.
+         */
+        @WithDefault("10m")
+        Duration nonStreamingResponse();
+
+        /**
+         * Optional cap on a request's whole life in vgate (queue wait included); {@code request_timeout} when
+         * exceeded. Off by default, so long generations are never cut.
+         */
+        Optional<Duration> total();
+    }
+
+    /**
+     * Priority classes. A request's class comes from its API key (set by the auth step) or from the
+     * {@code X-Vgate-Priority} header of a trusted caller; without either it is {@code interactive}. A lower
+     * class waits while any higher one waits, and is shed first when the queue is full.
+     */
+    interface Priority {
+
+        /**
+         * The classes, highest first. A request naming a class not listed is treated as the lowest one.
+         * Defaults to {@code interactive,batch}.
+         */
+        @WithDefault("interactive,batch")
+        List<String> classes();
+
+        /**
+         * Per-class override of {@link ShapingConfig#maxQueueWait()}, e.g.
+         * {@code vgate.shaping.priority.max-queue-wait."batch"=5m}. None by default.
+         */
+        Map<String, Duration> maxQueueWait();
+    }
+
+    /**
+     * Fair queuing: waiting requests of one priority class are admitted in weighted round robin over the
+     * tenants that have requests waiting, so a tenant that floods the queue only delays itself.
+     */
+    interface Fairness {
+
+        /** Weight of tenants not listed in {@link #weights()}. Defaults to {@code 1}. */
+        @WithDefault("1")
+        int defaultWeight();
+
+        /**
+         * Per-tenant weights: a tenant of weight 3 gets three admissions per round for every one of a tenant
+         * of weight 1, e.g. {@code vgate.shaping.fairness.weights."team-a"=3}. Keys are tenant ids (the API
+         * key's tenant, else the client address). None by default.
+         */
+        Map<String, Integer> weights();
+    }
+
+    /**
+     * Callers trusted to set {@code X-Vgate-Priority} (and, when enabled, {@code X-Vgate-Tenant}): those whose
+     * TCP peer address is in {@link #cidrs()}. Only the direct peer counts, never {@code X-Forwarded-For}; do not
+     * list an ingress proxy here, or everyone behind it becomes trusted.
+     */
+    interface Trusted {
+
+        /**
+         * Trusted peer networks, e.g. {@code 10.0.12.0/24,127.0.0.1/32}. Empty by default: the headers are
+         * ignored.
+         */
+        Optional<List<String>> cidrs();
+
+        /**
+         * Whether trusted callers may also name the tenant with {@code X-Vgate-Tenant} (a front end queuing on
+         * behalf of its users). Defaults to {@code false}.
+         */
+        @WithDefault("false")
+        boolean tenantHeader();
+    }
+
+    /**
+     * Context fitting: before a generation goes to vLLM, make sure prompt plus completion fit the model's
+     * {@code max_model_len} (read from vLLM's {@code /v1/models}) instead of letting vLLM answer 400.
+     */
+    interface Context {
+
+        /**
+         * What to do when a request does not fit: {@code off} (leave it to vLLM), {@code clamp} (lower
+         * {@code max_tokens}/{@code max_completion_tokens} to the room left) or {@code trim} (also drop the
+         * oldest turns of a chat, keeping system messages and the last user turn, until the prompt leaves room
+         * for {@link #minCompletionTokens()}). Defaults to {@code clamp}.
+         */
+        @WithDefault("clamp")
+        ContextPolicy policy();
+
+        /**
+         * With {@code trim}: the completion budget the prompt must leave room for (or the request's own
+         * {@code max_tokens} when smaller). Defaults to {@code 256}.
+         */
+        @WithDefault("256")
+        int minCompletionTokens();
+
+        /**
+         * Per-model overrides, keyed by the model name the client sends, e.g.
+         * {@code vgate.shaping.context.models."llama-3-70b".policy=trim}.
+         */
+        Map<String, ModelContext> models();
+
+        /**
+         * How often the model list ({@code max_model_len}) is read again from vLLM. It is also read again when
+         * vLLM comes back after being unreachable. Defaults to {@code 5m}.
+         */
+        @WithDefault("5m")
+        Duration refreshInterval();
+
+        /**
+         * Cheap bound, fixed part: tokens the chat template may add to a conversation (default system prompt,
+         * generation prompt). A request whose body size in bytes plus this plus
+         * {@link #templateTokensPerMessage()} per message, plus the completion, fits the context is sent without
+         * counting its tokens, since a byte-level tokenizer never makes more tokens than bytes. Raise it for
+         * models whose template injects long default text. Defaults to {@code 256}.
+         */
+        @WithDefault("256")
+        int templateTokens();
+
+        /** Cheap bound: tokens the chat template may add per message. Defaults to {@code 16}. */
+        @WithDefault("16")
+        int templateTokensPerMessage();
+    }
+
+    /** Context fitting settings of one model. */
+    interface ModelContext {
+
+        /** This model's policy. Defaults to {@code vgate.shaping.context.policy}. */
+        Optional<ContextPolicy> policy();
+
+        /** This model's minimum completion budget. Defaults to {@code vgate.shaping.context.min-completion-tokens}. */
+        @WithName("min-completion-tokens")
+        OptionalInt minCompletionTokens();
+    }
+}

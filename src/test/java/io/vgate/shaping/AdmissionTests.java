@@ -1,0 +1,146 @@
+package io.vgate.shaping;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.vertx.core.Vertx;
+import io.vgate.sim.VllmSimulator;
+import io.vgate.testing.Json;
+import io.vgate.testing.OpenAiErrorSchema;
+import io.vgate.testing.SseClient;
+
+/**
+ * Admission under overload, against a simulated GPU of two sequences behind a cap of two: requests beyond
+ * the cap wait in vgate's queue (vLLM's own queue stays empty), a full queue answers {@code 503
+ * queue_full} with {@code Retry-After} at once, a wait that runs out answers {@code 503 queue_timeout},
+ * and a client that leaves while waiting never reaches vLLM.
+ */
+@QuarkusTest
+@TestProfile(ShapingTestProfile.class)
+class AdmissionTests {
+
+    private static final int SLOTS = ShapingTestProfile.SLOTS;
+    private static final int QUEUE = ShapingTestProfile.QUEUE;
+
+    @Inject
+    VllmSimulator sim;
+
+    @Inject
+    Admission admission;
+
+    @Inject
+    Vertx vertx;
+
+    @TestHTTPResource("/v1/chat/completions")
+    URI chat;
+
+    private SseClient client;
+    private Traffic traffic;
+
+    @BeforeEach
+    void setUp() {
+        sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ofMillis(20));
+        client = new SseClient(vertx);
+        traffic = new Traffic(client, chat);
+    }
+
+    @AfterEach
+    void tearDown() {
+        client.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> admission.inFlight() == 0 && admission.queued() == 0);
+        sim.settings().reset();
+        sim.awaitIdle(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void queuesBeyondTheCapThenTurnsAwayWith503AndRetryAfter() {
+        // Two long streams hold the GPU until the test lets them go.
+        var holders = List.of(traffic.generate("holder-a", null, 2000, true), traffic.generate("holder-b", null, 2000, true));
+        await().atMost(Duration.ofSeconds(5)).until(() -> admission.inFlight() == SLOTS && sim.running() == SLOTS);
+        List<SseClient.Call> queued = new ArrayList<>();
+        for (int i = 0; i < QUEUE; i++) {
+            queued.add(traffic.generate("tenant-" + i, null, 5, false));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> admission.queued() == QUEUE);
+        assertThat(sim.waiting()).as("vLLM's own queue stays empty while vgate holds the queue").isZero();
+        String metrics = given().get("/q/metrics").asString();
+        assertThat(metrics).contains("vgate_queue_depth{priority=\"interactive\"} " + QUEUE + ".0")
+                .contains("vgate_in_flight_requests " + SLOTS + ".0");
+
+        long sent = System.nanoTime();
+        var rejected = traffic.generate("tenant-late", null, 5, false);
+        int status = rejected.status();
+        long answeredMillis = (System.nanoTime() - sent) / 1_000_000;
+
+        assertThat(status).isEqualTo(503);
+        assertThat(answeredMillis).as("a full queue answers at once").isLessThan(1000);
+        assertThat(Integer.parseInt(rejected.headers().get("Retry-After"))).isBetween(1, 60);
+        assertThat(OpenAiErrorSchema.assertValid(rejected.body()).get("code").asText())
+                .isEqualTo(ShapingErrors.QUEUE_FULL);
+
+        holders.forEach(SseClient.Call::disconnect);
+        for (var call : queued) {
+            assertThat(call.status()).isEqualTo(200);
+            assertThat(Json.parse(call.body()).at("/usage/completion_tokens").asInt()).isEqualTo(5);
+        }
+        assertThat(given().get("/q/metrics").asString())
+                .contains("vgate_queue_wait_seconds_count{outcome=\"admitted\",priority=\"interactive\"}");
+    }
+
+    @Test
+    void aRequestThatWaitsLongerThanMaxQueueWaitGets503QueueTimeout() {
+        var holders = List.of(traffic.generate("a", null, 2000, true), traffic.generate("b", null, 2000, true));
+        await().atMost(Duration.ofSeconds(5)).until(() -> admission.inFlight() == SLOTS);
+
+        long sent = System.nanoTime();
+        var waiting = traffic.generate("c", null, 5, false);
+
+        assertThat(waiting.status()).isEqualTo(503);
+        assertThat(Duration.ofNanos(System.nanoTime() - sent)).isGreaterThanOrEqualTo(Duration.ofMillis(2900));
+        assertThat(Integer.parseInt(waiting.headers().get("Retry-After"))).isPositive();
+        assertThat(OpenAiErrorSchema.assertValid(waiting.body()).get("code").asText())
+                .isEqualTo(ShapingErrors.QUEUE_TIMEOUT);
+        holders.forEach(SseClient.Call::disconnect);
+    }
+
+    @Test
+    void aClientThatLeavesWhileWaitingIsTakenOutOfTheQueueAndNeverReachesVllm() {
+        long receivedBefore = sim.received();
+        var holders = List.of(traffic.generate("a", null, 2000, true), traffic.generate("b", null, 2000, true));
+        await().atMost(Duration.ofSeconds(5)).until(() -> admission.inFlight() == SLOTS);
+        var leaving = traffic.generate("c", null, 5, true);
+        await().atMost(Duration.ofSeconds(5)).until(() -> admission.queued() == 1);
+
+        leaving.disconnect();
+
+        await().atMost(Duration.ofSeconds(2)).until(() -> admission.queued() == 0);
+        holders.forEach(SseClient.Call::disconnect);
+        await().atMost(Duration.ofSeconds(5)).until(() -> admission.inFlight() == 0);
+        assertThat(sim.received()).isEqualTo(receivedBefore + 2);
+    }
+
+    @Test
+    void modelListRequestsDoNotTakeASlot() {
+        var holders = List.of(traffic.generate("a", null, 2000, true), traffic.generate("b", null, 2000, true));
+        await().atMost(Duration.ofSeconds(5)).until(() -> admission.inFlight() == SLOTS);
+
+        given().get("/v1/models").then().statusCode(200);
+
+        holders.forEach(SseClient.Call::disconnect);
+    }
+}

@@ -1,0 +1,20 @@
+package io.vgate.shaping;
+
+import static io.restassured.RestAssured.given;
+
+/** Reads one sample from vgate's Prometheus scrape. */
+final class Metrics {
+
+    private Metrics() {
+    }
+
+    /** The value of the sample whose name and labels are exactly {@code series}, or 0 when absent. */
+    static double value(String series) {
+        for (String line : given().get("/q/metrics").asString().split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+}

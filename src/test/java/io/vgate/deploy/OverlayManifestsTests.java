@@ -33,6 +33,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 class OverlayManifestsTests {
 
     static final Path DEPLOY = Path.of("deploy");
+    static final Path DASHBOARDS = Path.of("dashboards");
 
     @TempDir
     static Path work;
@@ -52,6 +53,12 @@ class OverlayManifestsTests {
                     Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
+        }
+        // The prod overlay also includes ../../../dashboards (the dashboard ConfigMap).
+        Path dashboards = work.resolve("dashboards");
+        Files.createDirectories(dashboards);
+        for (String file : List.of("kustomization.yaml", "vgate-overview.json")) {
+            Files.copy(DASHBOARDS.resolve(file), dashboards.resolve(file), StandardCopyOption.REPLACE_EXISTING);
         }
         for (String overlay : List.of("dev", "prod")) {
             Files.copy(DEPLOY.resolve("api-keys.example.yaml"), copy.resolve("overlays/" + overlay + "/api-keys.yaml"),
@@ -83,7 +90,7 @@ class OverlayManifestsTests {
         try (Stream<Path> files = Files.walk(DEPLOY)) {
             kustomizations = files.filter(p -> p.getFileName().toString().equals("kustomization.yaml")).toList();
         }
-        assertThat(kustomizations).hasSize(5);
+        assertThat(kustomizations).hasSize(6);
         for (Path kustomization : kustomizations) {
             JsonNode k = StrictManifests.documents(Files.readString(kustomization), kustomization.toString()).get(0);
             List<String> referenced = new ArrayList<>();
@@ -129,6 +136,30 @@ class OverlayManifestsTests {
                 .matches("[^:]+/vgate:\\d+\\.\\d+\\.\\d+");
         assertThat(ManifestChecks.vgateSetting(prod, "VGATE_RATE_LIMIT_STORE")).isEqualTo("redis");
         apiKeysFromOverlay(prod);
+        alertsAndDashboard(prod);
+    }
+
+    /** Prod ships the alert rules (as the promtool-tested file says) and the dashboard for Grafana's sidecar. */
+    private static void alertsAndDashboard(ManifestSet prod) throws IOException {
+        JsonNode rule = prod.tree("PrometheusRule", "vgate");
+        Shape.PROMETHEUS_RULE.check(rule, "PrometheusRule/vgate");
+        assertThat(rule.path("metadata").path("namespace").asText()).isEqualTo("vgate");
+        List<String> alerts = new ArrayList<>();
+        rule.path("spec").path("groups").forEach(group -> group.path("rules").forEach(r -> {
+            if (r.has("alert")) {
+                alerts.add(r.path("alert").asText());
+                assertThat(r.path("annotations").path("runbook").asText()).as(r.path("alert").asText() + " runbook")
+                        .isNotBlank();
+            }
+        }));
+        assertThat(alerts).hasSizeGreaterThanOrEqualTo(10);
+
+        var dashboard = prod.typed(io.fabric8.kubernetes.api.model.ConfigMap.class, "vgate-dashboard");
+        assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+        assertThat(dashboard.getData()).containsOnlyKeys("vgate-overview.json");
+        assertThat(StrictManifests.documents(dashboard.getData().get("vgate-overview.json"), "dashboard").get(0))
+                .isEqualTo(StrictManifests.documents(Files.readString(DASHBOARDS.resolve("vgate-overview.json")),
+                        "dashboards/vgate-overview.json").get(0));
     }
 
     @Test
@@ -236,6 +267,10 @@ class OverlayManifestsTests {
 
     private static List<String> kustomize() {
         var command = Kustomize.command();
+        if (System.getenv("CI") != null) {
+            // In CI a missing renderer must fail, not pass quietly as skipped tests.
+            assertThat(command).as("kubectl or kustomize on the PATH in CI").isPresent();
+        }
         Assumptions.assumeTrue(command.isPresent(), "neither kubectl nor kustomize on the PATH: overlays not rendered");
         return command.get();
     }

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Structural checks for custom resources that have no model class here (KEDA's ScaledObject, the
- * Prometheus Operator's PodMonitor). A shape lists the fields it allows with their types; a field it
+ * Prometheus Operator's PodMonitor and PrometheusRule). A shape lists the fields it allows with their types; a field it
  * does not list, or one of the wrong type, fails with its path, as the strict model load does for
  * built-in kinds. The shapes below cover the part of each CRD that vgate uses or may reasonably use;
  * a field outside them is more likely a typo than intended.
@@ -80,6 +80,17 @@ abstract class Shape {
                             "port", STRING, "portNumber", INT, "path", STRING, "scheme", STRING,
                             "interval", STRING, "scrapeTimeout", STRING, "honorLabels", BOOL,
                             "relabelings", ANY, "metricRelabelings", ANY))));
+
+    /** Prometheus Operator PrometheusRule, monitoring.coreos.com/v1: recording and alerting rules. */
+    static final Shape PROMETHEUS_RULE = object(
+            "apiVersion", STRING, "kind", STRING, "metadata", METADATA,
+            "spec", object(
+                    "groups", list(object(
+                            "name", STRING, "interval", STRING, "limit", INT,
+                            "rules", list(object(
+                                    "record", STRING, "alert", STRING, "expr", STRING, "for", STRING,
+                                    "keep_firing_for", STRING, "labels", STRING_MAP,
+                                    "annotations", STRING_MAP))))));
 
     static Shape object(Object... fieldsAndShapes) {
         Map<String, Shape> fields = new LinkedHashMap<>();

@@ -58,7 +58,8 @@ final class StrictManifests {
     /** Custom resources, by kind, with the only apiVersion accepted. */
     static final Map<String, String> CUSTOM = Map.of(
             "ScaledObject", "keda.sh/v1alpha1",
-            "PodMonitor", "monitoring.coreos.com/v1");
+            "PodMonitor", "monitoring.coreos.com/v1",
+            "PrometheusRule", "monitoring.coreos.com/v1");
 
     private static final ObjectMapper STRICT = JsonMapper.builder()
             .annotationIntrospector(new JacksonAnnotationIntrospector() {

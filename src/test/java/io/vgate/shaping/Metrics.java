@@ -12,7 +12,8 @@ final class Metrics {
     static double value(String series) {
         for (String line : given().get("/q/metrics").asString().split("\n")) {
             if (line.startsWith(series + " ")) {
-                return Double.parseDouble(line.substring(series.length() + 1).trim());
+                // The value is the first field; an exemplar ("# {trace_id=…} …") may follow when tracing is on.
+                return Double.parseDouble(line.substring(series.length() + 1).trim().split("\\s+")[0]);
             }
         }
         return 0;

@@ -68,12 +68,20 @@ class FairnessTests {
     @Test
     void aLightTenantIsServedNextToAFloodingOneInsteadOfBehindIt() {
         List<SseClient.Call> flood = new ArrayList<>();
-        for (int i = 0; i < SLOTS + QUEUE; i++) {
+        // The flood's first requests hold both slots until everything is queued, however slow the machine.
+        for (int i = 0; i < SLOTS; i++) {
+            flood.add(traffic.generate("flood", null, 3000, true));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> admission.inFlight() == SLOTS);
+        for (int i = 0; i < QUEUE; i++) {
             flood.add(traffic.generate("flood", null, TOKENS, true));
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> admission.queued() == QUEUE);
 
         var light = traffic.generate("light", null, TOKENS, true);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> flood.stream().anyMatch(call -> call.completion().isDone()));
+        flood.subList(0, SLOTS).forEach(SseClient.Call::disconnect);
 
         assertThat(light.status()).isEqualTo(200);
         light.body();
@@ -93,7 +101,8 @@ class FairnessTests {
 
     @Test
     void batchWaitsWhileInteractiveRequestsWait() {
-        var holders = List.of(traffic.generate("h", null, TOKENS, true), traffic.generate("h", null, TOKENS, true));
+        // Holders keep both slots until the queue is set up, however slow the machine; then they leave.
+        var holders = List.of(traffic.generate("h", null, 3000, true), traffic.generate("h", null, 3000, true));
         await().atMost(Duration.ofSeconds(5)).until(() -> admission.inFlight() == SLOTS);
         var batch = List.of(traffic.generate("b1", "batch", TOKENS, true), traffic.generate("b2", "batch", TOKENS, true));
         await().atMost(Duration.ofSeconds(5)).until(() -> admission.queued() == 2);
@@ -101,7 +110,9 @@ class FairnessTests {
                 traffic.generate("i2", null, TOKENS, true));
         await().atMost(Duration.ofSeconds(5)).until(() -> admission.queued() == 4);
 
-        for (var call : concat(holders, batch, interactive)) {
+        holders.forEach(SseClient.Call::disconnect);
+
+        for (var call : concat(batch, interactive)) {
             assertThat(call.status()).isEqualTo(200);
             call.body();
         }

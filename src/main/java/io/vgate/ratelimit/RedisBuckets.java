@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.redis.client.Redis;
 
 /**
@@ -26,7 +27,10 @@ import io.vertx.redis.client.Redis;
  * {@link LocalBuckets} at once: each replica then enforces the limits alone, which is looser across the
  * cluster but never turns traffic away because Redis is gone. The state is visible as the gauge
  * {@code vgate_rate_limit_redis_up} (1/0), decisions taken locally count in
- * {@code vgate_rate_limit_fallback_total}, and each transition is logged once. Redis is pinged every
+ * {@code vgate_rate_limit_fallback_total{reason="unreachable"}}, and each transition is logged once. A
+ * request that finds every pooled Redis connection busy is decided locally too
+ * ({@code reason="busy"}) without declaring Redis gone; size {@code quarkus.redis.max-pool-size} for the
+ * replica's request rate. Redis is pinged every
  * {@code vgate.rate-limit.redis.probe-interval}; the first answer switches back to shared buckets.
  */
 final class RedisBuckets implements BucketStore {
@@ -46,7 +50,8 @@ final class RedisBuckets implements BucketStore {
     private final String keyPrefix;
     private final Vertx vertx;
     private final Duration probeInterval;
-    private final Counter fallbacks;
+    private final Counter unreachableFallbacks;
+    private final Counter busyFallbacks;
     private final AtomicReference<State> state = new AtomicReference<>(State.UNKNOWN);
     private long probeTimer = -1;
 
@@ -62,9 +67,8 @@ final class RedisBuckets implements BucketStore {
         Gauge.builder("vgate.rate_limit.redis.up", state, current -> current.get() == State.UP ? 1 : 0)
                 .description("1 while rate-limit buckets are shared through Redis, 0 while this replica limits alone")
                 .register(registry);
-        this.fallbacks = Counter.builder("vgate.rate_limit.fallback")
-                .description("Rate-limit decisions taken from local buckets because Redis was unreachable")
-                .register(registry);
+        this.unreachableFallbacks = fallbackCounter(registry, "unreachable");
+        this.busyFallbacks = fallbackCounter(registry, "busy");
     }
 
     /** Starts probing Redis; the first probe runs now. */
@@ -107,7 +111,7 @@ final class RedisBuckets implements BucketStore {
 
     private <T> CompletableFuture<T> shared(Supplier<CompletableFuture<T>> remote, Supplier<CompletableFuture<T>> local) {
         if (state.get() != State.UP) {
-            fallbacks.increment();
+            unreachableFallbacks.increment();
             return local.get();
         }
         CompletableFuture<T> answer;
@@ -117,8 +121,14 @@ final class RedisBuckets implements BucketStore {
             answer = CompletableFuture.failedFuture(e);
         }
         return answer.exceptionallyCompose(failure -> {
-            markDown(failure);
-            fallbacks.increment();
+            if (unwrap(failure) instanceof ConnectionPoolTooBusyException) {
+                // Every pooled connection is busy and the wait queue is full: Redis is fine, this replica is
+                // asking too much at once. Decide this request locally without declaring Redis gone.
+                busyFallbacks.increment();
+            } else {
+                markDown(failure);
+                unreachableFallbacks.increment();
+            }
             return local.get();
         });
     }
@@ -153,9 +163,19 @@ final class RedisBuckets implements BucketStore {
         }
     }
 
+    private static Counter fallbackCounter(MeterRegistry registry, String reason) {
+        return Counter.builder("vgate.rate_limit.fallback").tag("reason", reason)
+                .description("Rate-limit decisions taken from local buckets because Redis could not be used: "
+                        + "unreachable (down or timing out) or busy (connection pool exhausted)")
+                .register(registry);
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
     private static String describe(Throwable failure) {
-        Throwable cause = failure.getCause() != null && failure instanceof CompletionException
-                ? failure.getCause() : failure;
+        Throwable cause = unwrap(failure);
         return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 }

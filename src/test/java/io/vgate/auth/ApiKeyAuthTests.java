@@ -23,9 +23,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
+import io.smallrye.jwt.build.Jwt;
 import io.vgate.security.SecuredFixture;
 import io.vgate.security.SecuredProfile;
 import io.vgate.testing.Json;
+import io.vgate.testing.LogCapture;
 import io.vgate.testing.OpenAiErrorSchema;
 import io.vgate.testing.RecordingObserver;
 
@@ -126,6 +128,31 @@ class ApiKeyAuthTests {
         await().atMost(Duration.ofSeconds(10)).until(() -> reloadFailures() > failuresBefore);
         as(SecuredFixture.TEAM_A_KEY).get("/v1/models").then().statusCode(200);
         assertThat(keys.size()).isEqualTo(5);
+    }
+
+    @Test
+    void neverLogsKeysOrTokens() {
+        String guessed = "vgk-guessed-" + UUID.randomUUID();
+        String token = Jwt.issuer(SecuredFixture.ISSUER).audience(SecuredFixture.AUDIENCE)
+                .subject("logger-test").expiresIn(300).sign(SecuredFixture.signingKey());
+        String forged = Jwt.issuer(SecuredFixture.ISSUER).audience(SecuredFixture.AUDIENCE)
+                .subject("logger-test").expiresIn(300).sign(SecuredFixture.forgerKey());
+
+        try (LogCapture log = LogCapture.start()) {
+            as(SecuredFixture.TEAM_A_KEY).contentType("application/json").body(CHAT).post("/v1/chat/completions")
+                    .then().statusCode(200);
+            as(guessed).get("/v1/models").then().statusCode(401);
+            as(token).get("/v1/models").then().statusCode(200);
+            as(forged).get("/v1/models").then().statusCode(401);
+            as(SecuredFixture.TEAM_A_KEY).contentType("application/json").body("{\"messages\": [")
+                    .post("/v1/chat/completions").then().statusCode(400);
+
+            assertThat(log.lines()).as("the requests above were logged at debug level or not at all, never with credentials")
+                    .noneMatch(line -> line.contains(SecuredFixture.TEAM_A_KEY) || line.contains(guessed)
+                            || line.contains(token.substring(token.lastIndexOf('.') + 1))
+                            || line.contains(forged.substring(forged.lastIndexOf('.') + 1))
+                            || line.contains(token.substring(0, token.indexOf('.', token.indexOf('.') + 1))));
+        }
     }
 
     static void assertUnauthorized(Response response) {

@@ -43,6 +43,7 @@ final class RedisBuckets implements BucketStore {
     }
 
     private static final Logger LOG = Logger.getLogger(RedisBuckets.class);
+    private static final long FIRST_PROBE_TIMEOUT_MILLIS = 2000;
 
     private final AsyncProxyManager<String> buckets;
     private final RedisCasProxyManager manager;
@@ -50,6 +51,7 @@ final class RedisBuckets implements BucketStore {
     private final String keyPrefix;
     private final Vertx vertx;
     private final Duration probeInterval;
+    private final long timeoutMillis;
     private final Counter unreachableFallbacks;
     private final Counter busyFallbacks;
     private final AtomicReference<State> state = new AtomicReference<>(State.UNKNOWN);
@@ -57,7 +59,8 @@ final class RedisBuckets implements BucketStore {
 
     RedisBuckets(Redis redis, Vertx vertx, RateLimitConfig.Redis config, LocalBuckets fallback, MeterRegistry registry) {
         // Buckets expire from Redis once they would have refilled, plus a margin for clock skew between replicas.
-        this.manager = new RedisCasProxyManager(redis, vertx, Math.max(1, config.timeout().toMillis()),
+        this.timeoutMillis = Math.max(1, config.timeout().toMillis());
+        this.manager = new RedisCasProxyManager(redis, vertx, timeoutMillis,
                 ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(5)));
         this.buckets = manager.asAsync();
         this.fallback = fallback;
@@ -73,9 +76,10 @@ final class RedisBuckets implements BucketStore {
 
     /** Starts probing Redis; the first probe runs now. */
     void start() {
-        probe();
+        // The first command also opens the connection, in a JVM that is still warming up: allow it longer.
+        probe(Math.max(timeoutMillis, FIRST_PROBE_TIMEOUT_MILLIS));
         long interval = Math.max(1, probeInterval.toMillis());
-        probeTimer = vertx.setPeriodic(interval, id -> probe());
+        probeTimer = vertx.setPeriodic(interval, id -> probe(timeoutMillis));
     }
 
     void stop() {
@@ -137,8 +141,8 @@ final class RedisBuckets implements BucketStore {
         return buckets.builder().build(keyPrefix + limit.bucket(identity), limit.configuration());
     }
 
-    private void probe() {
-        manager.ping().whenComplete((pong, failure) -> {
+    private void probe(long timeoutMillis) {
+        manager.ping(timeoutMillis).whenComplete((pong, failure) -> {
             if (failure == null) {
                 markUp();
             } else {

@@ -93,12 +93,16 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
         };
     }
 
-    /** Sends one command; the future fails when Redis does not answer within the timeout. */
-    CompletableFuture<Response> ping() {
-        return send(Request.cmd(Command.PING), Function.identity());
+    /** Pings Redis; the future fails when Redis does not answer within {@code timeoutMillis}. */
+    CompletableFuture<Response> ping(long timeoutMillis) {
+        return send(Request.cmd(Command.PING), Function.identity(), timeoutMillis);
     }
 
     private <T> CompletableFuture<T> send(Request request, Function<Response, T> read) {
+        return send(request, read, timeoutMillis);
+    }
+
+    private <T> CompletableFuture<T> send(Request request, Function<Response, T> read, long timeoutMillis) {
         var result = new CompletableFuture<T>();
         long timer = vertx.setTimer(timeoutMillis,
                 id -> result.completeExceptionally(new TimeoutException("Redis did not answer in " + timeoutMillis + " ms")));

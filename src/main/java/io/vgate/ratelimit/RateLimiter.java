@@ -129,8 +129,9 @@ public class RateLimiter {
         if (probe.canBeConsumed()) {
             return;
         }
-        long missing = tokens.capacity() - probe.getRemainingTokens();
-        Quota.of(tokens.capacity(), 0, tokens.fillNanos(missing)).write(exchange.response());
+        // Full again once the debt is repaid (the wait for one token) and the rest of the bucket refilled.
+        long nanosToFull = probe.getNanosToWaitForRefill() + tokens.fillNanos(tokens.capacity() - 1);
+        Quota.of(tokens.capacity(), 0, nanosToFull).write(exchange.response());
         throw rejected(TOKENS_EXCEEDED, "Token limit reached for this API key: " + tokens.capacity()
                 + " tokens per minute (prompt plus completion).", probe.getNanosToWaitForRefill());
     }

@@ -181,6 +181,23 @@ class HostileInputTests {
     }
 
     @Test
+    void keepsTheConnectionUsableAfterRejectingARequestBeforeItsBody() {
+        byte[] body = ("{\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(64 * 1024) + "\"}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        String address = "X-Forwarded-For: " + SecuredFixture.freshAddress();
+        try (RawHttp connection = RawHttp.connect(root.getPort(), "127.0.0.1", Duration.ofSeconds(10))) {
+            connection.send(RawHttp.request("POST", CHAT, List.of(JSON, address, "Authorization: Bearer vgk-wrong"), body, true));
+            RawHttp.Response rejected = connection.read();
+            connection.send(RawHttp.request("POST", CHAT, List.of(JSON, address,
+                    "Authorization: Bearer " + SecuredFixture.TEAM_A_KEY), GOOD_CHAT.getBytes(StandardCharsets.UTF_8), true));
+            RawHttp.Response accepted = connection.read();
+
+            assertThat(rejected.status()).isEqualTo(401);
+            assertThat(accepted.status()).as("the unread body was drained, not parsed as the next request").isEqualTo(200);
+        }
+    }
+
+    @Test
     void cutsABodyThatTricklesInAndServesOthersMeanwhile() {
         String head = "POST " + CHAT + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 200\r\n"
                 + "Authorization: Bearer " + SecuredFixture.TEAM_A_KEY + "\r\nX-Forwarded-For: " + SecuredFixture.freshAddress()

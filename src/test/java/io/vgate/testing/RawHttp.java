@@ -71,6 +71,11 @@ public final class RawHttp implements AutoCloseable {
 
     /** A request head plus body, with {@code Content-Length} and {@code Connection: close} added. */
     public static byte[] request(String method, String path, List<String> headers, byte[] body) {
+        return request(method, path, headers, body, false);
+    }
+
+    /** A request head plus body, with {@code Content-Length} added, optionally keeping the connection open. */
+    public static byte[] request(String method, String path, List<String> headers, byte[] body, boolean keepAlive) {
         var out = new ByteArrayOutputStream();
         var head = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: localhost\r\n");
         for (String header : headers) {
@@ -79,7 +84,7 @@ public final class RawHttp implements AutoCloseable {
         if (body != null) {
             head.append("Content-Length: ").append(body.length).append("\r\n");
         }
-        head.append("Connection: close\r\n\r\n");
+        head.append(keepAlive ? "\r\n" : "Connection: close\r\n\r\n");
         out.writeBytes(head.toString().getBytes(StandardCharsets.ISO_8859_1));
         if (body != null) {
             out.writeBytes(body);

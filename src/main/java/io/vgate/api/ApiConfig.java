@@ -1,5 +1,7 @@
 package io.vgate.api;
 
+import java.time.Duration;
+
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -16,4 +18,28 @@ public interface ApiConfig {
      */
     @WithDefault("8M")
     MemorySize maxBodySize();
+
+    /**
+     * Time allowed for a request body to arrive once its headers did; a slower client gets 408 and its
+     * connection is closed, so trickled bodies (slow-loris) cannot hold connections and buffers for long.
+     * Defaults to {@code 30s}.
+     */
+    @WithDefault("30s")
+    Duration bodyReadTimeout();
+
+    /** Most {@code messages} in one chat request; more get 400. Defaults to {@code 2048}. */
+    @WithDefault("2048")
+    int maxMessages();
+
+    /** Largest {@code n} (choices per request, each a full generation on the GPU). Defaults to {@code 16}. */
+    @WithDefault("16")
+    int maxN();
+
+    /**
+     * Sanity ceiling of {@code max_tokens} / {@code max_completion_tokens}: larger values (and negative or
+     * non-integer ones) get vgate's own 400. Values up to it are vLLM's to judge against the model's context
+     * length. Defaults to {@code 1048576}.
+     */
+    @WithDefault("1048576")
+    long maxTokensCeiling();
 }

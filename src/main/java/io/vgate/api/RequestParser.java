@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Locale;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,16 +16,35 @@ import io.vertx.core.buffer.Buffer;
 /**
  * Reads a client's JSON body just far enough to route it: valid JSON object, and the right types for the
  * fields vgate itself reads ({@code model}, {@code stream}, {@code stream_options}, and the route's
- * input: {@code messages}, {@code prompt} or {@code input}). Everything else is vLLM's to validate, and
- * vLLM's 400s reach the client unchanged.
+ * input: {@code messages}, {@code prompt} or {@code input}). It also turns away absurd requests before
+ * they cost anything: more {@code messages} than {@code vgate.api.max-messages}, {@code n} outside
+ * 1..{@code vgate.api.max-n}, and {@code max_tokens} that is not a count of tokens at all. Everything
+ * else is vLLM's to validate, and vLLM's 400s reach the client unchanged.
  */
 @ApplicationScoped
 public class RequestParser {
 
-    private final ObjectMapper mapper;
+    /** vgate's own bounds on request fields. */
+    record Limits(int maxMessages, int maxN, long maxTokensCeiling) {
+        static final Limits DEFAULTS = new Limits(2048, 16, 1_048_576);
+    }
 
+    private final ObjectMapper mapper;
+    private final Limits limits;
+
+    @Inject
+    public RequestParser(ObjectMapper mapper, ApiConfig config) {
+        this(mapper, new Limits(config.maxMessages(), config.maxN(), config.maxTokensCeiling()));
+    }
+
+    /** A parser with the documented default limits. */
     public RequestParser(ObjectMapper mapper) {
+        this(mapper, Limits.DEFAULTS);
+    }
+
+    RequestParser(ObjectMapper mapper, Limits limits) {
         this.mapper = mapper;
+        this.limits = limits;
     }
 
     /**
@@ -66,13 +86,51 @@ public class RequestParser {
         }
 
         switch (route) {
-            case CHAT_COMPLETIONS -> requireArray(body, "messages");
+            case CHAT_COMPLETIONS -> {
+                requireArray(body, "messages");
+                if (body.get("messages").size() > limits.maxMessages()) {
+                    throw new ApiException(ApiError.invalidValue("messages",
+                            "Too many messages: at most " + limits.maxMessages() + " are accepted."));
+                }
+            }
             case COMPLETIONS -> requirePresent(body, "prompt");
             case EMBEDDINGS -> requirePresent(body, "input");
             default -> {
             }
         }
+        if (route.generates()) {
+            checkTokenCount(body, "max_tokens");
+            checkTokenCount(body, "max_completion_tokens");
+            checkChoices(body);
+        }
         return new InferenceRequest(route, bytes, body, model, stream, usage);
+    }
+
+    private void checkTokenCount(ObjectNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return;
+        }
+        if (!value.isNumber() || !value.canConvertToExactIntegral()) {
+            throw new ApiException(ApiError.invalidType(field, "an integer"));
+        }
+        if (!value.canConvertToLong() || value.longValue() < 0 || value.longValue() > limits.maxTokensCeiling()) {
+            throw new ApiException(ApiError.invalidValue(field,
+                    "'" + field + "' must be between 0 and " + limits.maxTokensCeiling() + "."));
+        }
+    }
+
+    private void checkChoices(ObjectNode body) {
+        JsonNode value = body.get("n");
+        if (value == null || value.isNull()) {
+            return;
+        }
+        if (!value.isNumber() || !value.canConvertToExactIntegral()) {
+            throw new ApiException(ApiError.invalidType("n", "an integer"));
+        }
+        if (!value.canConvertToInt() || value.intValue() < 1 || value.intValue() > limits.maxN()) {
+            throw new ApiException(ApiError.invalidValue("n", "'n' must be between 1 and " + limits.maxN() + "."));
+        }
     }
 
     private static boolean isJson(String contentType) {

@@ -15,22 +15,31 @@ import io.vgate.api.ApiException;
 import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 import io.vgate.api.RequestParser;
+import io.vgate.auth.Authenticator;
+import io.vgate.ratelimit.RateLimiter;
 import io.vgate.shaping.Admission;
 import io.vgate.shaping.ContextFitter;
 import io.vgate.shaping.ExchangeTimeouts;
 import io.vgate.streaming.StreamingConfig;
 
 /**
- * The data path, top to bottom: parse the request, prepare it for vLLM, forward it and relay the answer.
- * Each step either hands the next one what it learned or fails with an {@link ApiException}, which ends
- * the exchange with an OpenAI-shaped error. Steps that wait (for a queue slot, for Redis) return a
- * {@link Uni}; the common case completes synchronously on the event loop.
+ * The data path, top to bottom. Before the body is read ({@link #admit}): the client address's rate
+ * limit, authentication, the caller's own limits. After ({@link #handle}): parse, wait for a slot on the
+ * GPU, fit the prompt into the context window, forward to vLLM and relay the answer. Each step either
+ * hands the next one what it learned or fails with an {@link ApiException}, which ends the exchange with
+ * an OpenAI-shaped error. Steps that wait (for Redis, for a queue slot) return a {@link Uni}; the common
+ * case completes synchronously on the event loop.
  */
 @ApplicationScoped
 public class ProxyHandler {
 
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);
 
+    /** Routing-context key of the exchange, from {@link #admit} to {@link #handle}. */
+    static final String EXCHANGE = "vgate.exchange";
+
+    private final RateLimiter limiter;
+    private final Authenticator authenticator;
     private final RequestParser parser;
     private final Admission admission;
     private final ContextFitter contextFitter;
@@ -40,9 +49,11 @@ public class ProxyHandler {
     private final ExchangeObserver[] observers;
 
     @SuppressWarnings("java:S107") // Constructor injection of the data path's steps.
-    public ProxyHandler(RequestParser parser, Admission admission, ContextFitter contextFitter,
-            ExchangeTimeouts timeouts, UpstreamForwarder forwarder, StreamingConfig streaming,
-            Instance<ExchangeObserver> observers) {
+    public ProxyHandler(RateLimiter limiter, Authenticator authenticator, RequestParser parser, Admission admission,
+            ContextFitter contextFitter, ExchangeTimeouts timeouts, UpstreamForwarder forwarder,
+            StreamingConfig streaming, Instance<ExchangeObserver> observers) {
+        this.limiter = limiter;
+        this.authenticator = authenticator;
         this.parser = parser;
         this.admission = admission;
         this.contextFitter = contextFitter;
@@ -52,13 +63,34 @@ public class ProxyHandler {
         this.observers = observers.stream().toArray(ExchangeObserver[]::new);
     }
 
-    /** Handles one client request on {@code route}; runs on the connection's event loop. */
-    public void handle(RoutingContext context, ApiRoute route) {
+    /**
+     * Admits one client request on {@code route} before its body is read, then passes it on to the body
+     * handler and {@link #handle}. The address limit comes first because it is the cheapest check and makes
+     * key guessing cost the guesser's own quota; the caller's limits need the caller, so they follow auth.
+     * Runs on the connection's event loop.
+     */
+    public void admit(RoutingContext context, ApiRoute route) {
         var exchange = new ProxyExchange(context, route, observers);
+        context.put(EXCHANGE, exchange);
+        limiter.admitAddress(exchange)                                                  // 429 per client address
+                .chain(addressQuota -> authenticator.authenticate(exchange)            // 401; tenant, key, priority
+                        .chain(caller -> limiter.admitCaller(exchange, caller, addressQuota))) // 429 per key
+                .subscribe().with(
+                        admitted -> {
+                            if (!exchange.completed()) {
+                                context.next();
+                            }
+                        },
+                        failure -> fail(exchange, failure));
+    }
+
+    /** Handles an admitted request whose body has been read; runs on the connection's event loop. */
+    public void handle(RoutingContext context, ApiRoute route) {
+        ProxyExchange exchange = context.get(EXCHANGE);
         Uni.createFrom().item(() -> parse(context, route))
                 .invoke(request -> exchange.inferenceRequest(request))
-                .call(request -> admission.admit(exchange))
-                .call(request -> contextFitter.fit(exchange, request))
+                .call(request -> admission.admit(exchange))                  // 503 when the queue is full
+                .call(request -> contextFitter.fit(exchange, request))       // clamp / trim, or 400
                 .subscribe().with(
                         request -> forward(exchange, request),
                         failure -> fail(exchange, failure));

@@ -7,6 +7,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -17,31 +18,77 @@ import io.vgate.api.ApiRoute;
 /**
  * Mounts the OpenAI routes on Quarkus's HTTP router. Requests are served straight from Vert.x
  * (no JAX-RS layer) because the relay needs the raw request and response: bytes in, bytes out.
- * Unknown {@code /v1} paths and wrong methods get OpenAI-shaped 404/405 answers.
+ * Each route runs: admission (limits and auth, before any body byte is read), the body read (bounded in
+ * size by {@code vgate.api.max-body-size} and in time by {@code vgate.api.body-read-timeout}), then the
+ * data path. Unknown {@code /v1} paths and wrong methods get OpenAI-shaped 404/405 answers.
  */
 @ApplicationScoped
 public class ProxyRoutes {
 
     private static final Logger LOG = Logger.getLogger(ProxyRoutes.class);
 
+    private static final String BODY_TIMER = "vgate.body-timer";
+
     private final ProxyHandler proxy;
     private final long maxBodySize;
+    private final long bodyReadTimeoutMillis;
 
     public ProxyRoutes(ProxyHandler proxy, ApiConfig config) {
         this.proxy = proxy;
         this.maxBodySize = config.maxBodySize().asLongValue();
+        this.bodyReadTimeoutMillis = Math.max(1, config.bodyReadTimeout().toMillis());
     }
 
     void mount(@Observes Router router) {
         BodyHandler bodies = BodyHandler.create(false).setBodyLimit(maxBodySize);
         for (ApiRoute route : ApiRoute.values()) {
-            var mounted = router.route(route.method(), route.path());
+            // Admission is a route of its own: Vert.x allows no handler before a body handler on one route, and
+            // Quarkus keeps the request paused until the body handler of the next route resumes it.
+            var admission = router.route(route.method(), route.path())
+                    .handler(context -> proxy.admit(context, route));
+            var dataPath = router.route(route.method(), route.path());
             if (route.hasBody()) {
-                mounted.handler(bodies);
+                admission.handler(this::startBodyDeadline);
+                dataPath.handler(bodies).handler(ProxyRoutes::bodyRead);
             }
-            mounted.handler(context -> proxy.handle(context, route)).failureHandler(context -> failed(context, route));
+            admission.failureHandler(context -> failed(context, route));
+            dataPath.handler(context -> proxy.handle(context, route)).failureHandler(context -> failed(context, route));
         }
         router.route("/v1/*").handler(this::unknown);
+    }
+
+    private void startBodyDeadline(RoutingContext context) {
+        if (!context.request().isEnded()) {
+            long timer = context.vertx().setTimer(bodyReadTimeoutMillis, id -> bodyTooSlow(context));
+            context.put(BODY_TIMER, timer);
+        }
+        context.next();
+    }
+
+    private static void bodyRead(RoutingContext context) {
+        cancelBodyDeadline(context);
+        context.next();
+    }
+
+    private static void cancelBodyDeadline(RoutingContext context) {
+        Long timer = context.remove(BODY_TIMER);
+        if (timer != null) {
+            context.vertx().cancelTimer(timer);
+        }
+    }
+
+    /** The body did not arrive in time: answer 408 and close the connection, whose remaining input is unread. */
+    private void bodyTooSlow(RoutingContext context) {
+        context.remove(BODY_TIMER);
+        if (context.response().ended() || context.response().closed()) {
+            return;
+        }
+        var connection = context.request().connection();
+        if (context.request().version() != HttpVersion.HTTP_2) {
+            context.addBodyEndHandler(ignored -> connection.close());
+        }
+        fail(context, null, new ApiError(408, ApiError.INVALID_REQUEST, "request_timeout",
+                "The request body did not arrive within " + bodyReadTimeoutMillis + " ms.", null, null));
     }
 
     private void unknown(RoutingContext context) {
@@ -53,6 +100,7 @@ public class ProxyRoutes {
     }
 
     private void failed(RoutingContext context, ApiRoute route) {
+        cancelBodyDeadline(context);
         ApiError error = switch (context.statusCode()) {
             case 413 -> ApiError.bodyTooLarge(maxBodySize);
             case 400 -> ApiError.invalidJson("The request body could not be read.");
@@ -61,6 +109,16 @@ public class ProxyRoutes {
         if (context.failure() != null && error.status() == 500) {
             LOG.error("Request failed before reaching the data path", context.failure());
         }
-        proxy.reject(context, route, error);
+        fail(context, route, error);
+    }
+
+    /** Ends the request with {@code error}, through its exchange (or a new one) so observers see it. */
+    private void fail(RoutingContext context, ApiRoute route, ApiError error) {
+        ProxyExchange exchange = context.get(ProxyHandler.EXCHANGE);
+        if (exchange != null) {
+            exchange.fail(error);
+        } else {
+            proxy.reject(context, route, error);
+        }
     }
 }

@@ -94,6 +94,49 @@ class RequestParserTests {
                 Buffer.buffer("{\"prompt\":\"a\"}")).route()).isEqualTo(ApiRoute.COMPLETIONS);
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"messages\":[],\"max_tokens\":1048577}          | invalid_value | max_tokens",
+            "{\"messages\":[],\"max_tokens\":-1}               | invalid_value | max_tokens",
+            "{\"messages\":[],\"max_tokens\":99999999999999999999999} | invalid_value | max_tokens",
+            "{\"messages\":[],\"max_tokens\":1.5}              | invalid_type  | max_tokens",
+            "{\"messages\":[],\"max_tokens\":\"10\"}         | invalid_type  | max_tokens",
+            "{\"messages\":[],\"max_completion_tokens\":-2}    | invalid_value | max_completion_tokens",
+            "{\"messages\":[],\"n\":17}                        | invalid_value | n",
+            "{\"messages\":[],\"n\":0}                         | invalid_value | n",
+            "{\"messages\":[],\"n\":true}                      | invalid_type  | n" })
+    void rejectsCountsThatAreNotSane(String json, String code, String param) {
+        assertThatThrownBy(() -> parse(ApiRoute.CHAT_COMPLETIONS, json))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.error().code()).isEqualTo(code);
+                    assertThat(e.error().param()).isEqualTo(param);
+                });
+    }
+
+    @Test
+    void leavesSaneCountsToVllm() {
+        InferenceRequest request = parse(ApiRoute.CHAT_COMPLETIONS,
+                "{\"messages\":[],\"max_tokens\":1000000,\"max_completion_tokens\":0,\"n\":16}");
+
+        assertThat(request.body().get("max_tokens").asInt()).isEqualTo(1_000_000);
+        assertThat(parse(ApiRoute.COMPLETIONS, "{\"prompt\":\"a\",\"max_tokens\":5.0,\"n\":null}").route())
+                .isEqualTo(ApiRoute.COMPLETIONS);
+    }
+
+    @Test
+    void rejectsMoreMessagesThanTheLimit() {
+        var small = new RequestParser(new ObjectMapper(), new RequestParser.Limits(3, 16, 100));
+
+        assertThat(small.parse(ApiRoute.CHAT_COMPLETIONS, "application/json", Buffer.buffer("{\"messages\":[{},{},{}]}"))
+                .messages()).hasSize(3);
+        assertThatThrownBy(() -> small.parse(ApiRoute.CHAT_COMPLETIONS, "application/json",
+                Buffer.buffer("{\"messages\":[{},{},{},{}]}")))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.error().code()).isEqualTo("invalid_value");
+                    assertThat(e.error().param()).isEqualTo("messages");
+                });
+    }
+
     private InferenceRequest parse(ApiRoute route, String json) {
         return parser.parse(route, "application/json", Buffer.buffer(json));
     }

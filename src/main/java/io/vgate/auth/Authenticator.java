@@ -1,0 +1,130 @@
+package io.vgate.auth;
+
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vgate.api.ApiError;
+import io.vgate.api.ApiException;
+import io.vgate.proxy.ProxyExchange;
+
+/**
+ * The auth step of the data path: finds out who is calling from {@code Authorization: Bearer <credential>}
+ * and records it on the exchange (tenant, key id, priority class).
+ * <p>
+ * A credential shaped like a JWT (three dot-separated parts) is verified as one when JWT authentication is
+ * on; anything else is looked up as an API key. Every failure (no header, unknown key, bad signature,
+ * expired token, wrong issuer or audience) gets the same 401, so a client learns nothing about which
+ * keys exist. Credentials are never logged.
+ */
+@ApplicationScoped
+public class Authenticator {
+
+    /** Longer credentials are refused before any work is spent on them. */
+    static final int MAX_CREDENTIAL_LENGTH = 8192;
+    private static final String BEARER = "Bearer ";
+    private static final CharSequence WWW_AUTHENTICATE = HttpHeaders.createOptimized("WWW-Authenticate");
+    private static final CharSequence CHALLENGE = HttpHeaders.createOptimized("Bearer realm=\"vgate\"");
+    private static final ApiError INVALID = new ApiError(401, ApiError.AUTHENTICATION, "invalid_api_key",
+            "Invalid or missing credentials. Send an API key or token as 'Authorization: Bearer <credential>'.",
+            null, null);
+
+    private final AuthConfig config;
+    private final ApiKeyStore keys;
+    private final JwtVerifier jwt;
+    private final Vertx vertx;
+
+    public Authenticator(AuthConfig config, ApiKeyStore keys, JwtVerifier jwt, Vertx vertx) {
+        this.config = config;
+        this.keys = keys;
+        this.jwt = jwt;
+        this.vertx = vertx;
+    }
+
+    void checkConfiguration(@Observes StartupEvent event) {
+        if (!config.enabled()) {
+            return;
+        }
+        boolean devKey = config.devKey().isPresent() && LaunchMode.current() != LaunchMode.NORMAL;
+        if (config.keysFile().isEmpty() && !jwt.enabled() && !devKey) {
+            throw new IllegalStateException("vgate.auth.enabled is true but no credentials are configured: set "
+                    + "vgate.auth.keys-file and/or vgate.auth.jwt.enabled, or VGATE_AUTH_ENABLED=false");
+        }
+    }
+
+    /** The 401 every authentication failure gets. */
+    public static ApiError invalidCredentials() {
+        return INVALID;
+    }
+
+    /**
+     * Authenticates the exchange's request. Completes on the request's event loop with the caller, or
+     * with {@code null} when authentication is switched off; fails with a 401 {@link ApiException}.
+     */
+    public Uni<Caller> authenticate(ProxyExchange exchange) {
+        if (!config.enabled()) {
+            return Uni.createFrom().nullItem();
+        }
+        String credential = credential(exchange.request().getHeader(HttpHeaders.AUTHORIZATION));
+        if (credential == null) {
+            return reject(exchange);
+        }
+        if (jwt.enabled() && looksLikeJwt(credential)) {
+            Context context = Vertx.currentContext();
+            // Vert.x completes the future back on this request's event loop.
+            return Uni.createFrom().completionStage(() -> vertx.executeBlocking(() -> jwt.verify(credential), false)
+                    .toCompletionStage())
+                    .emitOn(task -> runOn(context, task))
+                    .flatMap(caller -> accept(exchange, caller));
+        }
+        return accept(exchange, keys.lookup(credential));
+    }
+
+    private Uni<Caller> accept(ProxyExchange exchange, Optional<Caller> found) {
+        if (found.isEmpty()) {
+            return reject(exchange);
+        }
+        Caller caller = found.get();
+        exchange.tenant(caller.tenant());
+        exchange.keyId(caller.id());
+        exchange.priority(caller.priority());
+        return Uni.createFrom().item(caller);
+    }
+
+    private static Uni<Caller> reject(ProxyExchange exchange) {
+        exchange.response().headers().set(WWW_AUTHENTICATE, CHALLENGE);
+        return Uni.createFrom().failure(new ApiException(INVALID));
+    }
+
+    /** The credential of a {@code Bearer} header, or {@code null} when there is no usable one. */
+    static String credential(String header) {
+        if (header == null || header.length() <= BEARER.length() || header.length() > MAX_CREDENTIAL_LENGTH
+                || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return null;
+        }
+        String credential = header.substring(BEARER.length()).trim();
+        return credential.isEmpty() ? null : credential;
+    }
+
+    static boolean looksLikeJwt(String credential) {
+        int first = credential.indexOf('.');
+        int second = first < 0 ? -1 : credential.indexOf('.', first + 1);
+        return first > 0 && second > first + 1 && credential.indexOf('.', second + 1) < 0
+                && second < credential.length() - 1;
+    }
+
+    private static void runOn(Context context, Runnable task) {
+        if (context == null || Vertx.currentContext() == context) {
+            task.run();
+        } else {
+            context.runOnContext(ignored -> task.run());
+        }
+    }
+}

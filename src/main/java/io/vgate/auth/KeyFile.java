@@ -1,0 +1,139 @@
+package io.vgate.auth;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+/**
+ * Reads the API keys file: a YAML (or JSON) list of keys.
+ *
+ * <pre>
+ * - id: team-a-chat                 # unique; shown in logs and metrics, never secret
+ *   tenant: team-a                  # who is billed and queued
+ *   hash: "sha256:9f86d0...0a08"    # printf %s "$KEY" | sha256sum
+ *   priority: interactive           # optional: interactive (default) | batch
+ *   limits:                         # optional; defaults from vgate.rate-limit.per-key.*
+ *     requests-per-minute: 600
+ *     tokens-per-minute: 200000
+ * </pre>
+ *
+ * Unknown fields are errors (a misspelt {@code limits} must not silently mean "unlimited"), as are
+ * duplicate ids and duplicate hashes. Read as a Jackson tree, so no reflection is involved.
+ */
+final class KeyFile {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Set<String> ENTRY_FIELDS = Set.of("id", "tenant", "hash", "priority", "limits");
+    private static final Set<String> LIMIT_FIELDS = Set.of("requests-per-minute", "tokens-per-minute");
+
+    private KeyFile() {
+    }
+
+    /**
+     * Parses the file's bytes into a lookup table from digest to key.
+     *
+     * @throws IllegalArgumentException with a message naming the faulty entry (never a key or hash)
+     */
+    static Map<KeyDigest, ApiKey> parse(byte[] content) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(content);
+        } catch (JsonProcessingException e) {
+            // The parser's message may quote the file; the line number is enough to find the fault.
+            var where = e.getLocation();
+            throw new IllegalArgumentException("not valid YAML" + (where == null ? "" : " (line " + where.getLineNr() + ")"));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not readable as YAML");
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return Map.of();
+        }
+        if (!root.isArray()) {
+            throw new IllegalArgumentException("the file must be a list of keys");
+        }
+        Map<KeyDigest, ApiKey> keys = new HashMap<>();
+        Set<String> ids = new HashSet<>();
+        int index = 0;
+        for (JsonNode entry : root) {
+            String where = "entry " + index++;
+            ApiKey key = entry(entry, where);
+            if (!ids.add(key.caller().id())) {
+                throw new IllegalArgumentException(where + ": duplicate id '" + key.caller().id() + "'");
+            }
+            if (keys.putIfAbsent(key.digest(), key) != null) {
+                throw new IllegalArgumentException(where + " ('" + key.caller().id() + "'): same hash as another key");
+            }
+        }
+        return Map.copyOf(keys);
+    }
+
+    private static ApiKey entry(JsonNode entry, String where) {
+        if (!entry.isObject()) {
+            throw new IllegalArgumentException(where + ": must be a mapping with id, tenant and hash");
+        }
+        unknownFields(entry, ENTRY_FIELDS, where);
+        String id = text(entry, "id", where);
+        where = where + " ('" + id + "')";
+        String tenant = text(entry, "tenant", where);
+        KeyDigest digest;
+        try {
+            digest = KeyDigest.parse(text(entry, "hash", where));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage());
+        }
+        String priority = Caller.INTERACTIVE;
+        if (entry.hasNonNull("priority")) {
+            priority = text(entry, "priority", where);
+            if (!Caller.knownPriority(priority)) {
+                throw new IllegalArgumentException(where + ": priority must be interactive or batch");
+            }
+        }
+        Limits limits = Limits.DEFAULTS;
+        JsonNode limitsNode = entry.get("limits");
+        if (limitsNode != null && !limitsNode.isNull()) {
+            if (!limitsNode.isObject()) {
+                throw new IllegalArgumentException(where + ": limits must be a mapping");
+            }
+            unknownFields(limitsNode, LIMIT_FIELDS, where + " limits");
+            limits = new Limits(positive(limitsNode, "requests-per-minute", where),
+                    positive(limitsNode, "tokens-per-minute", where));
+        }
+        return new ApiKey(new Caller(id, tenant, priority, limits, "key:" + id), digest);
+    }
+
+    private static void unknownFields(JsonNode node, Set<String> allowed, String where) {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext();) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw new IllegalArgumentException(where + ": unknown field '" + name + "'");
+            }
+        }
+    }
+
+    private static String text(JsonNode entry, String field, String where) {
+        JsonNode value = entry.get(field);
+        if (value == null || !value.isTextual() || value.textValue().isBlank()) {
+            throw new IllegalArgumentException(where + ": '" + field + "' must be a non-empty string");
+        }
+        return value.textValue().trim();
+    }
+
+    private static Long positive(JsonNode limits, String field, String where) {
+        JsonNode value = limits.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.canConvertToExactIntegral() || !value.canConvertToLong() || value.longValue() < 1) {
+            throw new IllegalArgumentException(where + ": limits." + field + " must be a positive integer");
+        }
+        return value.longValue();
+    }
+}

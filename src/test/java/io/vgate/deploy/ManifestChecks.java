@@ -449,10 +449,11 @@ final class ManifestChecks {
     static void apiKeysTemplate(ManifestSet set) {
         Secret secret = set.typed(Secret.class, "vgate-api-keys");
         String file = secret.getStringData().get("api-keys.yaml");
-        JsonNode keys = StrictManifests.documents(file, "api-keys.yaml").get(0).path("keys");
+        JsonNode keys = StrictManifests.tree(file, "api-keys.yaml");
         assertThat(keys.isArray() && !keys.isEmpty()).as("keys list").isTrue();
         for (JsonNode entry : keys) {
-            assertThat(entry.path("sha256").asText()).as("entry holds a SHA-256 hex digest").matches("[0-9a-f]{64}");
+            assertThat(entry.path("hash").asText()).as("entry holds a SHA-256 hex digest")
+                    .matches("sha256:[0-9a-f]{64}");
             assertThat(entry.has("key")).as("no plain keys").isFalse();
         }
     }

@@ -198,7 +198,7 @@ class ManifestChecksCanFailTests {
     @Test
     void plainKeyInSecretTemplate() {
         breaks(set -> set.typed(io.fabric8.kubernetes.api.model.Secret.class, "vgate-api-keys").getStringData()
-                .put("api-keys.yaml", "keys:\n  - name: x\n    key: sk-plain\n    sha256: abc\n"),
+                .put("api-keys.yaml", "- id: x\n  tenant: t\n  key: sk-plain\n  hash: abc\n"),
                 ManifestChecks::apiKeysTemplate);
     }
 }

@@ -115,10 +115,9 @@ class OverlayManifestsTests {
 
     @Test
     void exampleApiKeysHoldHashesOnly() throws IOException {
-        JsonNode keys = StrictManifests.documents(Files.readString(DEPLOY.resolve("api-keys.example.yaml")), "example")
-                .get(0).path("keys");
+        JsonNode keys = StrictManifests.tree(Files.readString(DEPLOY.resolve("api-keys.example.yaml")), "example");
         assertThat(keys.size()).isPositive();
-        keys.forEach(entry -> assertThat(entry.path("sha256").asText()).matches("[0-9a-f]{64}"));
+        keys.forEach(entry -> assertThat(entry.path("hash").asText()).matches("sha256:[0-9a-f]{64}"));
         assertThat(Files.readString(DEPLOY.resolve("overlays/prod/.gitignore"))).contains("api-keys.yaml");
         assertThat(Files.readString(DEPLOY.resolve("overlays/dev/.gitignore"))).contains("api-keys.yaml");
     }

@@ -98,6 +98,15 @@ final class StrictManifests {
         return new ManifestSet(manifests);
     }
 
+    /** One YAML document as a tree, read whole (a top-level list stays one list). */
+    static JsonNode tree(String yaml, String origin) {
+        try {
+            return YAML.readTree(yaml);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(origin + ": not valid YAML: " + e.getMessage(), e);
+        }
+    }
+
     /** The YAML documents of a text as trees, empty documents skipped. */
     static List<JsonNode> documents(String yaml, String origin) {
         List<JsonNode> documents = new ArrayList<>();

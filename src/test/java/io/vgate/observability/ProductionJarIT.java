@@ -11,9 +11,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -38,6 +42,8 @@ class ProductionJarIT {
 
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
     private static final Pattern LISTENING = Pattern.compile("Listening on: http://[^:]+:(\\d+)");
+
+    private static final String API_KEY = "sk-prod-" + UUID.randomUUID();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<String> console = new CopyOnWriteArrayList<>();
@@ -66,7 +72,9 @@ class ProductionJarIT {
         assertThat(fields.get("completionTokens").asText()).isEqualTo("4");
         assertThat(fields.has("traceId")).as("tracing stays off without an OTLP endpoint").isFalse();
         assertThat(console).isNotEmpty().allSatisfy(line -> assertThat(Json.parse(line).isObject()).as(line).isTrue());
-        assertThat(String.join("\n", console)).doesNotContain("localhost:4317").doesNotContain("Failed to export");
+        assertThat(String.join("\n", console)).doesNotContain("localhost:4317").doesNotContain("Failed to export")
+                .doesNotContain(API_KEY);
+        assertThat(fields.get("keyId").asText()).isEqualTo("prod-it");
     }
 
     @Test
@@ -88,6 +96,8 @@ class ProductionJarIT {
         env.put("VGATE_SIMULATOR_PORT", "0");
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_HTTP_PORT", "0");
+        // Production refuses to start without credentials: one API key, stored as its hash as in a Secret.
+        env.put("VGATE_AUTH_KEYS_FILE", keysFile().toString());
         env.keySet().removeIf(key -> key.startsWith("QUARKUS_OTEL") || key.startsWith("OTEL_"));
         env.putAll(extraEnv);
         app = builder.start();
@@ -115,9 +125,26 @@ class ProductionJarIT {
         return URI.create("http://127.0.0.1:" + port);
     }
 
+    private static Path keysFile() throws IOException {
+        Path file = Files.createTempFile("vgate-keys", ".yaml");
+        file.toFile().deleteOnExit();
+        String hash = HexFormat.of().formatHex(sha256(API_KEY));
+        Files.writeString(file, "- id: prod-it\n  tenant: it\n  hash: \"sha256:" + hash + "\"\n");
+        return file;
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private HttpResponse<String> chat(URI base, String requestId, String traceparent) throws Exception {
         var request = HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json").header("X-Request-Id", requestId)
+                .header("Authorization", "Bearer " + API_KEY)
                 .POST(HttpRequest.BodyPublishers.ofString(Json.chat("Log me.", false, Map.of("max_tokens", 4))));
         if (traceparent != null) {
             request.header("traceparent", traceparent);

@@ -59,13 +59,20 @@ public class ModelCatalog {
         if (now - current.readAt() > refreshNanos) {
             refreshInBackground();
         }
-        Integer length = current.maxModelLen().get(model == null ? current.baseModel() : model);
+        Integer length = lengthOf(current, model);
         if (length == null && model != null && now - lastUnknownRefresh > UNKNOWN_MODEL_REFRESH_SECONDS * 1_000_000_000L) {
             // Perhaps a LoRA adapter loaded since; vLLM will answer 404 otherwise.
             lastUnknownRefresh = now;
             refreshInBackground();
         }
         return length;
+    }
+
+    /** The context length of {@code model} (or the default model), {@code null} when vLLM listed none. */
+    private static Integer lengthOf(Snapshot snapshot, String model) {
+        String name = model == null ? snapshot.baseModel() : model;
+        // An empty or odd list has no default model; immutable maps refuse null keys.
+        return name == null ? null : snapshot.maxModelLen().get(name);
     }
 
     /** True once the list has been read at least once. */
@@ -85,8 +92,7 @@ public class ModelCatalog {
         if (System.nanoTime() - lastFailure < RETRY_AFTER_FAILURE_NANOS) {
             return Uni.createFrom().nullItem();
         }
-        return refresh().map(read -> read == null ? null
-                : read.maxModelLen().get(model == null ? read.baseModel() : model));
+        return refresh().map(read -> read == null ? null : lengthOf(read, model));
     }
 
     /**

@@ -30,7 +30,7 @@ public class ModelCatalog {
     private static final long RETRY_AFTER_FAILURE_NANOS = Duration.ofSeconds(2).toNanos();
 
     /** What was read, and when. */
-    private record Snapshot(Map<String, Integer> maxModelLen, String baseModel, long readAt) {
+    record Snapshot(Map<String, Integer> maxModelLen, String baseModel, long readAt) {
     }
 
     private final VllmClient vllm;
@@ -69,7 +69,7 @@ public class ModelCatalog {
     }
 
     /** The context length of {@code model} (or the default model), {@code null} when vLLM listed none. */
-    private static Integer lengthOf(Snapshot snapshot, String model) {
+    static Integer lengthOf(Snapshot snapshot, String model) {
         String name = model == null ? snapshot.baseModel() : model;
         // An empty or odd list has no default model; immutable maps refuse null keys.
         return name == null ? null : snapshot.maxModelLen().get(name);
@@ -146,7 +146,7 @@ public class ModelCatalog {
         return read;
     }
 
-    private static Snapshot parse(JsonNode list) {
+    static Snapshot parse(JsonNode list) {
         Map<String, Integer> lengths = new HashMap<>();
         Map<String, String> parents = new HashMap<>();
         String base = null;

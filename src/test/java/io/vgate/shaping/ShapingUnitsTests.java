@@ -56,6 +56,29 @@ class ShapingUnitsTests {
     }
 
     @Test
+    void aModelListWithoutADefaultModelLeavesARequestNamingNoModelUnfitted() {
+        var empty = ModelCatalog.parse(Json.parse("{\"object\":\"list\",\"data\":[]}"));
+        var adaptersOnly = ModelCatalog.parse(Json.parse("""
+                {"object":"list","data":[{"id":"sql-lora","parent":"llama","max_model_len":null}]}"""));
+
+        assertThat(ModelCatalog.lengthOf(empty, null)).isNull();
+        assertThat(ModelCatalog.lengthOf(adaptersOnly, null)).isNull();
+        assertThat(ModelCatalog.lengthOf(adaptersOnly, "sql-lora")).isNull();
+    }
+
+    @Test
+    void anAdapterGetsItsBaseModelsContextLengthAndNoModelMeansTheBase() {
+        var list = ModelCatalog.parse(Json.parse("""
+                {"object":"list","data":[
+                  {"id":"llama","parent":null,"max_model_len":8192},
+                  {"id":"sql-lora","parent":"llama","max_model_len":null}]}"""));
+
+        assertThat(ModelCatalog.lengthOf(list, null)).isEqualTo(8192);
+        assertThat(ModelCatalog.lengthOf(list, "sql-lora")).isEqualTo(8192);
+        assertThat(ModelCatalog.lengthOf(list, "other")).isNull();
+    }
+
+    @Test
     void drainRateCountsFinishedRequestsPerSecondOverTheWindow() {
         var rate = new DrainRate(0);
         for (int i = 0; i < 40; i++) {

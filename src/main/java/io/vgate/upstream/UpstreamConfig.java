@@ -31,8 +31,9 @@ public interface UpstreamConfig {
     Duration connectTimeout();
 
     /**
-     * Most pooled HTTP/1.1 connections to vLLM. Each request in flight, streaming or not, holds one, so
-     * this must be at least the in-flight cap. Defaults to {@code 1024}.
+     * Most pooled HTTP/1.1 connections to vLLM per event loop (each loop has its own pool). Each request in
+     * flight, streaming or not, holds one, so this must be at least the in-flight cap. Defaults to
+     * {@code 1024}.
      */
     @WithDefault("1024")
     int maxConnections();

@@ -4,13 +4,13 @@
 # process (zero simulated latency), same load generator (wrk, one thread, fixed connections).
 #
 # Usage: load-tests/relay/run.sh [seconds-per-target] [connections] [warm-up-seconds]
-#   defaults: 15 s, 32 connections, 10 s warm-up per target. Results: stdout and load-tests/relay/results.md
+#   defaults: 15 s, 32 connections, 25 s warm-up per target (the JIT needs that long on 2 cores). Results: stdout and load-tests/relay/results.md
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 
 DURATION=${1:-15}
 CONNECTIONS=${2:-32}
-WARMUP=${3:-10}
+WARMUP=${3:-25}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d)
 pids=()

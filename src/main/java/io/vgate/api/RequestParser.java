@@ -3,7 +3,7 @@ package io.vgate.api;
 import java.io.IOException;
 import java.util.Locale;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.inject.Inject;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -21,7 +21,7 @@ import io.vertx.core.buffer.Buffer;
  * 1..{@code vgate.api.max-n}, and {@code max_tokens} that is not a count of tokens at all. Everything
  * else is vLLM's to validate, and vLLM's 400s reach the client unchanged.
  */
-@ApplicationScoped
+@Singleton
 public class RequestParser {
 
     /** vgate's own bounds on request fields. */

@@ -10,7 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
@@ -35,7 +35,7 @@ import io.vertx.core.Vertx;
  * At start-up a missing or broken file fails the start, so a misconfigured replica never turns everyone
  * away while reporting ready.
  */
-@ApplicationScoped
+@Singleton
 public class ApiKeyStore {
 
     private static final Logger LOG = Logger.getLogger(ApiKeyStore.class);

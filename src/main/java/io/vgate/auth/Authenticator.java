@@ -2,13 +2,12 @@ package io.vgate.auth;
 
 import java.util.Optional;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vgate.api.ApiError;
@@ -24,7 +23,7 @@ import io.vgate.proxy.ProxyExchange;
  * expired token, wrong issuer or audience) gets the same 401, so a client learns nothing about which
  * keys exist. Credentials are never logged.
  */
-@ApplicationScoped
+@Singleton
 public class Authenticator {
 
     /** Longer credentials are refused before any work is spent on them. */
@@ -39,6 +38,8 @@ public class Authenticator {
     private final AuthConfig config;
     private final ApiKeyStore keys;
     private final JwtVerifier jwt;
+    private static final Future<Caller> NO_CALLER = Future.succeededFuture();
+
     private final Vertx vertx;
 
     public Authenticator(AuthConfig config, ApiKeyStore keys, JwtVerifier jwt, Vertx vertx) {
@@ -68,26 +69,23 @@ public class Authenticator {
      * Authenticates the exchange's request. Completes on the request's event loop with the caller, or
      * with {@code null} when authentication is switched off; fails with a 401 {@link ApiException}.
      */
-    public Uni<Caller> authenticate(ProxyExchange exchange) {
+    public Future<Caller> authenticate(ProxyExchange exchange) {
         if (!config.enabled()) {
-            return Uni.createFrom().nullItem();
+            return NO_CALLER;
         }
         String credential = credential(exchange.request().getHeader(HttpHeaders.AUTHORIZATION));
         if (credential == null) {
             return reject(exchange);
         }
         if (jwt.enabled() && looksLikeJwt(credential)) {
-            Context context = Vertx.currentContext();
-            // Vert.x completes the future back on this request's event loop.
-            return Uni.createFrom().completionStage(() -> vertx.executeBlocking(() -> jwt.verify(credential), false)
-                    .toCompletionStage())
-                    .emitOn(task -> runOn(context, task))
-                    .flatMap(caller -> accept(exchange, caller));
+            // A JWKS URL may be fetched: verify on a worker; Vert.x completes back on this request's event loop.
+            return vertx.<Optional<Caller>> executeBlocking(() -> jwt.verify(credential), false)
+                    .compose(caller -> accept(exchange, caller));
         }
         return accept(exchange, keys.lookup(credential));
     }
 
-    private Uni<Caller> accept(ProxyExchange exchange, Optional<Caller> found) {
+    private Future<Caller> accept(ProxyExchange exchange, Optional<Caller> found) {
         if (found.isEmpty()) {
             return reject(exchange);
         }
@@ -95,12 +93,12 @@ public class Authenticator {
         exchange.tenant(caller.tenant());
         exchange.keyId(caller.id());
         exchange.priority(caller.priority());
-        return Uni.createFrom().item(caller);
+        return Future.succeededFuture(caller);
     }
 
-    private static Uni<Caller> reject(ProxyExchange exchange) {
+    private static Future<Caller> reject(ProxyExchange exchange) {
         exchange.response().headers().set(WWW_AUTHENTICATE, CHALLENGE);
-        return Uni.createFrom().failure(new ApiException(INVALID));
+        return Future.failedFuture(new ApiException(INVALID));
     }
 
     /** The credential of a {@code Bearer} header, or {@code null} when there is no usable one. */
@@ -118,13 +116,5 @@ public class Authenticator {
         int second = first < 0 ? -1 : credential.indexOf('.', first + 1);
         return first > 0 && second > first + 1 && credential.indexOf('.', second + 1) < 0
                 && second < credential.length() - 1;
-    }
-
-    private static void runOn(Context context, Runnable task) {
-        if (context == null || Vertx.currentContext() == context) {
-            task.run();
-        } else {
-            context.runOnContext(ignored -> task.run());
-        }
     }
 }

@@ -2,7 +2,7 @@ package io.vgate.auth;
 
 import java.util.Optional;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 
@@ -23,7 +23,7 @@ import io.smallrye.jwt.auth.principal.ParseException;
  * {@link #verify} may block (a JWKS URL is fetched and refreshed over HTTP), so callers run it on a
  * worker thread.
  */
-@ApplicationScoped
+@Singleton
 public class JwtVerifier {
 
     private final AuthConfig.Jwt config;

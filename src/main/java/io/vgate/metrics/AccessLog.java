@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.logging.Level;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import org.jboss.logmanager.ExtLogRecord;
 import org.jboss.logmanager.Logger;
@@ -22,7 +22,7 @@ import io.vgate.proxy.ProxyExchange;
  * listed in {@link Fields}. The model name and path, which come from the client, are cut to
  * {@value #MAX_CLIENT_TEXT} characters.
  */
-@ApplicationScoped
+@Singleton
 public class AccessLog implements ExchangeObserver {
 
     /** Logger category of the access log. */

@@ -6,7 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -26,7 +26,7 @@ import io.vgate.streaming.RelayOutcome;
  * and no registry lookups. Histograms use explicit buckets sized for LLM traffic, so
  * {@code histogram_quantile} gives p50/p95/p99.
  */
-@ApplicationScoped
+@Singleton
 public class GatewayMetrics implements ExchangeObserver {
 
     /** The {@code model} label of requests that name no model. */

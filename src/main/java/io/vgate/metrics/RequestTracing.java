@@ -1,6 +1,6 @@
 package io.vgate.metrics;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -16,7 +16,7 @@ import io.vgate.proxy.ProxyExchange;
  * {@link TracingDefaults} for when tracing is on). With tracing off there is no valid span and nothing is
  * recorded.
  */
-@ApplicationScoped
+@Singleton
 public class RequestTracing implements ExchangeObserver {
 
     @Override

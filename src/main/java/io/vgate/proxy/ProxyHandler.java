@@ -1,13 +1,13 @@
 package io.vgate.proxy;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.inject.Instance;
 
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import io.vgate.api.ApiError;
@@ -27,13 +27,17 @@ import io.vgate.streaming.StreamingConfig;
  * limit, authentication, the caller's own limits. After ({@link #handle}): parse, wait for a slot on the
  * GPU, fit the prompt into the context window, forward to vLLM and relay the answer. Each step either
  * hands the next one what it learned or fails with an {@link ApiException}, which ends the exchange with
- * an OpenAI-shaped error. Steps that wait (for Redis, for a queue slot) return a {@link Uni}; the common
- * case completes synchronously on the event loop.
+ * an OpenAI-shaped error. Steps that may wait (for Redis, for a queue slot, for vLLM's tokenizer) return a
+ * Vert.x {@link Future} that completes on the request's event loop; in the common case it is
+ * already complete, so the whole path runs synchronously, without the per-step context capture a
+ * reactive pipeline would pay on every request.
  */
-@ApplicationScoped
+@Singleton
 public class ProxyHandler {
 
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);
+
+    private static final Future<Void> START = Future.succeededFuture();
 
     /** Routing-context key of the exchange, from {@link #admit} to {@link #handle}. */
     static final String EXCHANGE = "vgate.exchange";
@@ -72,28 +76,39 @@ public class ProxyHandler {
     public void admit(RoutingContext context, ApiRoute route) {
         var exchange = new ProxyExchange(context, route, observers);
         context.put(EXCHANGE, exchange);
-        limiter.admitAddress(exchange)                                                  // 429 per client address
-                .chain(addressQuota -> authenticator.authenticate(exchange)            // 401; tenant, key, priority
-                        .chain(caller -> limiter.admitCaller(exchange, caller, addressQuota))) // 429 per key
-                .subscribe().with(
-                        admitted -> {
-                            if (!exchange.completed()) {
-                                context.next();
-                            }
-                        },
-                        failure -> fail(exchange, failure));
+        // Starting from a completed future turns an exception a step throws into a failure of the chain.
+        START.compose(ignored -> limiter.admitAddress(exchange))                         // 429 per client address
+                .compose(addressQuota -> authenticator.authenticate(exchange)            // 401; tenant, key, priority
+                        .compose(caller -> limiter.admitCaller(exchange, caller, addressQuota))) // 429 per key
+                .onComplete(admitted -> {
+                    if (admitted.failed()) {
+                        fail(exchange, admitted.cause());
+                    } else if (!exchange.completed()) {
+                        context.next();
+                    }
+                });
     }
 
     /** Handles an admitted request whose body has been read; runs on the connection's event loop. */
     public void handle(RoutingContext context, ApiRoute route) {
         ProxyExchange exchange = context.get(EXCHANGE);
-        Uni.createFrom().item(() -> parse(context, route))
-                .invoke(request -> exchange.inferenceRequest(request))
-                .call(request -> admission.admit(exchange))                  // 503 when the queue is full
-                .call(request -> contextFitter.fit(exchange, request))       // clamp / trim, or 400
-                .subscribe().with(
-                        request -> forward(exchange, request),
-                        failure -> fail(exchange, failure));
+        InferenceRequest request;
+        try {
+            request = parse(context, route);
+        } catch (RuntimeException e) {
+            fail(exchange, e);
+            return;
+        }
+        exchange.inferenceRequest(request);
+        START.compose(ignored -> admission.admit(exchange))             // 503 when the queue is full
+                .compose(admitted -> contextFitter.fit(exchange, request)) // clamp / trim, or 400
+                .onComplete(fitted -> {
+                    if (fitted.failed()) {
+                        fail(exchange, fitted.cause());
+                    } else {
+                        forward(exchange, request);
+                    }
+                });
     }
 
     /**

@@ -5,14 +5,15 @@ import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.netty.channel.ConnectTimeoutException;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -43,7 +44,7 @@ import io.vgate.upstream.VllmHttpClient;
  * feed the circuit breaker, which answers {@code 503 circuit_open} while open. Once the head has arrived
  * nothing is retried: the relay owns the response.
  */
-@ApplicationScoped
+@Singleton
 public class UpstreamForwarder {
 
     /** Retry hint while vLLM is unreachable (usually: still loading the model). */
@@ -70,21 +71,31 @@ public class UpstreamForwarder {
         Buffer body = request.bytesToSend(mapper);
         Context context = Vertx.currentContext();
         guard.call(() -> attempt(exchange, context, request, body))
-                .subscribe().with(
-                        response -> on(context, () -> relay(exchange, response, dropUsageChunk)),
-                        failure -> on(context, () -> failed(exchange, failure, dropUsageChunk)));
+                .whenComplete((response, failure) -> on(context, () -> {
+                    if (failure != null) {
+                        failed(exchange, unwrap(failure), dropUsageChunk);
+                    } else {
+                        relay(exchange, response, dropUsageChunk);
+                    }
+                }));
     }
 
     /** One try at getting vLLM's response head; the response comes back paused. */
-    private Uni<HttpClientResponse> attempt(ProxyExchange exchange, Context context, InferenceRequest request,
-            Buffer body) {
-        return Uni.createFrom().emitter(emitter -> on(context, () -> send(exchange, request, body, emitter)));
+    private CompletionStage<HttpClientResponse> attempt(ProxyExchange exchange, Context context,
+            InferenceRequest request, Buffer body) {
+        CompletableFuture<HttpClientResponse> emitter = new CompletableFuture<>();
+        on(context, () -> send(exchange, request, body, emitter));
+        return emitter;
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     private void send(ProxyExchange exchange, InferenceRequest request, Buffer body,
-            UniEmitter<? super HttpClientResponse> emitter) {
+            CompletableFuture<HttpClientResponse> emitter) {
         if (exchange.completed()) {
-            emitter.fail(new ExchangeOverException());
+            emitter.completeExceptionally(new ExchangeOverException());
             return;
         }
         client.open(request.route().method(), request.route().path())
@@ -97,7 +108,7 @@ public class UpstreamForwarder {
                 })
                 .onComplete(result -> {
                     if (result.failed()) {
-                        emitter.fail(classify(exchange, result.cause()));
+                        emitter.completeExceptionally(classify(exchange, result.cause()));
                         return;
                     }
                     HttpClientResponse response = result.result();
@@ -105,9 +116,9 @@ public class UpstreamForwarder {
                     response.pause();
                     if (exchange.completed()) {
                         response.request().reset();
-                        emitter.fail(new ExchangeOverException());
+                        emitter.completeExceptionally(new ExchangeOverException());
                     } else if (isServerError(response.statusCode())) {
-                        emitter.fail(new UpstreamFailure.ServerError(response));
+                        emitter.completeExceptionally(new UpstreamFailure.ServerError(response));
                     } else {
                         emitter.complete(response);
                     }

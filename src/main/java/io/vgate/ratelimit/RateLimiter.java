@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 
@@ -16,8 +17,9 @@ import io.github.bucket4j.EstimationProbe;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vgate.api.ApiError;
@@ -39,8 +41,11 @@ import io.vgate.proxy.ProxyExchange;
  * {@code RateLimit-*} headers for the limit closest to exhaustion. Reason codes: {@code rate_limit_exceeded}
  * (address or key request limit) and {@code tokens_per_minute_exceeded} (key token limit).
  */
-@ApplicationScoped
+@Singleton
 public class RateLimiter {
+
+    private static final Future<Quota> NO_QUOTA = Future.succeededFuture();
+    private static final Future<Void> ADMITTED = Future.succeededFuture();
 
     static final String RATE_LIMIT_EXCEEDED = "rate_limit_exceeded";
     static final String TOKENS_EXCEEDED = "tokens_per_minute_exceeded";
@@ -81,11 +86,11 @@ public class RateLimiter {
      * Resolves the client address onto the exchange and takes a token from its bucket. Completes on the
      * request's event loop with the address quota ({@code null} when limits are off); fails with a 429.
      */
-    public Uni<Quota> admitAddress(ProxyExchange exchange) {
+    public Future<Quota> admitAddress(ProxyExchange exchange) {
         String client = addresses.resolve(exchange.request());
         exchange.clientIp(client);
         if (!config.enabled()) {
-            return Uni.createFrom().nullItem();
+            return NO_QUOTA;
         }
         return onThisContext(store.tryConsume(perIp, addresses.bucketIdentity(client), 1)).map(probe -> {
             Quota quota = Quota.of(perIp.capacity(), probe.getRemainingTokens(), probe.getNanosToWaitForReset());
@@ -102,25 +107,29 @@ public class RateLimiter {
      * Applies the caller's per-key limits. {@code addressQuota} is what {@link #admitAddress} returned;
      * the headers end up describing whichever of the limits has fewer requests left.
      */
-    public Uni<Void> admitCaller(ProxyExchange exchange, Caller caller, Quota addressQuota) {
+    public Future<Void> admitCaller(ProxyExchange exchange, Caller caller, Quota addressQuota) {
         if (!config.enabled() || caller == null) {
-            return Uni.createFrom().voidItem();
+            return ADMITTED;
         }
         Limit requests = limit(requestLimits, "rpm", caller.limits().requestsPerMinute(), config.perKey().requestsPerMinute());
         Limit tokens = limit(tokenLimits, "tpm", caller.limits().tokensPerMinute(), config.perKey().tokensPerMinute());
-        Uni<Void> steps = Uni.createFrom().voidItem();
+        Future<Void> steps = ADMITTED;
         if (tokens != null) {
-            steps = steps.chain(() -> onThisContext(store.estimate(tokens, caller.limitKey(), 1)))
-                    .invoke(probe -> checkTokens(exchange, tokens, probe))
-                    .replaceWithVoid();
+            steps = steps.compose(ignored -> onThisContext(store.estimate(tokens, caller.limitKey(), 1)))
+                    .map(probe -> {
+                        checkTokens(exchange, tokens, probe);
+                        return null;
+                    });
         }
         if (requests != null) {
-            steps = steps.chain(() -> onThisContext(store.tryConsume(requests, caller.limitKey(), 1)))
-                    .invoke(probe -> checkRequests(exchange, requests, probe, addressQuota))
-                    .replaceWithVoid();
+            steps = steps.compose(ignored -> onThisContext(store.tryConsume(requests, caller.limitKey(), 1)))
+                    .map(probe -> {
+                        checkRequests(exchange, requests, probe, addressQuota);
+                        return null;
+                    });
         }
         if (tokens != null) {
-            steps = steps.invoke(() -> exchange.onComplete(() -> charge(exchange, tokens, caller)));
+            steps = steps.onSuccess(ignored -> exchange.onComplete(() -> charge(exchange, tokens, caller)));
         }
         return steps;
     }
@@ -170,20 +179,26 @@ public class RateLimiter {
     }
 
     /**
-     * The store's answer as a {@link Uni} that completes on the calling request's event loop: at once when
-     * the answer is already there (local buckets), else by hopping back from Redis's event loop.
+     * The store's answer as a future that completes on the calling request's event loop: at once when the
+     * answer is already there (local buckets), else by hopping back from Redis's event loop.
      */
-    private static <T> Uni<T> onThisContext(CompletableFuture<T> answer) {
+    private static <T> Future<T> onThisContext(CompletableFuture<T> answer) {
         Context context = Vertx.currentContext();
         if (answer.isDone() || context == null) {
-            return Uni.createFrom().item(answer::join);
+            try {
+                return Future.succeededFuture(answer.join());
+            } catch (CompletionException e) {
+                return Future.failedFuture(e.getCause());
+            }
         }
-        return Uni.createFrom().emitter(emitter -> answer.whenComplete((value, failure) -> {
+        Promise<T> promise = Promise.promise();
+        answer.whenComplete((value, failure) -> {
             Runnable deliver = () -> {
                 if (failure != null) {
-                    emitter.fail(failure);
+                    promise.fail(failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure);
                 } else {
-                    emitter.complete(value);
+                    promise.complete(value);
                 }
             };
             if (Vertx.currentContext() == context) {
@@ -191,6 +206,7 @@ public class RateLimiter {
             } else {
                 context.runOnContext(ignored -> deliver.run());
             }
-        }));
+        });
+        return promise.future();
     }
 }

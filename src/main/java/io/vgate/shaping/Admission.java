@@ -5,11 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
-import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
@@ -21,7 +21,7 @@ import io.vgate.shaping.ShapingMetrics.Outcome;
  * wait in a bounded {@link FairQueue} (priority classes, weighted round robin across tenants) for at most
  * {@code max-queue-wait}.
  * <p>
- * {@link #admit} returns a {@link Uni} that completes when the request holds a slot, or fails with an
+ * {@link #admit} returns a {@link Future} that completes when the request holds a slot, or fails with an
  * {@link ApiException} ({@code 503} with {@code Retry-After}) when it cannot get one: the queue is full,
  * the wait ran out, it was shed for a higher-priority request, or vgate is shutting down. No thread ever
  * blocks: a waiting request is just an entry in the queue, woken on its own event loop when a slot frees.
@@ -33,10 +33,10 @@ import io.vgate.shaping.ShapingMetrics.Outcome;
  * State is shared by all event loops and guarded by this object's monitor; the critical sections are a
  * few field updates. Callbacks into exchanges always run outside the monitor, on the exchange's context.
  */
-@ApplicationScoped
+@Singleton
 public class Admission {
 
-    private static final Uni<Void> ADMITTED = Uni.createFrom().voidItem();
+    private static final Future<Void> ADMITTED = Future.succeededFuture();
     private static final long MIN_RETRY_AFTER_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long MAX_RETRY_AFTER_NANOS = Duration.ofSeconds(60).toNanos();
     /** Retry hint while draining: another replica can take the request straight away. */
@@ -82,9 +82,10 @@ public class Admission {
 
     /**
      * Waits for a slot for the exchange's request. Requests that do not run the model ({@code GET
-     * /v1/models}) pass at once. Call on the exchange's event loop; the returned {@link Uni} completes there.
+     * /v1/models}) pass at once. Call on the exchange's event loop; the returned future completes there (at
+     * once, without any allocation beyond the ticket, when a slot is free).
      */
-    public Uni<Void> admit(ProxyExchange exchange) {
+    public Future<Void> admit(ProxyExchange exchange) {
         if (!exchange.route().usesModel()) {
             return ADMITTED;
         }
@@ -92,10 +93,12 @@ public class Admission {
         Context context = Vertx.currentContext();
         var ticket = new Ticket(exchange, classes.rank(exchange.priority()),
                 context != null ? context : vertx.getOrCreateContext());
-        return Uni.createFrom().emitter(emitter -> enter(ticket, emitter));
+        Promise<Void> emitter = Promise.promise();
+        enter(ticket, emitter);
+        return emitter.future();
     }
 
-    private void enter(Ticket ticket, UniEmitter<? super Void> emitter) {
+    private void enter(Ticket ticket, Promise<Void> emitter) {
         ticket.emitter = emitter;
         ticket.enqueuedNanos = System.nanoTime();
         Ticket shed = null;
@@ -130,7 +133,7 @@ public class Admission {
         ticket.exchange.onComplete(ticket);
         if (admittedNow) {
             metrics.queueWait(ticket.rank, Outcome.ADMITTED, 0);
-            emitter.complete(null);
+            emitter.complete();
             return;
         }
         ticket.timerId = vertx.setTimer(Math.max(1, maxQueueWaitNanos[ticket.rank] / 1_000_000), ticket::expire);
@@ -337,7 +340,7 @@ public class Admission {
     private final class Ticket extends FairQueue.Entry implements Runnable {
         final ProxyExchange exchange;
         final Context context;
-        UniEmitter<? super Void> emitter;
+        Promise<Void> emitter;
         long enqueuedNanos;
         long timerId = -1;
         State state = State.NEW;
@@ -368,7 +371,7 @@ public class Admission {
             long waited = System.nanoTime() - enqueuedNanos;
             exchange.queueWaitNanos(waited);
             metrics.queueWait(rank, Outcome.ADMITTED, waited);
-            emitter.complete(null);
+            emitter.complete();
         }
 
         /** Answers a request that leaves the queue without a slot; from any thread. */

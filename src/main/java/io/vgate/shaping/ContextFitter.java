@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
@@ -51,7 +53,7 @@ import io.vgate.upstream.VllmClient;
  * {@code X-Vgate-Prompt-Tokens}. If vLLM cannot be asked (model list or {@code /tokenize} failing), the
  * request goes on unchanged and vLLM judges it.
  */
-@ApplicationScoped
+@Singleton
 public class ContextFitter {
 
     /** What context fitting changed: {@code clamped} or {@code trimmed}. */
@@ -69,7 +71,7 @@ public class ContextFitter {
     static final int COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
 
     private static final Logger LOG = Logger.getLogger(ContextFitter.class);
-    private static final Uni<Void> UNCHANGED = Uni.createFrom().voidItem();
+    private static final Future<Void> UNCHANGED = Future.succeededFuture();
     private static final long WARN_EVERY_NANOS = 60_000_000_000L;
     /** Fields of a chat request that change how its template renders, so {@code /tokenize} needs them too. */
     private static final String[] TEMPLATE_FIELDS = { "tools", "chat_template", "chat_template_kwargs",
@@ -101,7 +103,7 @@ public class ContextFitter {
      * Fits the exchange's request, editing its body when the policy says so. Completes on the exchange's event
      * loop; fails with {@link ApiException} ({@code context_length_exceeded}) when it cannot fit.
      */
-    public Uni<Void> fit(ProxyExchange exchange, InferenceRequest request) {
+    public Future<Void> fit(ProxyExchange exchange, InferenceRequest request) {
         if (!request.route().generates() || exchange.completed() || request.body() == null) {
             return UNCHANGED;
         }
@@ -118,15 +120,18 @@ public class ContextFitter {
         if (maxModelLen != null && fitsByBound(job, maxModelLen)) {
             return UNCHANGED;
         }
+        // The slow path: read the model list and/or count with /tokenize, then edit on the event loop.
         Context context = Vertx.currentContext();
         Uni<Integer> length = maxModelLen != null ? Uni.createFrom().item(maxModelLen) : catalog.load(model);
-        return length
+        Promise<Void> fitted = Promise.promise();
+        length
                 .chain(max -> max == null || (maxModelLen == null && fitsByBound(job, max))
                         ? Uni.createFrom().<Outcome> nullItem()
                         : decide(job, max))
                 .emitOn(executor(context))
                 .invoke(outcome -> apply(exchange, request, job, outcome))
-                .replaceWithVoid();
+                .subscribe().with(outcome -> fitted.complete(), fitted::fail);
+        return fitted.future();
     }
 
     private ContextPolicy policy(String model) {

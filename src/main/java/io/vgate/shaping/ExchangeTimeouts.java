@@ -2,7 +2,7 @@ package io.vgate.shaping;
 
 import java.time.Duration;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -27,7 +27,7 @@ import io.vgate.proxy.ProxyExchange;
  * One timer per request, on the request's event loop; it fires at the next deadline and re-arms itself
  * when events moved the deadline, so a stream costs a timer callback per idle period, not per event.
  */
-@ApplicationScoped
+@Singleton
 public class ExchangeTimeouts {
 
     private final Limits limits;

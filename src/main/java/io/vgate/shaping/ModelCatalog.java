@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
@@ -22,7 +22,7 @@ import io.vgate.upstream.VllmClient;
  * earliest, requests going on unfitted meanwhile. A LoRA adapter has no length of its own and gets its base
  * model's.
  */
-@ApplicationScoped
+@Singleton
 public class ModelCatalog {
 
     static final int UNKNOWN_MODEL_REFRESH_SECONDS = 10;

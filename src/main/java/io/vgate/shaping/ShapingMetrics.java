@@ -8,7 +8,7 @@ import java.util.function.IntSupplier;
 import java.util.function.IntUnaryOperator;
 import java.util.stream.Stream;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -28,7 +28,7 @@ import io.micrometer.core.instrument.Timer;
  * {@code action=clamped|trimmed}.</li>
  * </ul>
  */
-@ApplicationScoped
+@Singleton
 public class ShapingMetrics {
 
     /** How a stay in the queue ended. */

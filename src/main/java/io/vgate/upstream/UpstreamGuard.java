@@ -2,16 +2,17 @@ package io.vgate.upstream;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.util.TypeLiteral;
 
 import org.jboss.logging.Logger;
 
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.smallrye.faulttolerance.api.TypedGuard;
-import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpClientResponse;
 import io.vgate.api.ApiError;
 
@@ -25,7 +26,7 @@ import io.vgate.api.ApiError;
  * programmatic {@link TypedGuard} is used because the relay works with Vert.x callbacks, not annotated
  * methods.
  */
-@ApplicationScoped
+@Singleton
 public class UpstreamGuard {
 
     /** Name of the circuit breaker, as {@code CircuitBreakerMaintenance} and the {@code ft_*} metrics know it. */
@@ -33,7 +34,7 @@ public class UpstreamGuard {
 
     private static final Logger LOG = Logger.getLogger(UpstreamGuard.class);
 
-    private final TypedGuard<Uni<HttpClientResponse>> guard;
+    private final TypedGuard<CompletionStage<HttpClientResponse>> guard;
     private final long breakerDelayNanos;
     private volatile long openedAt;
 
@@ -41,7 +42,7 @@ public class UpstreamGuard {
         var breaker = config.breaker();
         var retry = config.retry();
         this.breakerDelayNanos = breaker.delay().toNanos();
-        this.guard = TypedGuard.create(new TypeLiteral<Uni<HttpClientResponse>>() {
+        this.guard = TypedGuard.create(new TypeLiteral<CompletionStage<HttpClientResponse>>() {
         })
                 .withDescription("vLLM relay")
                 .withRetry()
@@ -66,11 +67,16 @@ public class UpstreamGuard {
 
     /**
      * Runs {@code attempt} under the breaker and retry policy. {@code attempt} may be called more than once
-     * and on another thread than the caller's (after a retry delay). The returned {@link Uni} fails with the
+     * and on another thread than the caller's (after a retry delay). The returned stage fails with the
      * last attempt's failure, or at once when the breaker is open (see {@link #isBreakerOpen(Throwable)}).
      */
-    public Uni<HttpClientResponse> call(Supplier<Uni<HttpClientResponse>> attempt) {
-        return guard.get(attempt);
+    public CompletionStage<HttpClientResponse> call(Supplier<CompletionStage<HttpClientResponse>> attempt) {
+        try {
+            return guard.get(attempt);
+        } catch (Exception e) {
+            // Asynchronous guards report failures through the stage; this is only for the checked signature.
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /**

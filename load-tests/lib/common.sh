@@ -19,10 +19,16 @@ ensure_jar() {
     fi
 }
 
-# Compiles the load-test project (drivers, report, scenarios) and writes its class path to $LT_DIR/target/cp.txt.
+# ensure_bench_classes [PHASE]: compiles the load-test project (default test-compile: drivers, report, scenarios;
+# `compile` leaves the Gatling scenarios out) and writes its class path to $LT_DIR/target/cp.txt. Sets BENCH_CP.
 ensure_bench_classes() {
-    (cd "$LT_ROOT" && ./mvnw -B -q -ntp -f load-tests/pom.xml test-compile dependency:build-classpath \
-        -Dmdep.outputFile=target/cp.txt >/dev/null)
+    mkdir -p "$LT_DIR/target"
+    if ! (cd "$LT_ROOT" && ./mvnw -B -q -ntp -f load-tests/pom.xml "${1:-test-compile}" dependency:build-classpath \
+        -Dmdep.outputFile=target/cp.txt >"$LT_DIR/target/compile.log" 2>&1); then
+        echo "compiling load-tests failed:" >&2
+        tail -n 40 "$LT_DIR/target/compile.log" >&2
+        return 1
+    fi
     BENCH_CP="$LT_DIR/target/classes:$(cat "$LT_DIR/target/cp.txt")"
 }
 
@@ -44,6 +50,16 @@ wait_http() {
     done
 }
 
+# lt_record WORD...: when LT_COMMANDS names a file, appends the command line (shell-quoted) to it, so that a report
+# can show exactly what was run.
+lt_record() {
+    if [ -n "${LT_COMMANDS:-}" ]; then
+        local q
+        printf -v q '%q ' "$@"
+        printf '%s\n' "${q% }" >>"$LT_COMMANDS"
+    fi
+}
+
 # lt_track PID: stop this process in lt_cleanup.
 lt_track() {
     LT_PIDS+=("$1")
@@ -54,7 +70,8 @@ stop_pid() {
     local pid=$1
     kill "$pid" 2>/dev/null || return 0
     for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+        # (wait reports the process's status, e.g. 143 after SIGTERM: not a failure here, even under set -e)
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
         sleep 0.1
     done
     kill -9 "$pid" 2>/dev/null || true
@@ -82,12 +99,14 @@ lt_trap() {
 start_simulator() {
     local port=$1 log=$2
     shift 2
-    env VGATE_SIMULATOR_ENABLED=true VGATE_SIMULATOR_HOST=127.0.0.1 VGATE_SIMULATOR_PORT="$port" \
-        VGATE_AUTH_ENABLED=false VGATE_RATE_LIMIT_ENABLED=false \
-        VGATE_SIMULATOR_TIME_TO_FIRST_TOKEN=0s VGATE_SIMULATOR_INTER_TOKEN_LATENCY=0s \
-        VGATE_SIMULATOR_PREFILL_TIME_PER_TOKEN=0s \
-        QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$(free_port)" QUARKUS_LOG_LEVEL=WARN \
-        "$@" "$JAVA_HOME/bin/java" -jar "$JAR" >"$log" 2>&1 &
+    local cmd=(env VGATE_SIMULATOR_ENABLED=true VGATE_SIMULATOR_HOST=127.0.0.1 VGATE_SIMULATOR_PORT="$port"
+        VGATE_AUTH_ENABLED=false VGATE_RATE_LIMIT_ENABLED=false
+        VGATE_SIMULATOR_TIME_TO_FIRST_TOKEN=0s VGATE_SIMULATOR_INTER_TOKEN_LATENCY=0s
+        VGATE_SIMULATOR_PREFILL_TIME_PER_TOKEN=0s
+        QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$(free_port)" QUARKUS_LOG_LEVEL=WARN
+        "$@" "$JAVA_HOME/bin/java" ${SIM_JAVA_OPTS:-} -jar "$JAR")
+    lt_record "${cmd[@]}"
+    "${cmd[@]}" >"$log" 2>&1 &
     SIM_PID=$!
     lt_track "$SIM_PID"
 }
@@ -98,8 +117,10 @@ start_simulator() {
 start_vgate() {
     local port=$1 upstream=$2 log=$3
     shift 3
-    env VGATE_UPSTREAM_URL="http://127.0.0.1:$upstream" QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$port" \
-        QUARKUS_LOG_LEVEL=WARN "$@" "$JAVA_HOME/bin/java" ${VGATE_JAVA_OPTS:-} -jar "$JAR" >"$log" 2>&1 &
+    local cmd=(env VGATE_UPSTREAM_URL="http://127.0.0.1:$upstream" QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$port"
+        QUARKUS_LOG_LEVEL=WARN "$@" "$JAVA_HOME/bin/java" ${VGATE_JAVA_OPTS:-} -jar "$JAR")
+    lt_record "${cmd[@]}"
+    "${cmd[@]}" >"$log" 2>&1 &
     VGATE_PID=$!
     lt_track "$VGATE_PID"
 }
@@ -134,6 +155,7 @@ http {
     }
 }
 CONF
+    lt_record nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;'
     nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/logs/stdout.log" 2>&1 &
     NGINX_PID=$!
     lt_track "$NGINX_PID"

@@ -94,6 +94,8 @@ public final class SseFanout {
         HttpClient control = HttpClient.newHttpClient();
         try (EventTap tap = new EventTap(args.intValue("tap-port", 0), upstream)) {
             System.out.println("tap listening on " + tap.port());
+            // Every target (and with the direct one, this client, the tap and the simulator) is warmed up before
+            // any is measured, so that the first measured run is not the one that pays for the JIT.
             for (Target t : targets) {
                 if (t.ready() != null) {
                     awaitReady(control, t.ready());
@@ -103,6 +105,8 @@ public final class SseFanout {
                     simSettings(control, sim, Duration.ofMillis(1));
                     warmup(t, auth, t.warmup());
                 }
+            }
+            for (Target t : targets) {
                 simSettings(control, sim, itl);
                 tap.forget();
                 System.out.printf("%s: %d streams over %s, one event per %s, %d tokens each%n", t.name(), streams,
@@ -229,6 +233,7 @@ public final class SseFanout {
         }
         ObjectNode o = Json.object();
         o.put("url", t.uri().toString());
+        o.put("warmup_s", t.warmup().toMillis() / 1000.0);
         o.put("streams_ok", ok);
         o.put("streams_failed", failed);
         o.put("streams_with_other_events", mismatched);

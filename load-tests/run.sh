@@ -16,8 +16,8 @@
 #   RateLimitBurst       vgate defaults (10 req/s, burst 20 per address); 127.0.0.1/32 trusted as a proxy so the
 #                        scenario's X-Forwarded-For addresses count as distinct clients
 #   Overload             simulator max-num-seqs 16; vgate max-in-flight 16, max-queue 16, max-queue-wait 2s
-#   MixedTenants         simulator max-num-seqs 8; vgate max-in-flight 8; four API keys (team-a, team-b, flood:
-#                        interactive; nightly: batch)
+#   MixedTenants         simulator max-num-seqs 8; vgate max-in-flight 8, max-queue 32, max-queue-wait 5s; four API
+#                        keys (team-a, team-b, flood: interactive; nightly: batch)
 #   Soak                 as SteadyStreamingChat; vgate's pid is passed so the scenario samples its RSS
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -75,7 +75,7 @@ case $SCENARIO in
     MixedTenants)
         sim_env+=(VGATE_SIMULATOR_MAX_NUM_SEQS=8)
         gw_env+=(VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=100000 VGATE_RATE_LIMIT_PER_IP_BURST=100000
-            VGATE_SHAPING_MAX_IN_FLIGHT=8)
+            VGATE_SHAPING_MAX_IN_FLIGHT=8 VGATE_SHAPING_MAX_QUEUE=32 VGATE_SHAPING_MAX_QUEUE_WAIT=5s)
         tenant_keys=()
         for t in team-a:interactive team-b:interactive flood:interactive nightly:batch; do
             k=$(new_key)

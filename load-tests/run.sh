@@ -18,7 +18,8 @@
 #   Overload             simulator max-num-seqs 16; vgate max-in-flight 16, max-queue 16, max-queue-wait 2s
 #   MixedTenants         simulator max-num-seqs 8; vgate max-in-flight 8, max-queue 32, max-queue-wait 5s; four API
 #                        keys (team-a, team-b, flood: interactive; nightly: batch)
-#   Soak                 as SteadyStreamingChat; vgate's pid is passed so the scenario samples its RSS
+#   Soak                 as SteadyStreamingChat, vgate with VGATE_JAVA_OPTS (default -Xmx256m); vgate's pid is passed
+#                        so the scenario samples its RSS
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
@@ -86,6 +87,8 @@ case $SCENARIO in
         ;;
     Soak)
         gw_env+=(VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=100000 VGATE_RATE_LIMIT_PER_IP_BURST=100000)
+        # A bounded heap, as in a pod: unbounded, the JVM grows its heap (and RSS) for minutes without any leak.
+        export VGATE_JAVA_OPTS="${VGATE_JAVA_OPTS:--Xmx256m}"
         ;;
 esac
 write_keys_file "$WORK/api-keys.yaml" "${keys[@]}"

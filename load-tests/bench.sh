@@ -104,8 +104,9 @@ run_logged() {
     "$@"
 }
 
-# The sections selected this time replace their old results; the others' files stay for the report.
-: >"$LT_COMMANDS"
+# The sections selected this time replace their old results; the others' files stay for the report, and so do
+# their command lines (commands.txt starts afresh only when every section runs).
+if [ "$SECTIONS" = "$ALL_SECTIONS" ] && [ -z "$SKIP" ]; then : >"$LT_COMMANDS"; fi
 for s in startup throughput latency sse overload; do
     if selected "$s"; then rm -f "$OUT/$s.json"; fi
 done
@@ -127,7 +128,8 @@ VGATE_ENV=(VGATE_AUTH_KEYS_FILE="$WORK/api-keys.yaml" VGATE_RATE_LIMIT_PER_IP_RE
     VGATE_RATE_LIMIT_PER_IP_BURST=1000000)
 
 {
-    echo "# load-tests/bench.sh $(date -u +%Y-%m-%dT%H:%M:%SZ); JAVA_HOME=$JAVA_HOME; the API key is"
+    echo "# load-tests/bench.sh, sections: $SECTIONS${SKIP:+ (skipped: $SKIP)}; $(date -u +%Y-%m-%dT%H:%M:%SZ);"
+    echo "# JAVA_HOME=$JAVA_HOME; the API key is"
     echo "# generated per run (\$KEY below), its SHA-256 is in the keys file."
 } >>"$LT_COMMANDS"
 
@@ -379,8 +381,8 @@ import json, sys
 w = sys.argv[2]
 load = lambda n: json.load(open("%s/overload-%s.json" % (w, n)))
 runs = {"direct": load("direct")}
-runs["vgate, max-queue 0"] = load("vgate-queue-0")
-runs["vgate, max-queue $OVERLOAD_SEQS, wait 2s"] = load("vgate-queue-$OVERLOAD_SEQS")
+runs["vgate, queue 0"] = load("vgate-queue-0")
+runs["vgate, queue $OVERLOAD_SEQS / 2s"] = load("vgate-queue-$OVERLOAD_SEQS")
 json.dump({"seqs": $OVERLOAD_SEQS, "tokens": $OVERLOAD_TOKENS, "overload": $OVERLOAD_FACTOR, "rate": $rate,
            "duration_s": $OVERLOAD_SECONDS, "max_queue": "0 / $OVERLOAD_SEQS", "max_queue_wait": "2s",
            "slo_ttft_ms": $OVERLOAD_SLO_MS, "capacity": load("capacity"), "runs": runs}, open(sys.argv[1], "w"), indent=2)

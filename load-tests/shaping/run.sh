@@ -77,7 +77,9 @@ printf -- '- id: bench\n  tenant: bench\n  hash: "sha256:%s"\n' "$(printf %s "$K
 SIM_PORT=$(free_port)
 SIM_HTTP_PORT=$(free_port)
 echo "simulator on 127.0.0.1:$SIM_PORT (max-num-seqs $SEQS)"
+# (the simulator's JVM is a whole vgate too: its own gateway side needs no credentials, and must start without any)
 VGATE_SIMULATOR_ENABLED=true VGATE_SIMULATOR_PORT=$SIM_PORT VGATE_SIMULATOR_MAX_NUM_SEQS=$SEQS \
+    VGATE_AUTH_ENABLED=false VGATE_RATE_LIMIT_ENABLED=false \
     "$JAVA" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$SIM_HTTP_PORT" -Dquarkus.log.level=WARN \
     -jar "$JAR" > "$OUT/simulator.log" 2>&1 &
 PIDS+=($!)

@@ -298,7 +298,7 @@ public final class Report {
                 + " `max-num-seqs` %s and its default latencies (25 ms to first token, 12 ms per token, up to 3× slower"
                 + " with a full batch); every request streams exactly %s tokens. Capacity (%s concurrent, closed loop):"
                 + " **%s req/s**. Then an open loop at %s× capacity (%s req/s) for %s s, directly and through vgate"
-                + " (`max-in-flight` %s, `max-queue` %s, `max-queue-wait` %s); requests still running when arrivals stop"
+                + " (`max-in-flight` %s; `max-queue` %s, `max-queue-wait` %s); requests still running when arrivals stop"
                 + " are waited for. Goodput = streamed completions whose time to first token ≤ %s ms, per second of the"
                 + " run (arrivals + drain).\n\n", text(o, "seqs"), text(o, "tokens"), text(o, "seqs"),
                 num(cap.path("completed_per_s")), text(o, "overload"), text(o, "rate"), text(o, "duration_s"),
@@ -306,9 +306,10 @@ public final class Report {
         s.append("| Run | requests | completed | rejected | completed/s | goodput/s | TTFT p50 ms | TTFT p99 ms |"
                 + " rejection p50 / p99 ms | outcomes |\n|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         JsonNode runs = o.path("runs");
-        CategoryChart chart = new CategoryChartBuilder().width(800).height(450)
+        CategoryChart chart = new CategoryChartBuilder().width(900).height(450)
                 .title("Overload: " + text(o, "overload") + "× capacity").xAxisTitle("run").yAxisTitle("requests/s").build();
         chart.getStyler().setLabelsVisible(true);
+        chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
         List<String> xs = new ArrayList<>();
         List<Double> done = new ArrayList<>();
         List<Double> good = new ArrayList<>();

@@ -226,9 +226,9 @@ public final class Report {
         s.append("\nMerged events are looked for three ways, per stream. *Streams with other events*: the client did not"
                 + " get exactly the events the simulator sent (count, bytes by CRC, order). *Chunks not one event*: HTTP"
                 + " chunks holding anything but one whole event; vgate writes one event per chunk, so for vgate any is a"
-                + " merge; nginx passes the simulator's own chunking through, which puts some events (the last ones of a"
-                + " stream) together, so for direct and nginx the figure, in parentheses, is the upstream's and not"
-                + " counted. *Late joined reads*: single reads at the client that completed two events the tap had"
+                + " merge; the simulator itself writes the role event with the first token, and the last token, usage and"
+                + " `[DONE]` events together (two chunks per stream), which direct and nginx pass on as they are, so for"
+                + " those the figure, in parentheses, is the upstream's and not counted. *Late joined reads*: single reads at the client that completed two events the tap had"
                 + " forwarded more than 1 ms apart, i.e. the earlier event arrived only once the next had been sent:"
                 + " either held back, or the reader (or the machine) stalled for that long.\n");
         for (String name : names(tg)) {

@@ -12,7 +12,9 @@
  *
  * Parameters (defaults): --url (required), --tokens 32 (max_tokens, with ignore_eos so every answer has
  * exactly that length), --warmup 0 (seconds of 4 concurrent requests first, not recorded: JIT of the
- * driver and of a freshly started server), --label run, --out (JSON summary file; printed too).
+ * driver and of a freshly started server), --label run, --out (JSON summary file; printed too),
+ * --auth (an Authorization header value, e.g. "Bearer KEY", for a gateway with authentication on),
+ * --slo-ttft-ms 1000 (goodput: requests per second that completed with a time to first token within this).
  */
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -50,6 +52,8 @@ public class OverloadBench {
         }
     }
 
+    private static String AUTH;
+
     private static final Pattern CODE = Pattern.compile("\"code\"\\s*:\\s*\"?([A-Za-z0-9_]+)");
 
     public static void main(String[] args) throws Exception {
@@ -58,6 +62,7 @@ public class OverloadBench {
             opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         URI url = URI.create(opts.get("url") + "/v1/chat/completions");
+        AUTH = opts.get("auth");
         String mode = opts.getOrDefault("mode", "open");
         int tokens = Integer.parseInt(opts.getOrDefault("tokens", "32"));
         double duration = Double.parseDouble(opts.getOrDefault("duration", "20"));
@@ -126,9 +131,13 @@ public class OverloadBench {
 
     private static Result call(HttpClient client, URI url, String body) {
         long sent = System.nanoTime();
-        HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(600))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(600))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (AUTH != null) {
+            builder.header("Authorization", AUTH);
+        }
+        HttpRequest request = builder.build();
         try {
             HttpResponse<java.io.InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             long first = 0;
@@ -163,10 +172,15 @@ public class OverloadBench {
         List<Double> rejectMillis = new ArrayList<>();
         Map<String, Integer> codes = new TreeMap<>();
         int ok = 0;
+        int withinSlo = 0;
+        double slo = Double.parseDouble(opts.getOrDefault("slo-ttft-ms", "1000"));
         for (Result r : all) {
             boolean streamedOk = r.status() == 200 && r.code() == null && r.firstEventNanos() > 0;
             if (streamedOk) {
                 ok++;
+                if (r.ttftMillis() <= slo) {
+                    withinSlo++;
+                }
                 ttft.add(r.ttftMillis());
                 total.add(r.totalMillis());
             } else {
@@ -183,6 +197,8 @@ public class OverloadBench {
                 + ",\"requests\":" + all.size() + ",\"admitted_ok\":" + ok + ",\"rejected_or_failed\":" + rejected
                 + ",\"rejected_share\":" + num(all.isEmpty() ? 0 : rejected / (double) all.size())
                 + ",\"completed_per_s\":" + num(mode.equals("closed") ? ok / duration : ok / wall)
+                + ",\"slo_ttft_ms\":" + num(slo) + ",\"within_slo\":" + withinSlo
+                + ",\"goodput_per_s\":" + num(mode.equals("closed") ? withinSlo / duration : withinSlo / wall)
                 + ",\"ttft_ms\":{\"p50\":" + num(pct(ttft, 50)) + ",\"p90\":" + num(pct(ttft, 90)) + ",\"p99\":"
                 + num(pct(ttft, 99)) + ",\"max\":" + num(pct(ttft, 100)) + "}"
                 + ",\"e2e_ms\":{\"p50\":" + num(pct(total, 50)) + ",\"p99\":" + num(pct(total, 99)) + "}"

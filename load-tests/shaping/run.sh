@@ -53,6 +53,7 @@ PIDS=()
 cleanup() {
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    rm -f "${KEYS_FILE:-}"
 }
 trap cleanup EXIT
 
@@ -66,10 +67,19 @@ trap cleanup EXIT
     echo "SEQS=$SEQS TOKENS=$TOKENS DURATION=$DURATION OVERLOAD=$OVERLOAD"
 } > "$OUT/machine.txt"
 
+# vgate runs in its production profile: authentication on (an API key made for this run, stored hashed in a keys
+# file) and the per-address rate limit raised, since every request of the driver comes from 127.0.0.1.
+KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+KEYS_FILE=$(mktemp)
+printf -- '- id: bench\n  tenant: bench\n  hash: "sha256:%s"\n' "$(printf %s "$KEY" | sha256sum | awk '{print $1}')" \
+    > "$KEYS_FILE"
+
 SIM_PORT=$(free_port)
 SIM_HTTP_PORT=$(free_port)
 echo "simulator on 127.0.0.1:$SIM_PORT (max-num-seqs $SEQS)"
+# (the simulator's JVM is a whole vgate too: its own gateway side needs no credentials, and must start without any)
 VGATE_SIMULATOR_ENABLED=true VGATE_SIMULATOR_PORT=$SIM_PORT VGATE_SIMULATOR_MAX_NUM_SEQS=$SEQS \
+    VGATE_AUTH_ENABLED=false VGATE_RATE_LIMIT_ENABLED=false \
     "$JAVA" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$SIM_HTTP_PORT" -Dquarkus.log.level=WARN \
     -jar "$JAR" > "$OUT/simulator.log" 2>&1 &
 PIDS+=($!)
@@ -78,7 +88,9 @@ wait_for "http://127.0.0.1:$SIM_PORT/health" 60
 start_vgate() { # label, extra env assignments...
     local label=$1; shift
     VGATE_PORT=$(free_port)
-    env VGATE_UPSTREAM_URL="http://127.0.0.1:$SIM_PORT" VGATE_SHAPING_MAX_IN_FLIGHT="$SEQS" "$@" \
+    env VGATE_UPSTREAM_URL="http://127.0.0.1:$SIM_PORT" VGATE_SHAPING_MAX_IN_FLIGHT="$SEQS" \
+        VGATE_AUTH_KEYS_FILE="$KEYS_FILE" VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=100000 \
+        VGATE_RATE_LIMIT_PER_IP_BURST=100000 "$@" \
         "$JAVA" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$VGATE_PORT" -Dquarkus.log.level=WARN \
         -jar "$JAR" > "$OUT/vgate-$label.log" 2>&1 &
     VGATE_PID=$!
@@ -95,7 +107,8 @@ stop_vgate() {
 bench() { # label, url, args...
     local label=$1 url=$2; shift 2
     sim_idle
-    "$JAVA" "$BENCH" --url "$url" --tokens "$TOKENS" --warmup 5 --label "$label" --out "$OUT/$label.json" "$@"
+    "$JAVA" "$BENCH" --url "$url" --auth "Bearer $KEY" --tokens "$TOKENS" --warmup 5 --label "$label" \
+        --out "$OUT/$label.json" "$@"
 }
 
 SIM="http://127.0.0.1:$SIM_PORT"

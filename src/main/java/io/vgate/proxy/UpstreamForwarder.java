@@ -114,6 +114,10 @@ public class UpstreamForwarder {
                     HttpClientResponse response = result.result();
                     // Held until the relay is set up, which may be after a hop through the guard.
                     response.pause();
+                    // Until the relay takes over, the only failure expected is vgate's own reset of the request
+                    // (the client left); without a handler Vert.x logs it as an error. Should vLLM break the
+                    // stream in this window instead, the exchange's timeouts end it.
+                    response.exceptionHandler(UpstreamForwarder::ignore);
                     if (exchange.completed()) {
                         response.request().reset();
                         emitter.completeExceptionally(new ExchangeOverException());
@@ -123,6 +127,9 @@ public class UpstreamForwarder {
                         emitter.complete(response);
                     }
                 });
+    }
+
+    private static void ignore(Throwable failure) {
     }
 
     private static void relay(ProxyExchange exchange, HttpClientResponse response, boolean dropUsageChunk) {

@@ -83,21 +83,8 @@ final class SimHandlers {
         RequestReader r = RequestReader.of(request, raw);
         List<SimTokenizer.Message> messages = messages(r);
         String model = r.optString("model");
-        Integer maxTokens = r.optInt("max_tokens");
         Integer maxCompletionTokens = r.optInt("max_completion_tokens");
-        Integer n = r.optInt("n");
-        Double temperature = r.optDouble("temperature");
-        Double topP = r.optDouble("top_p");
-        Double presencePenalty = r.optDouble("presence_penalty");
-        Double frequencyPenalty = r.optDouble("frequency_penalty");
-        boolean stream = r.bool("stream", false);
-        JsonNode streamOptions = r.raw("stream_options");
-        boolean includeUsage = streamOptions != null && streamOption(r, streamOptions, "include_usage", true);
-        boolean continuousUsage = includeUsage && streamOption(r, streamOptions, "continuous_usage_stats", false);
-        Long seed = r.optLong("seed");
-        String[] stop = r.stopList("stop");
-        boolean ignoreEos = r.bool("ignore_eos", false);
-        boolean includeStopStr = r.bool("include_stop_str_in_output", false);
+        Sampling sampling = Sampling.read(r);
         boolean addGenerationPrompt = r.bool("add_generation_prompt", true);
         boolean continueFinal = r.bool("continue_final_message", false);
         boolean logprobs = r.bool("logprobs", false);
@@ -106,7 +93,7 @@ final class SimHandlers {
         r.throwIfInvalid();
 
         checkModel(model);
-        checkStreamOptions(streamOptions, stream);
+        checkStreamOptions(sampling.streamOptions(), sampling.stream());
         JsonNode tools = r.raw("tools");
         if (tools != null && tools.isArray() && tools.isEmpty()) {
             throw SimError.validation("`tools` must not be an empty array. "
@@ -130,31 +117,26 @@ final class SimHandlers {
         String prompt = tokenizer.renderChat(messages, addGenerationPrompt && !continueFinal, continueFinal);
         int promptTokens = tokenizer.count(prompt);
         boolean completionParam = maxCompletionTokens != null;
-        Integer requested = completionParam ? maxCompletionTokens : maxTokens;
+        Integer requested = completionParam ? maxCompletionTokens : sampling.maxTokens();
         checkContext(promptTokens, requested, completionParam ? "max_completion_tokens" : "max_tokens");
         int effectiveMax = requested != null ? requested : settings.maxModelLen() - promptTokens;
-        int choices = n == null ? 1 : n;
-        checkSampling(choices, temperature, topP, presencePenalty, frequencyPenalty, effectiveMax, stop);
+        int choices = sampling.choices();
+        checkSampling(sampling, effectiveMax);
         maybeInjectError();
 
         String base = requestId(request, bodyRequestId);
-        long baseSeed = seed != null ? seed : TokenSource.seedOf(prompt);
+        long baseSeed = sampling.seed() != null ? sampling.seed() : TokenSource.seedOf(prompt);
         String echo = settings.mode() == Mode.ECHO ? lastUserContent(messages) : null;
         GenerationJob.Choice[] out = new GenerationJob.Choice[choices];
         for (int i = 0; i < choices; i++) {
-            out[i] = new GenerationJob.Choice(i, promptTokens, effectiveMax, source(baseSeed, i, echo, ignoreEos));
+            out[i] = new GenerationJob.Choice(i, promptTokens, effectiveMax,
+                    source(baseSeed, i, echo, sampling.ignoreEos()));
         }
         GenerationJob.Builder b = job(rc, GenerationJob.Kind.CHAT, "chatcmpl-" + base, base);
-        b.stream = stream;
-        b.includeUsage = stream && includeUsage;
-        b.continuousUsage = stream && continuousUsage;
+        sampling.applyTo(b, effectiveMax);
         b.choices = out;
         b.usagePromptTokens = promptTokens;
         b.prefillTokens = promptTokens;
-        b.paramN = choices;
-        b.paramMaxTokens = effectiveMax;
-        b.stops = stop;
-        b.includeStopStr = includeStopStr;
         b.build().accept();
     }
 
@@ -163,27 +145,14 @@ final class SimHandlers {
         RequestReader r = RequestReader.of(request, raw);
         List<Prompt> prompts = prompts(r);
         String model = r.optString("model");
-        Integer maxTokens = r.optInt("max_tokens");
-        Integer n = r.optInt("n");
-        Double temperature = r.optDouble("temperature");
-        Double topP = r.optDouble("top_p");
-        Double presencePenalty = r.optDouble("presence_penalty");
-        Double frequencyPenalty = r.optDouble("frequency_penalty");
-        boolean stream = r.bool("stream", false);
-        JsonNode streamOptions = r.raw("stream_options");
-        boolean includeUsage = streamOptions != null && streamOption(r, streamOptions, "include_usage", true);
-        boolean continuousUsage = includeUsage && streamOption(r, streamOptions, "continuous_usage_stats", false);
-        Long seed = r.optLong("seed");
-        String[] stop = r.stopList("stop");
-        boolean ignoreEos = r.bool("ignore_eos", false);
-        boolean includeStopStr = r.bool("include_stop_str_in_output", false);
+        Sampling sampling = Sampling.read(r);
         boolean addSpecialTokens = r.bool("add_special_tokens", true);
         String suffix = r.optString("suffix");
         String bodyRequestId = r.optString("request_id");
         r.throwIfInvalid();
 
         checkModel(model);
-        checkStreamOptions(streamOptions, stream);
+        checkStreamOptions(sampling.streamOptions(), sampling.stream());
         if (prompts.isEmpty()) {
             throw SimError.validation("Either prompt or prompt_embeds must be provided and non-empty.", "prompt",
                     null);
@@ -192,15 +161,15 @@ final class SimHandlers {
             throw SimError.badRequest("suffix is not currently supported");
         }
         // vLLM turns "max_tokens": null into the default as well.
-        int requested = maxTokens == null ? 16 : maxTokens;
+        int requested = sampling.maxTokens() == null ? 16 : sampling.maxTokens();
         int usagePrompt = 0;
         for (Prompt p : prompts) {
             p.tokens = p.ids != null ? p.ids.length : tokenizer.count(p.text) + (addSpecialTokens ? 1 : 0);
             checkContext(p.tokens, requested, "max_tokens");
             usagePrompt += p.tokens;
         }
-        int choices = n == null ? 1 : n;
-        checkSampling(choices, temperature, topP, presencePenalty, frequencyPenalty, requested, stop);
+        int choices = sampling.choices();
+        checkSampling(sampling, requested);
         maybeInjectError();
 
         String base = requestId(request, bodyRequestId);
@@ -208,25 +177,20 @@ final class SimHandlers {
         for (int j = 0; j < prompts.size(); j++) {
             Prompt p = prompts.get(j);
             String text = p.text();
-            long baseSeed = seed != null ? seed : TokenSource.seedOf(text);
+            long baseSeed = sampling.seed() != null ? sampling.seed() : TokenSource.seedOf(text);
             String echo = settings.mode() == Mode.ECHO ? text : null;
             for (int i = 0; i < choices; i++) {
                 int index = j * choices + i;
                 int max = Math.min(requested, settings.maxModelLen() - p.tokens);
-                out[index] = new GenerationJob.Choice(index, p.tokens, max, source(baseSeed, i, echo, ignoreEos));
+                out[index] = new GenerationJob.Choice(index, p.tokens, max,
+                        source(baseSeed, i, echo, sampling.ignoreEos()));
             }
         }
         GenerationJob.Builder b = job(rc, GenerationJob.Kind.COMPLETION, "cmpl-" + base, base);
-        b.stream = stream;
-        b.includeUsage = stream && includeUsage;
-        b.continuousUsage = stream && continuousUsage;
+        sampling.applyTo(b, requested);
         b.choices = out;
         b.usagePromptTokens = usagePrompt;
         b.prefillTokens = usagePrompt;
-        b.paramN = choices;
-        b.paramMaxTokens = requested;
-        b.stops = stop;
-        b.includeStopStr = includeStopStr;
         b.build().accept();
     }
 
@@ -549,9 +513,55 @@ final class SimHandlers {
         throw SimError.validation(message, outputParam, output);
     }
 
+    /**
+     * The sampling and streaming fields chat and text completions share, read in the order vLLM's request
+     * models declare them (so that the first invalid one is the one reported).
+     */
+    private record Sampling(Integer maxTokens, Integer n, Double temperature, Double topP, Double presencePenalty,
+            Double frequencyPenalty, boolean stream, JsonNode streamOptions, boolean includeUsage,
+            boolean continuousUsage, Long seed, String[] stop, boolean ignoreEos, boolean includeStopStr) {
+
+        static Sampling read(RequestReader r) {
+            Integer maxTokens = r.optInt("max_tokens");
+            Integer n = r.optInt("n");
+            Double temperature = r.optDouble("temperature");
+            Double topP = r.optDouble("top_p");
+            Double presencePenalty = r.optDouble("presence_penalty");
+            Double frequencyPenalty = r.optDouble("frequency_penalty");
+            boolean stream = r.bool("stream", false);
+            JsonNode streamOptions = r.raw("stream_options");
+            boolean includeUsage = streamOptions != null && streamOption(r, streamOptions, "include_usage", true);
+            boolean continuousUsage = includeUsage
+                    && streamOption(r, streamOptions, "continuous_usage_stats", false);
+            return new Sampling(maxTokens, n, temperature, topP, presencePenalty, frequencyPenalty, stream,
+                    streamOptions, includeUsage, continuousUsage, r.optLong("seed"), r.stopList("stop"),
+                    r.bool("ignore_eos", false), r.bool("include_stop_str_in_output", false));
+        }
+
+        int choices() {
+            return n == null ? 1 : n;
+        }
+
+        /** The job's streaming flags and the parameters its metrics report. */
+        void applyTo(GenerationJob.Builder job, int effectiveMaxTokens) {
+            job.stream = stream;
+            job.includeUsage = stream && includeUsage;
+            job.continuousUsage = stream && continuousUsage;
+            job.paramN = choices();
+            job.paramMaxTokens = effectiveMaxTokens;
+            job.stops = stop;
+            job.includeStopStr = includeStopStr;
+        }
+    }
+
     /** {@code SamplingParams._verify_args}, in vLLM's order. */
-    private static void checkSampling(int n, Double temperature, Double topP, Double presencePenalty,
-            Double frequencyPenalty, int maxTokens, String[] stop) {
+    private static void checkSampling(Sampling sampling, int maxTokens) {
+        int n = sampling.choices();
+        Double temperature = sampling.temperature();
+        Double topP = sampling.topP();
+        Double presencePenalty = sampling.presencePenalty();
+        Double frequencyPenalty = sampling.frequencyPenalty();
+        String[] stop = sampling.stop();
         if (n < 1) {
             throw SimError.validation("n must be at least 1, got " + n + ".", null, null);
         }

@@ -24,6 +24,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
@@ -49,6 +50,8 @@ public class VllmSimulator {
 
     private static final Logger LOG = Logger.getLogger(VllmSimulator.class);
     private static final long SERVER_CHANGE_TIMEOUT_SECONDS = 30;
+    private static final int RESERVE_ATTEMPTS = 200;
+    private static final long RESERVE_RETRY_MILLIS = 10;
 
     private final SimulatorConfig config;
     private Vertx vertx;
@@ -276,11 +279,8 @@ public class VllmSimulator {
         if (!listen && deploymentId != null) {
             String id = deploymentId;
             deploymentId = null;
-            return vertx.undeploy(id).onComplete(ar -> {
-                if (!stopped) {
-                    reserveQuietly();
-                }
-            });
+            return vertx.undeploy(id).transform(ignored -> stopped ? Future.succeededFuture()
+                    : reserveWhenFree(RESERVE_ATTEMPTS));
         }
         if (stopped) {
             closeReservation();
@@ -315,11 +315,24 @@ public class VllmSimulator {
         }
     }
 
-    private void reserveQuietly() {
+    /**
+     * Reserves the port once the stopped server has let go of it. Vert.x reports the undeployment before
+     * the shared listening socket is closed; until then the bind fails and connections still succeed, so
+     * the change is complete only once the bind succeeded (or, should someone else hold the port, after
+     * {@value #RESERVE_ATTEMPTS} tries).
+     */
+    private Future<Void> reserveWhenFree(int attemptsLeft) {
         try {
             reservation = reserve(host, port);
+            return Future.succeededFuture();
         } catch (IOException e) {
-            LOG.debugf(e, "vLLM simulator could not reserve port %d while refusing connections", port);
+            if (attemptsLeft <= 1) {
+                LOG.debugf(e, "vLLM simulator could not reserve port %d while refusing connections", port);
+                return Future.succeededFuture();
+            }
+            Promise<Void> retried = Promise.promise();
+            vertx.setTimer(RESERVE_RETRY_MILLIS, timer -> reserveWhenFree(attemptsLeft - 1).onComplete(retried));
+            return retried.future();
         }
     }
 

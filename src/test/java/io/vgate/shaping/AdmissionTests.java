@@ -4,22 +4,14 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.vertx.core.Vertx;
-import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.OpenAiErrorSchema;
 import io.vgate.testing.SseClient;
@@ -32,39 +24,11 @@ import io.vgate.testing.SseClient;
  */
 @QuarkusTest
 @TestProfile(ShapingTestProfile.class)
-class AdmissionTests {
+class AdmissionTests extends ShapingSuite {
 
-    private static final int SLOTS = ShapingTestProfile.SLOTS;
-    private static final int QUEUE = ShapingTestProfile.QUEUE;
-
-    @Inject
-    VllmSimulator sim;
-
-    @Inject
-    Admission admission;
-
-    @Inject
-    Vertx vertx;
-
-    @TestHTTPResource("/v1/chat/completions")
-    URI chat;
-
-    private SseClient client;
-    private Traffic traffic;
-
-    @BeforeEach
-    void setUp() {
-        sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ofMillis(20));
-        client = new SseClient(vertx);
-        traffic = new Traffic(client, chat);
-    }
-
-    @AfterEach
-    void tearDown() {
-        client.close();
-        await().atMost(Duration.ofSeconds(10)).until(() -> admission.inFlight() == 0 && admission.queued() == 0);
-        sim.settings().reset();
-        sim.awaitIdle(Duration.ofSeconds(10));
+    @Override
+    Duration interTokenLatency() {
+        return Duration.ofMillis(20);
     }
 
     @Test

@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,16 +12,12 @@ import java.util.concurrent.CompletableFuture;
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.vertx.core.Vertx;
-import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.OpenAiErrorSchema;
 import io.vgate.testing.SseClient;
@@ -34,42 +29,22 @@ import io.vgate.testing.SseClient;
  */
 @QuarkusTest
 @TestProfile(ShapingTestProfile.class)
-class DrainTests {
+class DrainTests extends ShapingSuite {
 
     private static final int TOKENS = 60;
 
     @Inject
-    VllmSimulator sim;
-
-    @Inject
-    Admission admission;
-
-    @Inject
     GracefulDrain drain;
 
-    @Inject
-    Vertx vertx;
-
-    @TestHTTPResource("/v1/chat/completions")
-    URI chat;
-
-    private SseClient client;
-    private Traffic traffic;
-
-    @BeforeEach
-    void setUp() {
-        sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ofMillis(25));
-        client = new SseClient(vertx);
-        traffic = new Traffic(client, chat);
+    @Override
+    Duration interTokenLatency() {
+        return Duration.ofMillis(25);
     }
 
+    /** Runs before {@link ShapingSuite#settle()}, which waits for the queue to empty. */
     @AfterEach
-    void tearDown() {
+    void resume() {
         drain.resume();
-        client.close();
-        await().atMost(Duration.ofSeconds(10)).until(() -> admission.inFlight() == 0 && admission.queued() == 0);
-        sim.settings().reset();
-        sim.awaitIdle(Duration.ofSeconds(10));
         await().atMost(Duration.ofSeconds(5)).until(() -> given().get("/q/health/ready").statusCode() == 200);
     }
 

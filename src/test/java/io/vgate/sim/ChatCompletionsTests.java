@@ -6,9 +6,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -18,24 +15,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.vgate.sim.SimulatorConfig.Mode;
 
 @QuarkusTest
-class ChatCompletionsTests {
-
-    @Inject
-    VllmSimulator sim;
-
-    SimClient client;
+class ChatCompletionsTests extends SimSuite {
 
     @BeforeEach
     void setUp() {
-        client = new SimClient(sim.baseUri());
         // Exact chunk sequences: with zero latencies every token is its own chunk, whatever the machine's load.
         sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ZERO);
-    }
-
-    @AfterEach
-    void restore() {
-        sim.awaitIdle(Duration.ofSeconds(10));
-        sim.settings().reset();
     }
 
     @Test

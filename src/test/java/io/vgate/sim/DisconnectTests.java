@@ -8,35 +8,20 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
-class DisconnectTests {
+class DisconnectTests extends SimSuite {
 
     private static final String SLOW_CHAT = "{\"messages\":[{\"role\":\"user\",\"content\":\"Talk\"}],"
             + "\"max_tokens\":400,\"ignore_eos\":true%s}";
 
-    @Inject
-    VllmSimulator sim;
-
-    SimClient client;
-
     @BeforeEach
     void setUp() {
-        client = new SimClient(sim.baseUri());
         sim.settings().interTokenLatency(Duration.ofMillis(20));
-    }
-
-    @AfterEach
-    void restore() {
-        sim.settings().reset();
-        sim.awaitIdle(Duration.ofSeconds(10));
     }
 
     @Test

@@ -3,12 +3,7 @@ package io.vgate.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.time.Duration;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -18,25 +13,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
-class ErrorsTests {
+class ErrorsTests extends SimSuite {
 
     private static final String HI = "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
-
-    @Inject
-    VllmSimulator sim;
-
-    SimClient client;
-
-    @BeforeEach
-    void setUp() {
-        client = new SimClient(sim.baseUri());
-    }
-
-    @AfterEach
-    void restore() {
-        sim.awaitIdle(Duration.ofSeconds(10));
-        sim.settings().reset();
-    }
 
     @Test
     void rejectsAnUnknownModelWith404() {

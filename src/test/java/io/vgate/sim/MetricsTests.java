@@ -8,10 +8,6 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -19,25 +15,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
-class MetricsTests {
+class MetricsTests extends SimSuite {
 
     private static final String LABELS = "engine=\"0\",model_name=\"vgate-sim-llama-3-8b\"";
-
-    @Inject
-    VllmSimulator sim;
-
-    SimClient client;
-
-    @BeforeEach
-    void setUp() {
-        client = new SimClient(sim.baseUri());
-    }
-
-    @AfterEach
-    void restore() {
-        sim.awaitIdle(Duration.ofSeconds(10));
-        sim.settings().reset();
-    }
 
     @Test
     void servesPrometheusTextWithVllmsContentType() {

@@ -11,10 +11,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,25 +18,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
-class SchedulerTests {
+class SchedulerTests extends SimSuite {
 
     private static final String LABELS = "{engine=\"0\",model_name=\"vgate-sim-llama-3-8b\"}";
-
-    @Inject
-    VllmSimulator sim;
-
-    SimClient client;
-
-    @BeforeEach
-    void setUp() {
-        client = new SimClient(sim.baseUri());
-    }
-
-    @AfterEach
-    void restore() {
-        sim.settings().reset();
-        sim.awaitIdle(Duration.ofSeconds(10));
-    }
 
     @Test
     void queuesWhatDoesNotFitInMaxNumSeqs() {

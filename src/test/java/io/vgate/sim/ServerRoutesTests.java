@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,23 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
-class ServerRoutesTests {
-
-    @Inject
-    VllmSimulator sim;
-
-    SimClient client;
-
-    @BeforeEach
-    void setUp() {
-        client = new SimClient(sim.baseUri());
-    }
-
-    @AfterEach
-    void restore() {
-        sim.awaitIdle(Duration.ofSeconds(10));
-        sim.settings().reset();
-    }
+class ServerRoutesTests extends SimSuite {
 
     @Test
     void listsOneModelCardPerServedName() {

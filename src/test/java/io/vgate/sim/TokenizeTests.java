@@ -2,12 +2,6 @@ package io.vgate.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,26 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
-class TokenizeTests {
+class TokenizeTests extends SimSuite {
 
     private static final String MESSAGES = "\"messages\":[{\"role\":\"system\",\"content\":\"You are terse.\"},"
             + "{\"role\":\"user\",\"content\":\"What is the capital of France, in one word?\"}]";
-
-    @Inject
-    VllmSimulator sim;
-
-    SimClient client;
-
-    @BeforeEach
-    void setUp() {
-        client = new SimClient(sim.baseUri());
-    }
-
-    @AfterEach
-    void restore() {
-        sim.awaitIdle(Duration.ofSeconds(10));
-        sim.settings().reset();
-    }
 
     @Test
     void countsAPromptLikeCompletionUsage() {

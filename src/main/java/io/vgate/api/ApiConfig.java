@@ -1,10 +1,9 @@
 package io.vgate.api;
 
-import java.time.Duration;
-
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 
 /**
  * The client-facing API ({@code vgate.api.*}).

@@ -41,14 +41,24 @@ public record ApiError(int status, String type, String code, String message, Str
 
     /** 400: a required parameter is missing. */
     public static ApiError missingParameter(String param) {
-        return new ApiError(400, INVALID_REQUEST, "missing_required_parameter",
-                "Missing required parameter: '" + param + "'.", param, null);
+        return new ApiError(
+                400,
+                INVALID_REQUEST,
+                "missing_required_parameter",
+                "Missing required parameter: '" + param + "'.",
+                param,
+                null);
     }
 
     /** 400: a parameter has the wrong JSON type. */
     public static ApiError invalidType(String param, String expected) {
-        return new ApiError(400, INVALID_REQUEST, "invalid_type",
-                "Invalid type for '" + param + "': expected " + expected + ".", param, null);
+        return new ApiError(
+                400,
+                INVALID_REQUEST,
+                "invalid_type",
+                "Invalid type for '" + param + "': expected " + expected + ".",
+                param,
+                null);
     }
 
     /** 400: a parameter has a value vgate does not accept. */
@@ -58,44 +68,64 @@ public record ApiError(int status, String type, String code, String message, Str
 
     /** 404: no such route. */
     public static ApiError unknownRoute(String method, String path) {
-        return new ApiError(404, INVALID_REQUEST, "unknown_url",
-                "Invalid URL (" + method + " " + path + ").", null, null);
+        return new ApiError(
+                404, INVALID_REQUEST, "unknown_url", "Invalid URL (" + method + " " + path + ").", null, null);
     }
 
     /** 405: the route exists but not for this method. */
     public static ApiError methodNotAllowed(String method, String path) {
-        return new ApiError(405, INVALID_REQUEST, "method_not_allowed",
-                "Method " + method + " is not allowed for " + path + ".", null, null);
+        return new ApiError(
+                405,
+                INVALID_REQUEST,
+                "method_not_allowed",
+                "Method " + method + " is not allowed for " + path + ".",
+                null,
+                null);
     }
 
     /** 413: the body is larger than {@code vgate.api.max-body-size}. */
     public static ApiError bodyTooLarge(long limitBytes) {
-        return new ApiError(413, INVALID_REQUEST, "request_too_large",
-                "Request body is larger than the limit of " + limitBytes + " bytes.", null, null);
+        return new ApiError(
+                413,
+                INVALID_REQUEST,
+                "request_too_large",
+                "Request body is larger than the limit of " + limitBytes + " bytes.",
+                null,
+                null);
     }
 
     /** 415: the body is not declared as JSON. */
     public static ApiError unsupportedMediaType() {
-        return new ApiError(415, INVALID_REQUEST, "unsupported_media_type",
-                "Content-Type must be application/json.", null, null);
+        return new ApiError(
+                415, INVALID_REQUEST, "unsupported_media_type", "Content-Type must be application/json.", null, null);
     }
 
     /** 503: vLLM cannot be reached (not started, still loading the model, or gone). */
     public static ApiError upstreamUnavailable(Duration retryAfter) {
-        return new ApiError(503, SERVER, "upstream_unavailable",
-                "The model server is not reachable right now. Please retry later.", null, retryAfter);
+        return new ApiError(
+                503,
+                SERVER,
+                "upstream_unavailable",
+                "The model server is not reachable right now. Please retry later.",
+                null,
+                retryAfter);
     }
 
     /** 502: vLLM broke the connection before answering. */
     public static ApiError upstreamFailed() {
-        return new ApiError(502, SERVER, "upstream_error",
-                "The model server closed the connection before answering.", null, null);
+        return new ApiError(
+                502, SERVER, "upstream_error", "The model server closed the connection before answering.", null, null);
     }
 
     /** Sent as an SSE event when vLLM breaks the connection after the stream began. */
     public static ApiError upstreamResetMidStream() {
-        return new ApiError(502, SERVER, "upstream_reset",
-                "The model server closed the connection in the middle of the stream.", null, null);
+        return new ApiError(
+                502,
+                SERVER,
+                "upstream_reset",
+                "The model server closed the connection in the middle of the stream.",
+                null,
+                null);
     }
 
     /** 500: a bug in vgate; the message never carries the exception. */

@@ -1,17 +1,15 @@
 package io.vgate.api;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 
 /**
  * Serialises {@link ApiError}s: as a JSON response, or as one SSE {@code data:} event for a stream that
@@ -24,13 +22,13 @@ public final class ApiErrors {
     private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
     private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
 
-    private ApiErrors() {
-    }
+    private ApiErrors() {}
 
     /** The error body {@code {"error":{…}}}. */
     public static Buffer toJson(ApiError error) {
         var bytes = Unpooled.buffer(128 + error.message().length());
-        try (var out = new ByteBufOutputStream(bytes); JsonGenerator json = JSON.createGenerator((OutputStream) out)) {
+        try (var out = new ByteBufOutputStream(bytes);
+                JsonGenerator json = JSON.createGenerator((OutputStream) out)) {
             json.writeStartObject();
             json.writeObjectFieldStart("error");
             json.writeStringField("message", error.message());

@@ -1,14 +1,12 @@
 package io.vgate.api;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
  * A client request as vgate understands it: the route, the few fields the data path reads, and the
@@ -25,7 +23,12 @@ public final class InferenceRequest {
     private final boolean clientAskedForUsage;
     private boolean modified;
 
-    InferenceRequest(ApiRoute route, Buffer originalBytes, ObjectNode body, String model, boolean stream,
+    InferenceRequest(
+            ApiRoute route,
+            Buffer originalBytes,
+            ObjectNode body,
+            String model,
+            boolean stream,
             boolean clientAskedForUsage) {
         this.route = route;
         this.originalBytes = originalBytes;

@@ -1,17 +1,14 @@
 package io.vgate.api;
 
-import java.io.IOException;
-import java.util.Locale;
-
-import jakarta.inject.Singleton;
-import jakarta.inject.Inject;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.vertx.core.buffer.Buffer;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.util.Locale;
 
 /**
  * Reads a client's JSON body just far enough to route it: valid JSON object, and the right types for the
@@ -63,8 +60,8 @@ public class RequestParser {
         try {
             tree = mapper.readTree(bytes.getBytes());
         } catch (JsonProcessingException e) {
-            throw new ApiException(ApiError.invalidJson(
-                    "The request body is not valid JSON: " + e.getOriginalMessage()));
+            throw new ApiException(
+                    ApiError.invalidJson("The request body is not valid JSON: " + e.getOriginalMessage()));
         } catch (IOException e) {
             throw new ApiException(ApiError.invalidJson("The request body could not be read as JSON."));
         }
@@ -89,14 +86,13 @@ public class RequestParser {
             case CHAT_COMPLETIONS -> {
                 requireArray(body, "messages");
                 if (body.get("messages").size() > limits.maxMessages()) {
-                    throw new ApiException(ApiError.invalidValue("messages",
-                            "Too many messages: at most " + limits.maxMessages() + " are accepted."));
+                    throw new ApiException(ApiError.invalidValue(
+                            "messages", "Too many messages: at most " + limits.maxMessages() + " are accepted."));
                 }
             }
             case COMPLETIONS -> requirePresent(body, "prompt");
             case EMBEDDINGS -> requirePresent(body, "input");
-            default -> {
-            }
+            default -> {}
         }
         if (route.generates()) {
             checkTokenCount(body, "max_tokens");
@@ -115,8 +111,8 @@ public class RequestParser {
             throw new ApiException(ApiError.invalidType(field, "an integer"));
         }
         if (!value.canConvertToLong() || value.longValue() < 0 || value.longValue() > limits.maxTokensCeiling()) {
-            throw new ApiException(ApiError.invalidValue(field,
-                    "'" + field + "' must be between 0 and " + limits.maxTokensCeiling() + "."));
+            throw new ApiException(ApiError.invalidValue(
+                    field, "'" + field + "' must be between 0 and " + limits.maxTokensCeiling() + "."));
         }
     }
 

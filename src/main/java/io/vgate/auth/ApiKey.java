@@ -7,5 +7,4 @@ package io.vgate.auth;
  * @param caller the caller this key authenticates as
  * @param digest SHA-256 of the key
  */
-record ApiKey(Caller caller, KeyDigest digest) {
-}
+record ApiKey(Caller caller, KeyDigest digest) {}

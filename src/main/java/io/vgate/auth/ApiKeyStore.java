@@ -1,5 +1,14 @@
 package io.vgate.auth;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -9,19 +18,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import jakarta.inject.Singleton;
-import jakarta.enterprise.event.Observes;
-
 import org.jboss.logging.Logger;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.LaunchMode;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-import io.vertx.core.Vertx;
 
 /**
  * The API keys vgate accepts, read from {@code vgate.auth.keys-file} and re-read when it changes.
@@ -59,10 +56,14 @@ public class ApiKeyStore {
         Gauge.builder("vgate.auth.keys.loaded", this, store -> store.keys.size())
                 .description("API keys vgate currently accepts")
                 .register(registry);
-        this.reloadSuccess = Counter.builder("vgate.auth.keys.reloads").tag("result", "success")
-                .description("Reads of a changed keys file, by result").register(registry);
-        this.reloadFailure = Counter.builder("vgate.auth.keys.reloads").tag("result", "failure")
-                .description("Reads of a changed keys file, by result").register(registry);
+        this.reloadSuccess = Counter.builder("vgate.auth.keys.reloads")
+                .tag("result", "success")
+                .description("Reads of a changed keys file, by result")
+                .register(registry);
+        this.reloadFailure = Counter.builder("vgate.auth.keys.reloads")
+                .tag("result", "failure")
+                .description("Reads of a changed keys file, by result")
+                .register(registry);
     }
 
     /** The key whose SHA-256 digest equals that of {@code presented}, if any. */
@@ -89,15 +90,21 @@ public class ApiKeyStore {
             byte[] content = Files.readAllBytes(file.get());
             install(KeyFile.parse(content), sha256(content));
         } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalStateException("Cannot load the API keys file " + file.get() + " (vgate.auth.keys-file): "
-                    + describe(e), e instanceof IllegalArgumentException ? null : e);
+            throw new IllegalStateException(
+                    "Cannot load the API keys file " + file.get() + " (vgate.auth.keys-file): " + describe(e),
+                    e instanceof IllegalArgumentException ? null : e);
         }
         LOG.infof("Loaded %d API keys from %s", keys.size() - devKeys.size(), file.get());
         long interval = Math.max(1, config.reloadInterval().toMillis());
-        timerId = vertx.setPeriodic(interval, interval, id -> vertx.executeBlocking(() -> {
-            reload(file.get());
-            return null;
-        }, false));
+        timerId = vertx.setPeriodic(
+                interval,
+                interval,
+                id -> vertx.executeBlocking(
+                        () -> {
+                            reload(file.get());
+                            return null;
+                        },
+                        false));
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -115,7 +122,8 @@ public class ApiKeyStore {
             if (!missingReported) {
                 missingReported = true;
                 reloadFailure.increment();
-                LOG.errorf("Cannot read the API keys file %s (%s); the %d keys loaded before stay in force",
+                LOG.errorf(
+                        "Cannot read the API keys file %s (%s); the %d keys loaded before stay in force",
                         file, describe(e), keys.size());
             }
             return;
@@ -130,7 +138,8 @@ public class ApiKeyStore {
         } catch (IllegalArgumentException e) {
             failedContentDigest = digest;
             reloadFailure.increment();
-            LOG.errorf("The changed API keys file %s is invalid (%s); the %d keys loaded before stay in force",
+            LOG.errorf(
+                    "The changed API keys file %s is invalid (%s); the %d keys loaded before stay in force",
                     file, e.getMessage(), keys.size());
             return;
         }

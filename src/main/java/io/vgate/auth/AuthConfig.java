@@ -1,11 +1,10 @@
 package io.vgate.auth;
 
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 
 /**
  * Who may call the OpenAI routes ({@code vgate.auth.*}). Health ({@code /q/health}) and metrics

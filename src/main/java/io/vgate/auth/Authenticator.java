@@ -1,10 +1,5 @@
 package io.vgate.auth;
 
-import java.util.Optional;
-
-import jakarta.inject.Singleton;
-import jakarta.enterprise.event.Observes;
-
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Future;
@@ -13,6 +8,9 @@ import io.vertx.core.http.HttpHeaders;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
 import io.vgate.proxy.ProxyExchange;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.util.Optional;
 
 /**
  * The auth step of the data path: finds out who is calling from {@code Authorization: Bearer <credential>}
@@ -28,12 +26,17 @@ public class Authenticator {
 
     /** Longer credentials are refused before any work is spent on them. */
     static final int MAX_CREDENTIAL_LENGTH = 8192;
+
     private static final String BEARER = "Bearer ";
     private static final CharSequence WWW_AUTHENTICATE = HttpHeaders.createOptimized("WWW-Authenticate");
     private static final CharSequence CHALLENGE = HttpHeaders.createOptimized("Bearer realm=\"vgate\"");
-    private static final ApiError INVALID = new ApiError(401, ApiError.AUTHENTICATION, "invalid_api_key",
+    private static final ApiError INVALID = new ApiError(
+            401,
+            ApiError.AUTHENTICATION,
+            "invalid_api_key",
             "Invalid or missing credentials. Send an API key or token as 'Authorization: Bearer <credential>'.",
-            null, null);
+            null,
+            null);
 
     private final AuthConfig config;
     private final ApiKeyStore keys;
@@ -79,7 +82,7 @@ public class Authenticator {
         }
         if (jwt.enabled() && looksLikeJwt(credential)) {
             // A JWKS URL may be fetched: verify on a worker; Vert.x completes back on this request's event loop.
-            return vertx.<Optional<Caller>> executeBlocking(() -> jwt.verify(credential), false)
+            return vertx.<Optional<Caller>>executeBlocking(() -> jwt.verify(credential), false)
                     .compose(caller -> accept(exchange, caller));
         }
         return accept(exchange, keys.lookup(credential));
@@ -103,7 +106,9 @@ public class Authenticator {
 
     /** The credential of a {@code Bearer} header, or {@code null} when there is no usable one. */
     static String credential(String header) {
-        if (header == null || header.length() <= BEARER.length() || header.length() > MAX_CREDENTIAL_LENGTH
+        if (header == null
+                || header.length() <= BEARER.length()
+                || header.length() > MAX_CREDENTIAL_LENGTH
                 || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             return null;
         }
@@ -114,7 +119,9 @@ public class Authenticator {
     static boolean looksLikeJwt(String credential) {
         int first = credential.indexOf('.');
         int second = first < 0 ? -1 : credential.indexOf('.', first + 1);
-        return first > 0 && second > first + 1 && credential.indexOf('.', second + 1) < 0
+        return first > 0
+                && second > first + 1
+                && credential.indexOf('.', second + 1) < 0
                 && second < credential.length() - 1;
     }
 }

@@ -1,17 +1,14 @@
 package io.vgate.auth;
 
-import java.util.Optional;
-
-import jakarta.inject.Singleton;
-import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.Instance;
-
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.jwt.JsonWebToken;
-
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Singleton;
+import java.util.Optional;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Verifies JSON Web Tokens with smallrye-jwt's {@link JWTParser}: signature against
@@ -88,6 +85,8 @@ public class JwtVerifier {
     }
 
     private boolean present(String property) {
-        return mpConfig.getOptionalValue(property, String.class).filter(value -> !value.isBlank()).isPresent();
+        return mpConfig.getOptionalValue(property, String.class)
+                .filter(value -> !value.isBlank())
+                .isPresent();
     }
 }

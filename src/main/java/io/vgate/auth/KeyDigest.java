@@ -38,7 +38,8 @@ final class KeyDigest {
      * @throws IllegalArgumentException when the text is not such a digest
      */
     static KeyDigest parse(String text) {
-        if (text == null || !text.regionMatches(true, 0, PREFIX, 0, PREFIX.length())
+        if (text == null
+                || !text.regionMatches(true, 0, PREFIX, 0, PREFIX.length())
                 || text.length() != PREFIX.length() + 2 * LENGTH) {
             throw new IllegalArgumentException("hash must be 'sha256:' followed by 64 hex digits");
         }

@@ -1,16 +1,15 @@
 package io.vgate.auth;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
  * Reads the API keys file: a YAML (or JSON) list of keys.
@@ -34,8 +33,7 @@ final class KeyFile {
     private static final Set<String> ENTRY_FIELDS = Set.of("id", "tenant", "hash", "priority", "limits");
     private static final Set<String> LIMIT_FIELDS = Set.of("requests-per-minute", "tokens-per-minute");
 
-    private KeyFile() {
-    }
+    private KeyFile() {}
 
     /**
      * Parses the file's bytes into a lookup table from digest to key.
@@ -49,7 +47,8 @@ final class KeyFile {
         } catch (JsonProcessingException e) {
             // The parser's message may quote the file; the line number is enough to find the fault.
             var where = e.getLocation();
-            throw new IllegalArgumentException("not valid YAML" + (where == null ? "" : " (line " + where.getLineNr() + ")"));
+            throw new IllegalArgumentException(
+                    "not valid YAML" + (where == null ? "" : " (line " + where.getLineNr() + ")"));
         } catch (IOException e) {
             throw new IllegalArgumentException("not readable as YAML");
         }
@@ -66,7 +65,8 @@ final class KeyFile {
             String where = "entry " + index++;
             ApiKey key = entry(entry, where);
             if (!ids.add(key.caller().id())) {
-                throw new IllegalArgumentException(where + ": duplicate id '" + key.caller().id() + "'");
+                throw new IllegalArgumentException(
+                        where + ": duplicate id '" + key.caller().id() + "'");
             }
             if (keys.putIfAbsent(key.digest(), key) != null) {
                 throw new IllegalArgumentException(where + " ('" + key.caller().id() + "'): same hash as another key");
@@ -103,14 +103,15 @@ final class KeyFile {
                 throw new IllegalArgumentException(where + ": limits must be a mapping");
             }
             unknownFields(limitsNode, LIMIT_FIELDS, where + " limits");
-            limits = new Limits(positive(limitsNode, "requests-per-minute", where),
+            limits = new Limits(
+                    positive(limitsNode, "requests-per-minute", where),
                     positive(limitsNode, "tokens-per-minute", where));
         }
         return new ApiKey(new Caller(id, tenant, priority, limits, "key:" + id), digest);
     }
 
     private static void unknownFields(JsonNode node, Set<String> allowed, String where) {
-        for (Iterator<String> names = node.fieldNames(); names.hasNext();) {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!allowed.contains(name)) {
                 throw new IllegalArgumentException(where + ": unknown field '" + name + "'");

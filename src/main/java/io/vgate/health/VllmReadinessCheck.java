@@ -1,16 +1,14 @@
 package io.vgate.health;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.Readiness;
-
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
 import io.vgate.shaping.GracefulDrain;
 import io.vgate.shaping.ModelCatalog;
 import io.vgate.upstream.UpstreamTarget;
 import io.vgate.upstream.VllmClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Ready only while vLLM's {@code /health} answers 200 and vgate is not shutting down. vLLM refuses
@@ -41,11 +39,12 @@ public class VllmReadinessCheck implements AsyncHealthCheck {
     @Override
     public Uni<HealthCheckResponse> call() {
         if (drain.draining()) {
-            return Uni.createFrom().item(HealthCheckResponse.named("vllm")
-                    .down()
-                    .withData("upstream", target.baseUri().toString())
-                    .withData("draining", true)
-                    .build());
+            return Uni.createFrom()
+                    .item(HealthCheckResponse.named("vllm")
+                            .down()
+                            .withData("upstream", target.baseUri().toString())
+                            .withData("draining", true)
+                            .build());
         }
         return vllm.healthy().map(up -> {
             if (up && !lastUp) {

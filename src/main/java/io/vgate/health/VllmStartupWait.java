@@ -1,17 +1,14 @@
 package io.vgate.health;
 
-import java.time.Duration;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
-import org.jboss.logging.Logger;
-
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vgate.shaping.ModelCatalog;
 import io.vgate.upstream.UpstreamTarget;
 import io.vgate.upstream.VllmClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import org.jboss.logging.Logger;
 
 /**
  * The start-up wait for vLLM. A model can take minutes to load, during which vLLM refuses connections; vgate
@@ -55,13 +52,14 @@ public class VllmStartupWait {
                 if (waited > 0) {
                     LOG.infof("vLLM at %s is up after %d s", target.baseUri(), waited);
                 }
-                catalog.reload().subscribe().with(ignored -> {
-                });
+                catalog.reload().subscribe().with(ignored -> {});
                 return;
             }
-            if (System.nanoTime() - lastLog >= Duration.ofSeconds(LOG_EVERY_SECONDS).toNanos()) {
+            if (System.nanoTime() - lastLog
+                    >= Duration.ofSeconds(LOG_EVERY_SECONDS).toNanos()) {
                 lastLog = System.nanoTime();
-                LOG.infof("Waiting for vLLM at %s to load its model (%d s so far); readiness stays DOWN until it answers",
+                LOG.infof(
+                        "Waiting for vLLM at %s to load its model (%d s so far); readiness stays DOWN until it answers",
                         target.baseUri(), waited);
             }
             vertx.setTimer(intervalMillis, id -> poll(Math.min(MAX_POLL_MILLIS, intervalMillis * 2)));

@@ -1,17 +1,14 @@
 package io.vgate.metrics;
 
-import java.util.HashMap;
-import java.util.Map;
-import java.util.logging.Level;
-
-import jakarta.inject.Singleton;
-
-import org.jboss.logmanager.ExtLogRecord;
-import org.jboss.logmanager.Logger;
-
 import io.vgate.api.ApiRoute;
 import io.vgate.proxy.ExchangeObserver;
 import io.vgate.proxy.ProxyExchange;
+import jakarta.inject.Singleton;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.logging.Level;
+import org.jboss.logmanager.ExtLogRecord;
+import org.jboss.logmanager.Logger;
 
 /**
  * Writes exactly one access-log line per {@code /v1} request, at INFO in category {@value #CATEGORY}.
@@ -58,8 +55,7 @@ public class AccessLog implements ExchangeObserver {
         public static final String REASON = "reason";
         public static final String CODE = "code";
 
-        private Fields() {
-        }
+        private Fields() {}
     }
 
     private final boolean enabled;
@@ -88,7 +84,9 @@ public class AccessLog implements ExchangeObserver {
         fields.put(Fields.REQUEST_ID, exchange.requestId());
         putIfSet(fields, Fields.TRACE_ID, exchange.traceId());
         fields.put(Fields.METHOD, exchange.request().method().name());
-        fields.put(Fields.PATH, route != null ? route.path() : clip(exchange.request().path()));
+        fields.put(
+                Fields.PATH,
+                route != null ? route.path() : clip(exchange.request().path()));
         fields.put(Fields.ROUTE, route != null ? route.label() : GatewayMetrics.UNKNOWN_ROUTE);
         putIfSet(fields, Fields.MODEL, clip(exchange.model()));
         var request = exchange.inferenceRequest();
@@ -126,9 +124,16 @@ public class AccessLog implements ExchangeObserver {
     /** e.g. {@code POST /v1/chat/completions 200 completed 523.417ms model=m tenant=t ttft=120.500ms tokens=12/40 id=…}. */
     private static String message(ProxyExchange exchange, Map<String, String> fields) {
         var line = new StringBuilder(160)
-                .append(fields.get(Fields.METHOD)).append(' ').append(fields.get(Fields.PATH)).append(' ')
-                .append(fields.get(Fields.STATUS)).append(' ').append(fields.get(Fields.OUTCOME)).append(' ')
-                .append(fields.get(Fields.DURATION_MS)).append("ms");
+                .append(fields.get(Fields.METHOD))
+                .append(' ')
+                .append(fields.get(Fields.PATH))
+                .append(' ')
+                .append(fields.get(Fields.STATUS))
+                .append(' ')
+                .append(fields.get(Fields.OUTCOME))
+                .append(' ')
+                .append(fields.get(Fields.DURATION_MS))
+                .append("ms");
         appendIfSet(line, "model=", fields.get(Fields.MODEL), "");
         appendIfSet(line, "tenant=", fields.get(Fields.TENANT), "");
         appendIfSet(line, "ttft=", fields.get(Fields.TTFT_MS), "ms");
@@ -141,11 +146,13 @@ public class AccessLog implements ExchangeObserver {
     }
 
     private static String outcome(ProxyExchange exchange) {
-        return exchange.outcome() == null ? "unknown" : switch (exchange.outcome()) {
-            case COMPLETED -> "completed";
-            case CLIENT_GONE -> "client_gone";
-            case UPSTREAM_FAILED -> "upstream_failed";
-        };
+        return exchange.outcome() == null
+                ? "unknown"
+                : switch (exchange.outcome()) {
+                    case COMPLETED -> "completed";
+                    case CLIENT_GONE -> "client_gone";
+                    case UPSTREAM_FAILED -> "upstream_failed";
+                };
     }
 
     /** Nanoseconds as milliseconds with three decimals, without {@code String.format}. */

@@ -1,13 +1,5 @@
 package io.vgate.metrics;
 
-import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-
-import jakarta.inject.Singleton;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,6 +9,12 @@ import io.vgate.api.ApiRoute;
 import io.vgate.proxy.ExchangeObserver;
 import io.vgate.proxy.ProxyExchange;
 import io.vgate.streaming.RelayOutcome;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Records every completed exchange in Micrometer meters (names in {@link MetricNames}).
@@ -37,19 +35,24 @@ public class GatewayMetrics implements ExchangeObserver {
     static final String UNKNOWN_ROUTE = "unknown";
 
     /** OTel's advisory buckets for request duration, extended for long generations (seconds). */
-    static final double[] DURATION_BUCKETS = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24,
-            20.48, 40.96, 81.92, 163.84, 327.68};
+    static final double[] DURATION_BUCKETS = {
+        0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92, 163.84, 327.68
+    };
     /** OTel's advisory TTFT buckets, extended for long queues (seconds). */
-    static final double[] TTFT_BUCKETS = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0,
-            2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0};
+    static final double[] TTFT_BUCKETS = {
+        0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0
+    };
     /** Per-token latency: a few ms on a fast GPU, hundreds of ms when overloaded (seconds). */
-    static final double[] TPOT_BUCKETS = {0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05,
-            0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5};
+    static final double[] TPOT_BUCKETS = {
+        0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0,
+        2.5
+    };
     /** Longest pause in a stream (seconds). */
     static final double[] GAP_BUCKETS = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0};
     /** Output tokens per second of one request. */
-    static final double[] TOKENS_PER_SECOND_BUCKETS = {1, 2.5, 5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300,
-            500, 1000};
+    static final double[] TOKENS_PER_SECOND_BUCKETS = {
+        1, 2.5, 5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300, 500, 1000
+    };
     /** OTel's advisory token-count buckets (powers of 4). */
     static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
 
@@ -116,8 +119,8 @@ public class GatewayMetrics implements ExchangeObserver {
         recordTokens(meters, model, tenant, exchange.promptTokens(), completion);
     }
 
-    private static void recordTokens(RouteMeters meters, ModelMeters model, String tenant, long prompt,
-            long completion) {
+    private static void recordTokens(
+            RouteMeters meters, ModelMeters model, String tenant, long prompt, long completion) {
         DistributionSummary input = meters.tokenUsage(INPUT);
         if (prompt >= 0 && input != null) {
             input.record(prompt);
@@ -130,8 +133,8 @@ public class GatewayMetrics implements ExchangeObserver {
         }
     }
 
-    private static void recordSpeed(ProxyExchange exchange, RouteMeters meters, boolean stream, long completion,
-            long durationNanos) {
+    private static void recordSpeed(
+            ProxyExchange exchange, RouteMeters meters, boolean stream, long completion, long durationNanos) {
         if (exchange.streaming()) {
             long decodeNanos = exchange.lastEventNanos() - exchange.firstEventNanos();
             if (completion > 1 && decodeNanos > 0) {
@@ -208,8 +211,8 @@ public class GatewayMetrics implements ExchangeObserver {
         Counter tokens(String tenant, int type) {
             Counter[] counters = tokensByTenant.get(tenant);
             if (counters == null) {
-                counters = tokensByTenant.computeIfAbsent(tenant, t -> new Counter[] {
-                        tokenCounter(t, "input"), tokenCounter(t, "output")});
+                counters = tokensByTenant.computeIfAbsent(
+                        tenant, t -> new Counter[] {tokenCounter(t, "input"), tokenCounter(t, "output")});
             }
             return counters[type];
         }
@@ -243,15 +246,27 @@ public class GatewayMetrics implements ExchangeObserver {
             this.disconnectedWaiting = disconnects("waiting");
             this.disconnectedStreaming = disconnects("streaming");
             boolean generates = route != null && route.generates();
-            this.ttft = generates ? Timer.builder(MetricNames.TIME_TO_FIRST_TOKEN)
-                    .description("Time to the first streamed token, measured at the gateway.")
-                    .tags(tags).serviceLevelObjectives(seconds(TTFT_BUCKETS)).register(registry) : null;
-            this.tpot = generates ? Timer.builder(MetricNames.TIME_PER_OUTPUT_TOKEN)
-                    .description("Mean time per output token after the first, per stream.")
-                    .tags(tags).serviceLevelObjectives(seconds(TPOT_BUCKETS)).register(registry) : null;
-            this.maxGap = generates ? Timer.builder(MetricNames.STREAM_MAX_GAP)
-                    .description("Longest pause between two events of one stream.")
-                    .tags(tags).serviceLevelObjectives(seconds(GAP_BUCKETS)).register(registry) : null;
+            this.ttft = generates
+                    ? Timer.builder(MetricNames.TIME_TO_FIRST_TOKEN)
+                            .description("Time to the first streamed token, measured at the gateway.")
+                            .tags(tags)
+                            .serviceLevelObjectives(seconds(TTFT_BUCKETS))
+                            .register(registry)
+                    : null;
+            this.tpot = generates
+                    ? Timer.builder(MetricNames.TIME_PER_OUTPUT_TOKEN)
+                            .description("Mean time per output token after the first, per stream.")
+                            .tags(tags)
+                            .serviceLevelObjectives(seconds(TPOT_BUCKETS))
+                            .register(registry)
+                    : null;
+            this.maxGap = generates
+                    ? Timer.builder(MetricNames.STREAM_MAX_GAP)
+                            .description("Longest pause between two events of one stream.")
+                            .tags(tags)
+                            .serviceLevelObjectives(seconds(GAP_BUCKETS))
+                            .register(registry)
+                    : null;
             this.tokensPerSecond = generates ? new DistributionSummary[] {speed("false"), speed("true")} : null;
             if (generates) {
                 this.tokenUsage = new DistributionSummary[] {usage("input"), usage("output")};
@@ -290,12 +305,16 @@ public class GatewayMetrics implements ExchangeObserver {
             int index = (stream ? STATUS_CLASSES.length : 0) + statusClass;
             Timer timer = durations.get(index);
             if (timer == null) {
-                durations.compareAndSet(index, null, Timer.builder(MetricNames.REQUEST_DURATION)
-                        .description("End-to-end request latency at the gateway.")
-                        .tags(tags).tag(MetricNames.STREAM, Boolean.toString(stream))
-                        .tag(MetricNames.STATUS_CLASS, STATUS_CLASSES[statusClass])
-                        .serviceLevelObjectives(seconds(DURATION_BUCKETS))
-                        .register(registry));
+                durations.compareAndSet(
+                        index,
+                        null,
+                        Timer.builder(MetricNames.REQUEST_DURATION)
+                                .description("End-to-end request latency at the gateway.")
+                                .tags(tags)
+                                .tag(MetricNames.STREAM, Boolean.toString(stream))
+                                .tag(MetricNames.STATUS_CLASS, STATUS_CLASSES[statusClass])
+                                .serviceLevelObjectives(seconds(DURATION_BUCKETS))
+                                .register(registry));
                 timer = durations.get(index);
             }
             return timer;
@@ -304,19 +323,30 @@ public class GatewayMetrics implements ExchangeObserver {
         Counter rejections(String tenant, String code) {
             var key = new RejectionKey(tenant, code);
             Counter counter = rejections.get(key);
-            return counter != null ? counter : rejections.computeIfAbsent(key, k -> Counter.builder(MetricNames.REJECTIONS)
-                    .description("Requests vgate answered with its own error, by reason.")
-                    .tags(tags).tag(MetricNames.TENANT, k.tenant()).tag(MetricNames.REASON, Reasons.of(k.code()))
-                    .tag(MetricNames.CODE, k.code())
-                    .register(registry));
+            return counter != null
+                    ? counter
+                    : rejections.computeIfAbsent(
+                            key,
+                            k -> Counter.builder(MetricNames.REJECTIONS)
+                                    .description("Requests vgate answered with its own error, by reason.")
+                                    .tags(tags)
+                                    .tag(MetricNames.TENANT, k.tenant())
+                                    .tag(MetricNames.REASON, Reasons.of(k.code()))
+                                    .tag(MetricNames.CODE, k.code())
+                                    .register(registry));
         }
 
         Counter upstreamErrors(String errorType) {
             Counter counter = upstreamErrors.get(errorType);
-            return counter != null ? counter : upstreamErrors.computeIfAbsent(errorType,
-                    type -> Counter.builder(MetricNames.UPSTREAM_ERRORS)
-                            .description("Requests vLLM failed: unreachable, broken, too slow, or a 5xx.")
-                            .tags(tags).tag(MetricNames.ERROR_TYPE, type).register(registry));
+            return counter != null
+                    ? counter
+                    : upstreamErrors.computeIfAbsent(
+                            errorType,
+                            type -> Counter.builder(MetricNames.UPSTREAM_ERRORS)
+                                    .description("Requests vLLM failed: unreachable, broken, too slow, or a 5xx.")
+                                    .tags(tags)
+                                    .tag(MetricNames.ERROR_TYPE, type)
+                                    .register(registry));
         }
 
         Counter disconnects(boolean streaming) {
@@ -346,31 +376,38 @@ public class GatewayMetrics implements ExchangeObserver {
         private Counter requestCounter(String tenant, int statusClass) {
             return Counter.builder(MetricNames.REQUESTS)
                     .description("Requests, by route, model, tenant and status class.")
-                    .tags(tags).tag(MetricNames.TENANT, tenant).tag(MetricNames.STATUS_CLASS, STATUS_CLASSES[statusClass])
+                    .tags(tags)
+                    .tag(MetricNames.TENANT, tenant)
+                    .tag(MetricNames.STATUS_CLASS, STATUS_CLASSES[statusClass])
                     .register(registry);
         }
 
         private Counter disconnects(String phase) {
             return Counter.builder(MetricNames.CLIENT_DISCONNECTS)
                     .description("Clients that left before their answer was complete.")
-                    .tags(tags).tag(MetricNames.PHASE, phase).register(registry);
+                    .tags(tags)
+                    .tag(MetricNames.PHASE, phase)
+                    .register(registry);
         }
 
         private DistributionSummary speed(String stream) {
             return DistributionSummary.builder(MetricNames.OUTPUT_TOKENS_PER_SECOND)
                     .description("Output tokens per second of one request.")
-                    .tags(tags).tag(MetricNames.STREAM, stream)
-                    .serviceLevelObjectives(TOKENS_PER_SECOND_BUCKETS).register(registry);
+                    .tags(tags)
+                    .tag(MetricNames.STREAM, stream)
+                    .serviceLevelObjectives(TOKENS_PER_SECOND_BUCKETS)
+                    .register(registry);
         }
 
         private DistributionSummary usage(String type) {
             return DistributionSummary.builder(MetricNames.TOKEN_USAGE)
                     .description("Tokens per request, as reported by vLLM.")
-                    .tags(tags).tag(MetricNames.TOKEN_TYPE, type)
-                    .serviceLevelObjectives(TOKEN_BUCKETS).register(registry);
+                    .tags(tags)
+                    .tag(MetricNames.TOKEN_TYPE, type)
+                    .serviceLevelObjectives(TOKEN_BUCKETS)
+                    .register(registry);
         }
     }
 
-    private record RejectionKey(String tenant, String code) {
-    }
+    private record RejectionKey(String tenant, String code) {}
 }

@@ -106,6 +106,5 @@ public final class MetricNames {
     /** Label (semantic conventions): {@code input} or {@code output}. */
     public static final String TOKEN_TYPE = "gen_ai.token.type";
 
-    private MetricNames() {
-    }
+    private MetricNames() {}
 }

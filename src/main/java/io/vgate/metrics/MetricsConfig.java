@@ -1,10 +1,9 @@
 package io.vgate.metrics;
 
-import java.util.Optional;
-import java.util.Set;
-
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Observability settings ({@code vgate.metrics.*}): how many distinct label values the request meters

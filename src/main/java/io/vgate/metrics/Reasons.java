@@ -25,8 +25,7 @@ final class Reasons {
     /** A code this table does not know yet. */
     static final String OTHER = "other";
 
-    private Reasons() {
-    }
+    private Reasons() {}
 
     /** The reason class of an error code; {@link #OTHER} for codes not listed here. */
     static String of(String code) {
@@ -34,16 +33,28 @@ final class Reasons {
             return OTHER;
         }
         return switch (code) {
-            case "invalid_api_key", "missing_api_key", "invalid_token", "expired_token", "permission_denied",
+            case "invalid_api_key",
+                    "missing_api_key",
+                    "invalid_token",
+                    "expired_token",
+                    "permission_denied",
                     "insufficient_permissions" -> AUTH;
-            case "rate_limit_exceeded", "tokens_per_minute_exceeded", "requests_per_minute_exceeded",
+            case "rate_limit_exceeded",
+                    "tokens_per_minute_exceeded",
+                    "requests_per_minute_exceeded",
                     "quota_exceeded" -> RATE_LIMIT;
             case "queue_full", "queue_timeout", "shutting_down", "circuit_open", "overloaded" -> CAPACITY;
             case "first_token_timeout", "stream_idle_timeout", "upstream_timeout", "request_timeout" -> TIMEOUT;
             case "context_length_exceeded" -> CONTEXT;
             case "upstream_unavailable", "upstream_error", "upstream_reset" -> UPSTREAM;
-            case "invalid_json", "invalid_type", "invalid_value", "missing_required_parameter",
-                    "unsupported_media_type", "request_too_large", "unknown_url", "method_not_allowed",
+            case "invalid_json",
+                    "invalid_type",
+                    "invalid_value",
+                    "missing_required_parameter",
+                    "unsupported_media_type",
+                    "request_too_large",
+                    "unknown_url",
+                    "method_not_allowed",
                     "model_not_found" -> BAD_REQUEST;
             case "internal_error" -> INTERNAL;
             default -> OTHER;

@@ -1,11 +1,10 @@
 package io.vgate.metrics;
 
-import jakarta.inject.Singleton;
-
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.vgate.proxy.ExchangeObserver;
 import io.vgate.proxy.ProxyExchange;
+import jakarta.inject.Singleton;
 
 /**
  * Links each exchange to its OpenTelemetry trace: records the server span's trace id on the exchange when

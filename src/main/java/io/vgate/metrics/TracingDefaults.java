@@ -1,11 +1,10 @@
 package io.vgate.metrics;
 
-import jakarta.annotation.Priority;
-
 import io.smallrye.config.ConfigSourceInterceptor;
 import io.smallrye.config.ConfigSourceInterceptorContext;
 import io.smallrye.config.ConfigValue;
 import io.smallrye.config.Priorities;
+import jakarta.annotation.Priority;
 
 /**
  * Keeps OpenTelemetry off unless an OTLP endpoint is configured.
@@ -38,14 +37,20 @@ public class TracingDefaults implements ConfigSourceInterceptor {
         }
         boolean endpointSet = isExplicit(context.proceed(ENDPOINT)) || isExplicit(context.proceed(TRACES_ENDPOINT));
         var derived = Boolean.toString(!endpointSet);
-        return value != null ? value.withValue(derived)
-                : ConfigValue.builder().withName(name).withValue(derived)
+        return value != null
+                ? value.withValue(derived)
+                : ConfigValue.builder()
+                        .withName(name)
+                        .withValue(derived)
                         .withConfigSourceName(TracingDefaults.class.getSimpleName())
-                        .withConfigSourceOrdinal(Integer.MIN_VALUE).build();
+                        .withConfigSourceOrdinal(Integer.MIN_VALUE)
+                        .build();
     }
 
     private static boolean isExplicit(ConfigValue value) {
-        return value != null && value.getValue() != null && !value.getValue().isBlank()
+        return value != null
+                && value.getValue() != null
+                && !value.getValue().isBlank()
                 && value.getConfigSourceOrdinal() >= LOWEST_EXPLICIT_ORDINAL;
     }
 }

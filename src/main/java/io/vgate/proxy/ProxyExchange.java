@@ -1,10 +1,5 @@
 package io.vgate.proxy;
 
-import java.util.ArrayList;
-import java.util.List;
-
-import org.jboss.logging.Logger;
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpServerRequest;
@@ -18,6 +13,9 @@ import io.vgate.api.RequestIds;
 import io.vgate.streaming.RelayListener;
 import io.vgate.streaming.RelayOutcome;
 import io.vgate.streaming.ResponseRelay;
+import java.util.ArrayList;
+import java.util.List;
+import org.jboss.logging.Logger;
 
 /**
  * One client request on its way through vgate: the typed facts each step of the data path adds, the

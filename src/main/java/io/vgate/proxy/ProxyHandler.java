@@ -1,12 +1,6 @@
 package io.vgate.proxy;
 
-import jakarta.inject.Singleton;
-import jakarta.enterprise.inject.Instance;
-
-import org.jboss.logging.Logger;
-
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -21,6 +15,9 @@ import io.vgate.shaping.Admission;
 import io.vgate.shaping.ContextFitter;
 import io.vgate.shaping.ExchangeTimeouts;
 import io.vgate.streaming.StreamingConfig;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
 
 /**
  * The data path, top to bottom. Before the body is read ({@link #admit}): the client address's rate
@@ -53,9 +50,16 @@ public class ProxyHandler {
     private final ExchangeObserver[] observers;
 
     @SuppressWarnings("java:S107") // Constructor injection of the data path's steps.
-    public ProxyHandler(RateLimiter limiter, Authenticator authenticator, RequestParser parser, Admission admission,
-            ContextFitter contextFitter, ExchangeTimeouts timeouts, UpstreamForwarder forwarder,
-            StreamingConfig streaming, Instance<ExchangeObserver> observers) {
+    public ProxyHandler(
+            RateLimiter limiter,
+            Authenticator authenticator,
+            RequestParser parser,
+            Admission admission,
+            ContextFitter contextFitter,
+            ExchangeTimeouts timeouts,
+            UpstreamForwarder forwarder,
+            StreamingConfig streaming,
+            Instance<ExchangeObserver> observers) {
         this.limiter = limiter;
         this.authenticator = authenticator;
         this.parser = parser;
@@ -77,8 +81,9 @@ public class ProxyHandler {
         var exchange = new ProxyExchange(context, route, observers);
         context.put(EXCHANGE, exchange);
         // Starting from a completed future turns an exception a step throws into a failure of the chain.
-        START.compose(ignored -> limiter.admitAddress(exchange))                         // 429 per client address
-                .compose(addressQuota -> authenticator.authenticate(exchange)            // 401; tenant, key, priority
+        START.compose(ignored -> limiter.admitAddress(exchange)) // 429 per client address
+                .compose(addressQuota -> authenticator
+                        .authenticate(exchange) // 401; tenant, key, priority
                         .compose(caller -> limiter.admitCaller(exchange, caller, addressQuota))) // 429 per key
                 .onComplete(admitted -> {
                     if (admitted.failed()) {
@@ -100,7 +105,7 @@ public class ProxyHandler {
             return;
         }
         exchange.inferenceRequest(request);
-        START.compose(ignored -> admission.admit(exchange))             // 503 when the queue is full
+        START.compose(ignored -> admission.admit(exchange)) // 503 when the queue is full
                 .compose(admitted -> contextFitter.fit(exchange, request)) // clamp / trim, or 400
                 .onComplete(fitted -> {
                     if (fitted.failed()) {
@@ -126,7 +131,10 @@ public class ProxyHandler {
         if (!route.hasBody()) {
             return InferenceRequest.withoutBody(route);
         }
-        return parser.parse(route, context.request().getHeader(HttpHeaders.CONTENT_TYPE), context.body().buffer());
+        return parser.parse(
+                route,
+                context.request().getHeader(HttpHeaders.CONTENT_TYPE),
+                context.body().buffer());
     }
 
     private void forward(ProxyExchange exchange, InferenceRequest request) {
@@ -147,8 +155,8 @@ public class ProxyHandler {
             return false;
         }
         ObjectNode body = request.body();
-        var options = body.get("stream_options") instanceof ObjectNode existing ? existing
-                : body.putObject("stream_options");
+        var options =
+                body.get("stream_options") instanceof ObjectNode existing ? existing : body.putObject("stream_options");
         options.put("include_usage", true);
         request.markModified();
         return true;

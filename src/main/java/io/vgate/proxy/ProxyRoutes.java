@@ -1,12 +1,5 @@
 package io.vgate.proxy;
 
-import java.util.Arrays;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
-import org.jboss.logging.Logger;
-
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -14,6 +7,10 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vgate.api.ApiConfig;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiRoute;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.Arrays;
+import org.jboss.logging.Logger;
 
 /**
  * Mounts the OpenAI routes on Quarkus's HTTP router. Requests are served straight from Vert.x
@@ -44,8 +41,7 @@ public class ProxyRoutes {
         for (ApiRoute route : ApiRoute.values()) {
             // Admission is a route of its own: Vert.x allows no handler before a body handler on one route, and
             // Quarkus keeps the request paused until the body handler of the next route resumes it.
-            var admission = router.route(route.method(), route.path())
-                    .handler(context -> proxy.admit(context, route));
+            var admission = router.route(route.method(), route.path()).handler(context -> proxy.admit(context, route));
             var dataPath = router.route(route.method(), route.path());
             if (route.hasBody()) {
                 admission.handler(this::startBodyDeadline);
@@ -87,16 +83,25 @@ public class ProxyRoutes {
         if (context.request().version() != HttpVersion.HTTP_2) {
             context.addBodyEndHandler(ignored -> connection.close());
         }
-        fail(context, null, new ApiError(408, ApiError.INVALID_REQUEST, "request_timeout",
-                "The request body did not arrive within " + bodyReadTimeoutMillis + " ms.", null, null));
+        fail(
+                context,
+                null,
+                new ApiError(
+                        408,
+                        ApiError.INVALID_REQUEST,
+                        "request_timeout",
+                        "The request body did not arrive within " + bodyReadTimeoutMillis + " ms.",
+                        null,
+                        null));
     }
 
     private void unknown(RoutingContext context) {
         String method = context.request().method().name();
         String path = context.request().path();
-        boolean known = Arrays.stream(ApiRoute.values()).anyMatch(route -> route.path().equals(path));
-        proxy.reject(context, null,
-                known ? ApiError.methodNotAllowed(method, path) : ApiError.unknownRoute(method, path));
+        boolean known =
+                Arrays.stream(ApiRoute.values()).anyMatch(route -> route.path().equals(path));
+        proxy.reject(
+                context, null, known ? ApiError.methodNotAllowed(method, path) : ApiError.unknownRoute(method, path));
     }
 
     private void failed(RoutingContext context, ApiRoute route) {

@@ -1,18 +1,6 @@
 package io.vgate.proxy;
 
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.UnknownHostException;
-import java.nio.channels.ClosedChannelException;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-
-import jakarta.inject.Singleton;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -31,6 +19,15 @@ import io.vgate.streaming.ResponseRelay;
 import io.vgate.upstream.UpstreamFailure;
 import io.vgate.upstream.UpstreamGuard;
 import io.vgate.upstream.VllmHttpClient;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Sends an exchange's request to vLLM and hands the response to the {@link ResponseRelay}.
@@ -49,6 +46,7 @@ public class UpstreamForwarder {
 
     /** Retry hint while vLLM is unreachable (usually: still loading the model). */
     static final Duration UNAVAILABLE_RETRY_AFTER = Duration.ofSeconds(5);
+
     private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
     private final VllmHttpClient client;
@@ -81,8 +79,8 @@ public class UpstreamForwarder {
     }
 
     /** One try at getting vLLM's response head; the response comes back paused. */
-    private CompletionStage<HttpClientResponse> attempt(ProxyExchange exchange, Context context,
-            InferenceRequest request, Buffer body) {
+    private CompletionStage<HttpClientResponse> attempt(
+            ProxyExchange exchange, Context context, InferenceRequest request, Buffer body) {
         CompletableFuture<HttpClientResponse> emitter = new CompletableFuture<>();
         on(context, () -> send(exchange, request, body, emitter));
         return emitter;
@@ -92,7 +90,10 @@ public class UpstreamForwarder {
         return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
-    private void send(ProxyExchange exchange, InferenceRequest request, Buffer body,
+    private void send(
+            ProxyExchange exchange,
+            InferenceRequest request,
+            Buffer body,
             CompletableFuture<HttpClientResponse> emitter) {
         if (exchange.completed()) {
             emitter.completeExceptionally(new ExchangeOverException());
@@ -129,8 +130,7 @@ public class UpstreamForwarder {
                 });
     }
 
-    private static void ignore(Throwable failure) {
-    }
+    private static void ignore(Throwable failure) {}
 
     private static void relay(ProxyExchange exchange, HttpClientResponse response, boolean dropUsageChunk) {
         if (exchange.completed()) {
@@ -167,13 +167,16 @@ public class UpstreamForwarder {
 
     /** What a transport failure means for retry and breaker. */
     static Throwable classify(ProxyExchange exchange, Throwable failure) {
-        if (exchange.completed() || exchange.clientGone() || failure instanceof ExchangeOverException
+        if (exchange.completed()
+                || exchange.clientGone()
+                || failure instanceof ExchangeOverException
                 || failure instanceof StreamResetException) {
             // vgate reset the request itself (the client left, a timeout fired): that says nothing about vLLM,
             // and is neither retried nor counted.
             return new ExchangeOverException();
         }
-        if (failure instanceof ConnectException || failure instanceof ConnectTimeoutException
+        if (failure instanceof ConnectException
+                || failure instanceof ConnectTimeoutException
                 || failure instanceof UnknownHostException) {
             return new UpstreamFailure.Unreachable(failure);
         }
@@ -189,7 +192,8 @@ public class UpstreamForwarder {
     static boolean isStaleConnection(Throwable failure) {
         return failure instanceof HttpClosedException
                 || failure instanceof ClosedChannelException
-                || (failure instanceof IOException && !(failure instanceof ConnectException)
+                || (failure instanceof IOException
+                        && !(failure instanceof ConnectException)
                         && !(failure instanceof UnknownHostException));
     }
 

@@ -1,9 +1,8 @@
 package io.vgate.ratelimit;
 
-import java.util.concurrent.CompletableFuture;
-
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where token buckets live. Implementations never fail a future: a store that cannot answer decides from

@@ -1,16 +1,15 @@
 package io.vgate.ratelimit;
 
-import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import io.netty.util.NetUtil;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Who the client is, as far as limits are concerned.
@@ -125,7 +124,8 @@ final class ClientAddresses {
         String address = slash < 0 ? cidr : cidr.substring(0, slash);
         InetAddress parsed = NetUtil.createInetAddressFromIpAddressString(address);
         if (parsed == null) {
-            throw new IllegalArgumentException("vgate.rate-limit.trusted-proxies: '" + cidr + "' is not an address or CIDR");
+            throw new IllegalArgumentException(
+                    "vgate.rate-limit.trusted-proxies: '" + cidr + "' is not an address or CIDR");
         }
         int maxPrefix = parsed.getAddress().length * 8;
         int prefix;
@@ -135,7 +135,8 @@ final class ClientAddresses {
             prefix = -1;
         }
         if (prefix < 0 || prefix > maxPrefix) {
-            throw new IllegalArgumentException("vgate.rate-limit.trusted-proxies: '" + cidr + "' has an invalid prefix");
+            throw new IllegalArgumentException(
+                    "vgate.rate-limit.trusted-proxies: '" + cidr + "' has an invalid prefix");
         }
         return new IpSubnetFilterRule(parsed, prefix, IpFilterRuleType.ACCEPT);
     }

@@ -1,9 +1,8 @@
 package io.vgate.ratelimit;
 
-import java.time.Duration;
-
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
+import java.time.Duration;
 
 /**
  * One kind of budget: a token bucket of {@code capacity} that refills {@code capacity} tokens every
@@ -31,7 +30,10 @@ final class Limit {
         this.capacity = capacity;
         this.refillTokens = refillTokens;
         this.refillPeriod = refillPeriod;
-        this.bandwidth = Bandwidth.builder().capacity(capacity).refillGreedy(refillTokens, refillPeriod).build();
+        this.bandwidth = Bandwidth.builder()
+                .capacity(capacity)
+                .refillGreedy(refillTokens, refillPeriod)
+                .build();
         this.configuration = BucketConfiguration.builder().addLimit(bandwidth).build();
         this.bucketPrefix = name + ':' + capacity + '/' + refillTokens + '/' + refillPeriod.toMillis() + ':';
     }

@@ -1,14 +1,12 @@
 package io.vgate.ratelimit;
 
-import java.util.concurrent.CompletableFuture;
-
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Buckets in this replica's memory: lock-free Bucket4j buckets in a bounded Caffeine cache. A bucket is
@@ -69,7 +67,10 @@ final class LocalBuckets implements BucketStore {
     }
 
     private Bucket bucket(Limit limit, String identity) {
-        return buckets.get(limit.bucket(identity),
-                name -> new Entry(Bucket.builder().addLimit(limit.bandwidth()).build(), limit)).bucket();
+        return buckets.get(
+                        limit.bucket(identity),
+                        name -> new Entry(
+                                Bucket.builder().addLimit(limit.bandwidth()).build(), limit))
+                .bucket();
     }
 }

@@ -1,12 +1,11 @@
 package io.vgate.ratelimit;
 
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 
 /**
  * Request and token limits ({@code vgate.rate-limit.*}): a token bucket per client address, and request

@@ -1,17 +1,5 @@
 package io.vgate.ratelimit;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-
-import jakarta.inject.Singleton;
-import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.Instance;
-
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,6 +14,16 @@ import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
 import io.vgate.auth.Caller;
 import io.vgate.proxy.ProxyExchange;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The rate-limit steps of the data path.
@@ -61,8 +59,10 @@ public class RateLimiter {
 
     public RateLimiter(RateLimitConfig config, Instance<Redis> redisClient, Vertx vertx, MeterRegistry registry) {
         this.config = config;
-        this.addresses = new ClientAddresses(config.trustedProxies().orElse(List.of()), config.perIp().ipv6PrefixLength());
-        this.perIp = Limit.perSecond("ip", config.perIp().requestsPerSecond(), config.perIp().burst());
+        this.addresses = new ClientAddresses(
+                config.trustedProxies().orElse(List.of()), config.perIp().ipv6PrefixLength());
+        this.perIp = Limit.perSecond(
+                "ip", config.perIp().requestsPerSecond(), config.perIp().burst());
         this.local = new LocalBuckets(config.localMaxBuckets());
         this.redis = config.enabled() && config.store() == RateLimitConfig.Store.REDIS
                 ? new RedisBuckets(redisClient.get(), vertx, config.redis(), local, registry)
@@ -92,15 +92,20 @@ public class RateLimiter {
         if (!config.enabled()) {
             return NO_QUOTA;
         }
-        return onThisContext(store.tryConsume(perIp, addresses.bucketIdentity(client), 1)).map(probe -> {
-            Quota quota = Quota.of(perIp.capacity(), probe.getRemainingTokens(), probe.getNanosToWaitForReset());
-            quota.write(exchange.response());
-            if (!probe.isConsumed()) {
-                throw rejected(RATE_LIMIT_EXCEEDED, "Too many requests from this address: the limit is "
-                        + config.perIp().requestsPerSecond() + " requests per second.", probe.getNanosToWaitForRefill());
-            }
-            return quota;
-        });
+        return onThisContext(store.tryConsume(perIp, addresses.bucketIdentity(client), 1))
+                .map(probe -> {
+                    Quota quota =
+                            Quota.of(perIp.capacity(), probe.getRemainingTokens(), probe.getNanosToWaitForReset());
+                    quota.write(exchange.response());
+                    if (!probe.isConsumed()) {
+                        throw rejected(
+                                RATE_LIMIT_EXCEEDED,
+                                "Too many requests from this address: the limit is "
+                                        + config.perIp().requestsPerSecond() + " requests per second.",
+                                probe.getNanosToWaitForRefill());
+                    }
+                    return quota;
+                });
     }
 
     /**
@@ -111,8 +116,16 @@ public class RateLimiter {
         if (!config.enabled() || caller == null) {
             return ADMITTED;
         }
-        Limit requests = limit(requestLimits, "rpm", caller.limits().requestsPerMinute(), config.perKey().requestsPerMinute());
-        Limit tokens = limit(tokenLimits, "tpm", caller.limits().tokensPerMinute(), config.perKey().tokensPerMinute());
+        Limit requests = limit(
+                requestLimits,
+                "rpm",
+                caller.limits().requestsPerMinute(),
+                config.perKey().requestsPerMinute());
+        Limit tokens = limit(
+                tokenLimits,
+                "tpm",
+                caller.limits().tokensPerMinute(),
+                config.perKey().tokensPerMinute());
         Future<Void> steps = ADMITTED;
         if (tokens != null) {
             steps = steps.compose(ignored -> onThisContext(store.estimate(tokens, caller.limitKey(), 1)))
@@ -141,8 +154,11 @@ public class RateLimiter {
         // Full again once the debt is repaid (the wait for one token) and the rest of the bucket refilled.
         long nanosToFull = probe.getNanosToWaitForRefill() + tokens.fillNanos(tokens.capacity() - 1);
         Quota.of(tokens.capacity(), 0, nanosToFull).write(exchange.response());
-        throw rejected(TOKENS_EXCEEDED, "Token limit reached for this API key: " + tokens.capacity()
-                + " tokens per minute (prompt plus completion).", probe.getNanosToWaitForRefill());
+        throw rejected(
+                TOKENS_EXCEEDED,
+                "Token limit reached for this API key: " + tokens.capacity()
+                        + " tokens per minute (prompt plus completion).",
+                probe.getNanosToWaitForRefill());
     }
 
     private static void checkRequests(ProxyExchange exchange, Limit requests, ConsumptionProbe probe, Quota address) {
@@ -151,8 +167,10 @@ public class RateLimiter {
             quota.write(exchange.response());
         }
         if (!probe.isConsumed()) {
-            throw rejected(RATE_LIMIT_EXCEEDED, "Too many requests for this API key: the limit is "
-                    + requests.capacity() + " requests per minute.", probe.getNanosToWaitForRefill());
+            throw rejected(
+                    RATE_LIMIT_EXCEEDED,
+                    "Too many requests for this API key: the limit is " + requests.capacity() + " requests per minute.",
+                    probe.getNanosToWaitForRefill());
         }
     }
 
@@ -173,9 +191,15 @@ public class RateLimiter {
     }
 
     private static ApiException rejected(String code, String message, long nanosToWait) {
-        var error = new ApiError(429, ApiError.RATE_LIMIT, code, message, null, Duration.ofNanos(Math.max(nanosToWait, 1)));
-        return new ApiException(new ApiError(429, ApiError.RATE_LIMIT, code,
-                message + " Retry after " + error.retryAfterSeconds() + " s.", null, error.retryAfter()));
+        var error =
+                new ApiError(429, ApiError.RATE_LIMIT, code, message, null, Duration.ofNanos(Math.max(nanosToWait, 1)));
+        return new ApiException(new ApiError(
+                429,
+                ApiError.RATE_LIMIT,
+                code,
+                message + " Retry after " + error.retryAfterSeconds() + " s.",
+                null,
+                error.retryAfter()));
     }
 
     /**
@@ -195,8 +219,10 @@ public class RateLimiter {
         answer.whenComplete((value, failure) -> {
             Runnable deliver = () -> {
                 if (failure != null) {
-                    promise.fail(failure instanceof CompletionException && failure.getCause() != null
-                            ? failure.getCause() : failure);
+                    promise.fail(
+                            failure instanceof CompletionException && failure.getCause() != null
+                                    ? failure.getCause()
+                                    : failure);
                 } else {
                     promise.complete(value);
                 }

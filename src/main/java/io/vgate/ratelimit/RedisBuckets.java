@@ -1,13 +1,5 @@
 package io.vgate.ratelimit;
 
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
-
-import org.jboss.logging.Logger;
-
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
@@ -19,6 +11,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.redis.client.Redis;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
 
 /**
  * Buckets shared by every replica through Redis, so a limit holds cluster-wide however many replicas run.
@@ -57,10 +55,14 @@ final class RedisBuckets implements BucketStore {
     private final AtomicReference<State> state = new AtomicReference<>(State.UNKNOWN);
     private long probeTimer = -1;
 
-    RedisBuckets(Redis redis, Vertx vertx, RateLimitConfig.Redis config, LocalBuckets fallback, MeterRegistry registry) {
+    RedisBuckets(
+            Redis redis, Vertx vertx, RateLimitConfig.Redis config, LocalBuckets fallback, MeterRegistry registry) {
         // Buckets expire from Redis once they would have refilled, plus a margin for clock skew between replicas.
         this.timeoutMillis = Math.max(1, config.timeout().toMillis());
-        this.manager = new RedisCasProxyManager(redis, vertx, timeoutMillis,
+        this.manager = new RedisCasProxyManager(
+                redis,
+                vertx,
+                timeoutMillis,
                 ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(5)));
         this.buckets = manager.asAsync();
         this.fallback = fallback;
@@ -95,13 +97,15 @@ final class RedisBuckets implements BucketStore {
 
     @Override
     public CompletableFuture<ConsumptionProbe> tryConsume(Limit limit, String identity, long tokens) {
-        return shared(() -> proxy(limit, identity).tryConsumeAndReturnRemaining(tokens),
+        return shared(
+                () -> proxy(limit, identity).tryConsumeAndReturnRemaining(tokens),
                 () -> fallback.tryConsume(limit, identity, tokens));
     }
 
     @Override
     public CompletableFuture<EstimationProbe> estimate(Limit limit, String identity, long tokens) {
-        return shared(() -> proxy(limit, identity).estimateAbilityToConsume(tokens),
+        return shared(
+                () -> proxy(limit, identity).estimateAbilityToConsume(tokens),
                 () -> fallback.estimate(limit, identity, tokens));
     }
 
@@ -113,7 +117,8 @@ final class RedisBuckets implements BucketStore {
         });
     }
 
-    private <T> CompletableFuture<T> shared(Supplier<CompletableFuture<T>> remote, Supplier<CompletableFuture<T>> local) {
+    private <T> CompletableFuture<T> shared(
+            Supplier<CompletableFuture<T>> remote, Supplier<CompletableFuture<T>> local) {
         if (state.get() != State.UP) {
             unreachableFallbacks.increment();
             return local.get();
@@ -162,13 +167,15 @@ final class RedisBuckets implements BucketStore {
 
     private void markDown(Throwable failure) {
         if (state.getAndSet(State.DOWN) != State.DOWN) {
-            LOG.warnf("Redis is unreachable (%s): this replica enforces rate limits on its own until Redis answers",
+            LOG.warnf(
+                    "Redis is unreachable (%s): this replica enforces rate limits on its own until Redis answers",
                     describe(failure));
         }
     }
 
     private static Counter fallbackCounter(MeterRegistry registry, String reason) {
-        return Counter.builder("vgate.rate_limit.fallback").tag("reason", reason)
+        return Counter.builder("vgate.rate_limit.fallback")
+                .tag("reason", reason)
                 .description("Rate-limit decisions taken from local buckets because Redis could not be used: "
                         + "unreachable (down or timing out) or busy (connection pool exhausted)")
                 .register(registry);
@@ -180,6 +187,8 @@ final class RedisBuckets implements BucketStore {
 
     private static String describe(Throwable failure) {
         Throwable cause = unwrap(failure);
-        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        return cause.getMessage() != null
+                ? cause.getMessage()
+                : cause.getClass().getSimpleName();
     }
 }

@@ -1,11 +1,5 @@
 package io.vgate.ratelimit;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
-
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ClientSideConfig;
 import io.github.bucket4j.distributed.proxy.generic.compare_and_swap.AbstractCompareAndSwapBasedProxyManager;
@@ -18,6 +12,11 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * Bucket4j's compare-and-swap proxy manager for Redis, on the Quarkus (Vert.x) Redis client instead of
@@ -67,26 +66,39 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
         return new AsyncCompareAndSwapOperation() {
             @Override
             public CompletableFuture<Optional<byte[]>> getStateData(Optional<Long> timeoutNanos) {
-                return send(Request.cmd(Command.GET).arg(key),
+                return send(
+                        Request.cmd(Command.GET).arg(key),
                         response -> Optional.ofNullable(response == null ? null : response.toBytes()));
             }
 
             @Override
-            public CompletableFuture<Boolean> compareAndSwap(byte[] originalData, byte[] newData,
-                    RemoteBucketState newState, Optional<Long> timeoutNanos) {
+            public CompletableFuture<Boolean> compareAndSwap(
+                    byte[] originalData, byte[] newData, RemoteBucketState newState, Optional<Long> timeoutNanos) {
                 long ttlMillis = expiration.calculateTimeToLiveMillis(newState, currentTimeNanos());
                 Request request = Request.cmd(Command.EVAL);
                 if (ttlMillis > 0) {
                     if (originalData == null) {
-                        request.arg(LuaScripts.SCRIPT_SET_NX_PX).arg(1).arg(key).arg(newData).arg(encode(ttlMillis));
+                        request.arg(LuaScripts.SCRIPT_SET_NX_PX)
+                                .arg(1)
+                                .arg(key)
+                                .arg(newData)
+                                .arg(encode(ttlMillis));
                     } else {
-                        request.arg(LuaScripts.SCRIPT_COMPARE_AND_SWAP_PX).arg(1).arg(key).arg(originalData)
-                                .arg(newData).arg(encode(ttlMillis));
+                        request.arg(LuaScripts.SCRIPT_COMPARE_AND_SWAP_PX)
+                                .arg(1)
+                                .arg(key)
+                                .arg(originalData)
+                                .arg(newData)
+                                .arg(encode(ttlMillis));
                     }
                 } else if (originalData == null) {
                     request.arg(LuaScripts.SCRIPT_SET_NX).arg(1).arg(key).arg(newData);
                 } else {
-                    request.arg(LuaScripts.SCRIPT_COMPARE_AND_SWAP).arg(1).arg(key).arg(originalData).arg(newData);
+                    request.arg(LuaScripts.SCRIPT_COMPARE_AND_SWAP)
+                            .arg(1)
+                            .arg(key)
+                            .arg(originalData)
+                            .arg(newData);
                 }
                 return send(request, response -> response != null && response.toLong() == 1L);
             }
@@ -104,8 +116,10 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 
     private <T> CompletableFuture<T> send(Request request, Function<Response, T> read, long timeoutMillis) {
         var result = new CompletableFuture<T>();
-        long timer = vertx.setTimer(timeoutMillis,
-                id -> result.completeExceptionally(new TimeoutException("Redis did not answer in " + timeoutMillis + " ms")));
+        long timer = vertx.setTimer(
+                timeoutMillis,
+                id -> result.completeExceptionally(
+                        new TimeoutException("Redis did not answer in " + timeoutMillis + " ms")));
         redis.send(request).onComplete(answer -> {
             vertx.cancelTimer(timer);
             if (answer.failed()) {

@@ -1,12 +1,5 @@
 package io.vgate.shaping;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import jakarta.inject.Singleton;
-
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -15,6 +8,11 @@ import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
 import io.vgate.proxy.ProxyExchange;
 import io.vgate.shaping.ShapingMetrics.Outcome;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Admission control: at most {@code vgate.shaping.max-in-flight} requests run on vLLM at once; the rest
@@ -59,7 +57,8 @@ public class Admission {
 
     public Admission(ShapingConfig config, ShapingMetrics metrics, Vertx vertx) {
         if (config.maxInFlight() < 1 || config.maxQueue() < 0) {
-            throw new IllegalArgumentException("vgate.shaping.max-in-flight must be at least 1 and max-queue at least 0");
+            throw new IllegalArgumentException(
+                    "vgate.shaping.max-in-flight must be at least 1 and max-queue at least 0");
         }
         this.maxInFlight = config.maxInFlight();
         this.maxQueue = config.maxQueue();
@@ -67,10 +66,11 @@ public class Admission {
         this.maxQueueWaitNanos = new long[classes.count()];
         Map<String, Duration> waits = config.priority().maxQueueWait();
         for (int rank = 0; rank < classes.count(); rank++) {
-            maxQueueWaitNanos[rank] = waits.getOrDefault(classes.name(rank), config.maxQueueWait()).toNanos();
+            maxQueueWaitNanos[rank] = waits.getOrDefault(classes.name(rank), config.maxQueueWait())
+                    .toNanos();
         }
-        this.callers = new TrustedCallers(config.trusted().cidrs().orElse(List.of()), config.trusted().tenantHeader(),
-                classes);
+        this.callers = new TrustedCallers(
+                config.trusted().cidrs().orElse(List.of()), config.trusted().tenantHeader(), classes);
         Map<String, Integer> weights = config.fairness().weights();
         int defaultWeight = Math.max(1, config.fairness().defaultWeight());
         this.queue = new FairQueue<>(classes.count(), tenant -> weights.getOrDefault(tenant, defaultWeight));
@@ -91,8 +91,8 @@ public class Admission {
         }
         callers.apply(exchange);
         Context context = Vertx.currentContext();
-        var ticket = new Ticket(exchange, classes.rank(exchange.priority()),
-                context != null ? context : vertx.getOrCreateContext());
+        var ticket = new Ticket(
+                exchange, classes.rank(exchange.priority()), context != null ? context : vertx.getOrCreateContext());
         Promise<Void> emitter = Promise.promise();
         enter(ticket, emitter);
         return emitter.future();
@@ -233,7 +233,8 @@ public class Admission {
             ticket.state = State.DONE;
             retryAfter = retryAfter(ticket.rank, System.nanoTime());
         }
-        ticket.reject(ShapingErrors.queueTimeout(Duration.ofNanos(maxQueueWaitNanos[ticket.rank]), retryAfter),
+        ticket.reject(
+                ShapingErrors.queueTimeout(Duration.ofNanos(maxQueueWaitNanos[ticket.rank]), retryAfter),
                 Outcome.TIMED_OUT);
     }
 
@@ -244,8 +245,8 @@ public class Admission {
      */
     private Duration retryAfter(int rank, long now) {
         double perSecond = drainRate.perSecond(now);
-        long nanos = perSecond <= 0 ? maxQueueWaitNanos[rank]
-                : (long) ((queue.sizeAtOrAbove(rank) + 1) / perSecond * 1e9);
+        long nanos =
+                perSecond <= 0 ? maxQueueWaitNanos[rank] : (long) ((queue.sizeAtOrAbove(rank) + 1) / perSecond * 1e9);
         return Duration.ofNanos(Math.clamp(nanos, MIN_RETRY_AFTER_NANOS, MAX_RETRY_AFTER_NANOS));
     }
 
@@ -330,7 +331,10 @@ public class Admission {
     }
 
     private enum State {
-        NEW, QUEUED, ADMITTED, DONE
+        NEW,
+        QUEUED,
+        ADMITTED,
+        DONE
     }
 
     /**

@@ -1,19 +1,9 @@
 package io.vgate.shaping;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Executor;
-
-import jakarta.inject.Singleton;
-
-import org.jboss.logging.Logger;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -25,6 +15,12 @@ import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 import io.vgate.proxy.ProxyExchange;
 import io.vgate.upstream.VllmClient;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import org.jboss.logging.Logger;
 
 /**
  * Context fitting: makes a generation request fit the model's context window ({@code max_model_len})
@@ -74,8 +70,15 @@ public class ContextFitter {
     private static final Future<Void> UNCHANGED = Future.succeededFuture();
     private static final long WARN_EVERY_NANOS = 60_000_000_000L;
     /** Fields of a chat request that change how its template renders, so {@code /tokenize} needs them too. */
-    private static final String[] TEMPLATE_FIELDS = { "tools", "chat_template", "chat_template_kwargs",
-            "add_generation_prompt", "continue_final_message", "add_special_tokens", "documents" };
+    private static final String[] TEMPLATE_FIELDS = {
+        "tools",
+        "chat_template",
+        "chat_template_kwargs",
+        "add_generation_prompt",
+        "continue_final_message",
+        "add_special_tokens",
+        "documents"
+    };
 
     private final ModelCatalog catalog;
     private final VllmClient vllm;
@@ -124,13 +127,13 @@ public class ContextFitter {
         Context context = Vertx.currentContext();
         Uni<Integer> length = maxModelLen != null ? Uni.createFrom().item(maxModelLen) : catalog.load(model);
         Promise<Void> fitted = Promise.promise();
-        length
-                .chain(max -> max == null || (maxModelLen == null && fitsByBound(job, max))
-                        ? Uni.createFrom().<Outcome> nullItem()
+        length.chain(max -> max == null || (maxModelLen == null && fitsByBound(job, max))
+                        ? Uni.createFrom().<Outcome>nullItem()
                         : decide(job, max))
                 .emitOn(executor(context))
                 .invoke(outcome -> apply(exchange, request, job, outcome))
-                .subscribe().with(outcome -> fitted.complete(), fitted::fail);
+                .subscribe()
+                .with(outcome -> fitted.complete(), fitted::fail);
         return fitted.future();
     }
 
@@ -141,7 +144,9 @@ public class ContextFitter {
 
     private int minCompletion(String model) {
         var settings = model == null ? null : perModel.get(model);
-        return settings == null ? defaultMinCompletion : Math.max(1, settings.minCompletionTokens().orElse(defaultMinCompletion));
+        return settings == null
+                ? defaultMinCompletion
+                : Math.max(1, settings.minCompletionTokens().orElse(defaultMinCompletion));
     }
 
     // -- the decision -----------------------------------------------------------------------------
@@ -150,7 +155,12 @@ public class ContextFitter {
      * Everything about one request that fitting needs: its policy, how much completion it asks for and
      * through which field.
      */
-    private record Job(InferenceRequest request, ContextPolicy policy, boolean chat, String field, Integer requested,
+    private record Job(
+            InferenceRequest request,
+            ContextPolicy policy,
+            boolean chat,
+            String field,
+            Integer requested,
             int minCompletion) {
 
         /** Returns {@code null} when the request is for vLLM to judge (odd values, no prompt to count). */
@@ -231,7 +241,8 @@ public class ContextFitter {
             bound = (long) request.originalSize() + templateTokens + (long) templateTokensPerMessage * messages.size();
         } else {
             JsonNode prompt = request.body().get("prompt");
-            bound = prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isNumber() ? prompt.size()
+            bound = prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isNumber()
+                    ? prompt.size()
                     : request.originalSize() + 1L;
         }
         return bound + job.want() <= maxModelLen;
@@ -253,13 +264,12 @@ public class ContextFitter {
     }
 
     private Uni<Outcome> decide(Job job, int maxModelLen) {
-        return count(job, job.chat() ? job.request().messages() : null)
-                .chain(promptTokens -> {
-                    if (promptTokens == null) {
-                        return Uni.createFrom().nullItem();
-                    }
-                    return decide(job, maxModelLen, promptTokens);
-                });
+        return count(job, job.chat() ? job.request().messages() : null).chain(promptTokens -> {
+            if (promptTokens == null) {
+                return Uni.createFrom().nullItem();
+            }
+            return decide(job, maxModelLen, promptTokens);
+        });
     }
 
     private Uni<Outcome> decide(Job job, int maxModelLen, int promptTokens) {
@@ -269,8 +279,8 @@ public class ContextFitter {
         int room = maxModelLen - promptTokens;
         if (job.policy() == ContextPolicy.CLAMP) {
             if (room < 1) {
-                return Uni.createFrom().item(new Outcome(promptTokens, null, 0, -1,
-                        promptTooLong(job, maxModelLen, promptTokens)));
+                return Uni.createFrom()
+                        .item(new Outcome(promptTokens, null, 0, -1, promptTooLong(job, maxModelLen, promptTokens)));
             }
             return Uni.createFrom().item(Outcome.clamp(promptTokens, room));
         }
@@ -381,10 +391,13 @@ public class ContextFitter {
         }
 
         private ApiError cannotTrim(int count) {
-            return ShapingErrors.contextLengthExceeded("This model's maximum context length is " + maxModelLen
-                    + " tokens. Even without older turns, the prompt has " + count + " tokens (system messages and the"
-                    + " last user turn are always kept), which leaves less than the " + job.budget()
-                    + " tokens needed for the completion. Please shorten the messages.", "messages");
+            return ShapingErrors.contextLengthExceeded(
+                    "This model's maximum context length is " + maxModelLen
+                            + " tokens. Even without older turns, the prompt has " + count
+                            + " tokens (system messages and the"
+                            + " last user turn are always kept), which leaves less than the " + job.budget()
+                            + " tokens needed for the completion. Please shorten the messages.",
+                    "messages");
         }
     }
 
@@ -424,14 +437,18 @@ public class ContextFitter {
         if (content == null || content.isNull()) {
             return 1;
         }
-        return content.isTextual() ? content.textValue().length() + 1 : content.toString().length();
+        return content.isTextual()
+                ? content.textValue().length() + 1
+                : content.toString().length();
     }
 
     private static ApiError promptTooLong(Job job, int maxModelLen, int promptTokens) {
-        return ShapingErrors.contextLengthExceeded("This model's maximum context length is " + maxModelLen
-                + " tokens, and the prompt alone has " + promptTokens
-                + " tokens, which leaves no room for the completion. Please shorten the "
-                + (job.chat() ? "messages." : "prompt."), job.chat() ? "messages" : "prompt");
+        return ShapingErrors.contextLengthExceeded(
+                "This model's maximum context length is " + maxModelLen
+                        + " tokens, and the prompt alone has " + promptTokens
+                        + " tokens, which leaves no room for the completion. Please shorten the "
+                        + (job.chat() ? "messages." : "prompt."),
+                job.chat() ? "messages" : "prompt");
     }
 
     // -- counting ---------------------------------------------------------------------------------
@@ -496,12 +513,17 @@ public class ContextFitter {
 
     private Uni<Integer> tokenize(ObjectNode request) {
         return vllm.tokenize(request)
-                .map(answer -> answer.path("count").canConvertToInt() ? answer.path("count").asInt() : null)
-                .onFailure().recoverWithItem(failure -> {
+                .map(answer -> answer.path("count").canConvertToInt()
+                        ? answer.path("count").asInt()
+                        : null)
+                .onFailure()
+                .recoverWithItem(failure -> {
                     long now = System.nanoTime();
                     if (now - lastWarning > WARN_EVERY_NANOS) {
                         lastWarning = now;
-                        LOG.warnf("vLLM's /tokenize failed (%s); requests go on without context fitting", failure.toString());
+                        LOG.warnf(
+                                "vLLM's /tokenize failed (%s); requests go on without context fitting",
+                                failure.toString());
                     }
                     return null;
                 });

@@ -1,14 +1,12 @@
 package io.vgate.shaping;
 
-import java.time.Duration;
-
-import jakarta.inject.Singleton;
-
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vgate.api.ApiError;
 import io.vgate.api.InferenceRequest;
 import io.vgate.proxy.ProxyExchange;
+import jakarta.inject.Singleton;
+import java.time.Duration;
 
 /**
  * Watches a request from the moment it is sent to vLLM and ends it when vLLM is too slow:
@@ -36,8 +34,11 @@ public class ExchangeTimeouts {
 
     public ExchangeTimeouts(ShapingConfig config, Vertx vertx) {
         this.config = config.timeouts();
-        this.limits = new Limits(this.config.timeToFirstToken().toNanos(), this.config.idleBetweenEvents().toNanos(),
-                this.config.nonStreamingResponse().toNanos(), this.config.total().map(Duration::toNanos).orElse(0L));
+        this.limits = new Limits(
+                this.config.timeToFirstToken().toNanos(),
+                this.config.idleBetweenEvents().toNanos(),
+                this.config.nonStreamingResponse().toNanos(),
+                this.config.total().map(Duration::toNanos).orElse(0L));
         this.vertx = vertx;
     }
 
@@ -53,12 +54,14 @@ public class ExchangeTimeouts {
 
     /** Which limit a request runs into next. */
     enum Limit {
-        FIRST_TOKEN, IDLE, NON_STREAMING, TOTAL
+        FIRST_TOKEN,
+        IDLE,
+        NON_STREAMING,
+        TOTAL
     }
 
     /** The next deadline of a request ({@link System#nanoTime()} based) and the limit it belongs to. */
-    record Deadline(Limit limit, long at) {
-    }
+    record Deadline(Limit limit, long at) {}
 
     /** The configured limits in nanoseconds; {@code totalNanos} 0 when there is no total cap. */
     record Limits(long firstTokenNanos, long idleNanos, long nonStreamingNanos, long totalNanos) {

@@ -69,6 +69,7 @@ final class FairQueue<E extends FairQueue.Entry> {
         final Map<String, Lane> lanes = new HashMap<>();
         /** The lane whose turn it is; the ring runs through {@link Lane#ringNext}. */
         Lane current;
+
         int size;
     }
 
@@ -201,7 +202,7 @@ final class FairQueue<E extends FairQueue.Entry> {
         List<E> all = new ArrayList<>(size);
         for (Level level : levels) {
             for (Lane lane : List.copyOf(level.lanes.values())) {
-                for (Entry entry = lane.head; entry != null;) {
+                for (Entry entry = lane.head; entry != null; ) {
                     Entry next = entry.queueNext;
                     all.add((E) entry);
                     entry = next;
@@ -217,7 +218,8 @@ final class FairQueue<E extends FairQueue.Entry> {
     private static Lane heaviest(Level level) {
         Lane best = null;
         for (Lane lane : level.lanes.values()) {
-            if (best == null || (long) lane.size * best.weight > (long) best.size * lane.weight
+            if (best == null
+                    || (long) lane.size * best.weight > (long) best.size * lane.weight
                     || ((long) lane.size * best.weight == (long) best.size * lane.weight && lane.size > best.size)) {
                 best = lane;
             }

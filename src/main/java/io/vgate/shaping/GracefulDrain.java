@@ -1,15 +1,12 @@
 package io.vgate.shaping;
 
-import java.time.Duration;
-
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-
+import java.time.Duration;
 import org.jboss.logging.Logger;
-
-import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
-import io.quarkus.runtime.ShutdownEvent;
 
 /**
  * Graceful shutdown. On SIGTERM, before Quarkus stops its HTTP server:
@@ -67,14 +64,16 @@ public class GracefulDrain {
         admission.beginDrain();
         int inFlight = admission.inFlight();
         if (inFlight > 0 || queued > 0) {
-            LOG.infof("Draining: %d waiting requests answered 503, waiting up to %ss for %d in flight", queued,
-                    drainTimeout.toSeconds(), inFlight);
+            LOG.infof(
+                    "Draining: %d waiting requests answered 503, waiting up to %ss for %d in flight",
+                    queued, drainTimeout.toSeconds(), inFlight);
         }
         try {
             if (!admission.awaitIdle(drainTimeout)) {
                 int left = admission.abortInFlight(ShapingErrors.shuttingDown(Admission.SHUTDOWN_RETRY_AFTER));
-                LOG.warnf("Drain timeout of %ss reached; ended %d requests still in flight", drainTimeout.toSeconds(),
-                        left);
+                LOG.warnf(
+                        "Drain timeout of %ss reached; ended %d requests still in flight",
+                        drainTimeout.toSeconds(), left);
                 admission.awaitIdle(AFTER_ABORT);
             }
         } catch (InterruptedException e) {

@@ -1,18 +1,14 @@
 package io.vgate.shaping;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Uni;
+import io.vgate.upstream.VllmClient;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-
-import jakarta.inject.Singleton;
-
 import org.jboss.logging.Logger;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.smallrye.mutiny.Uni;
-import io.vgate.upstream.VllmClient;
 
 /**
  * The served models and their context length ({@code max_model_len}), read from vLLM's {@code /v1/models}
@@ -30,8 +26,7 @@ public class ModelCatalog {
     private static final long RETRY_AFTER_FAILURE_NANOS = Duration.ofSeconds(2).toNanos();
 
     /** What was read, and when. */
-    record Snapshot(Map<String, Integer> maxModelLen, String baseModel, long readAt) {
-    }
+    record Snapshot(Map<String, Integer> maxModelLen, String baseModel, long readAt) {}
 
     private final VllmClient vllm;
     private final long refreshNanos;
@@ -60,7 +55,9 @@ public class ModelCatalog {
             refreshInBackground();
         }
         Integer length = lengthOf(current, model);
-        if (length == null && model != null && now - lastUnknownRefresh > UNKNOWN_MODEL_REFRESH_SECONDS * 1_000_000_000L) {
+        if (length == null
+                && model != null
+                && now - lastUnknownRefresh > UNKNOWN_MODEL_REFRESH_SECONDS * 1_000_000_000L) {
             // Perhaps a LoRA adapter loaded since; vLLM will answer 404 otherwise.
             lastUnknownRefresh = now;
             refreshInBackground();
@@ -116,8 +113,7 @@ public class ModelCatalog {
     }
 
     private void refreshInBackground() {
-        refresh().subscribe().with(ignored -> {
-        });
+        refresh().subscribe().with(ignored -> {});
     }
 
     /** One read at a time: callers arriving during a read share it. */
@@ -132,13 +128,16 @@ public class ModelCatalog {
                     snapshot = parsed;
                     LOG.debugf("Model list read from vLLM: %s", parsed.maxModelLen());
                 })
-                .onFailure().recoverWithItem(failure -> {
+                .onFailure()
+                .recoverWithItem(failure -> {
                     lastFailure = System.nanoTime();
-                    LOG.warnf("Could not read vLLM's model list (%s); context fitting waits for it", failure.toString());
+                    LOG.warnf(
+                            "Could not read vLLM's model list (%s); context fitting waits for it", failure.toString());
                     return null;
                 })
                 .eventually(() -> loading.set(null))
-                .memoize().indefinitely();
+                .memoize()
+                .indefinitely();
         if (!loading.compareAndSet(null, read)) {
             Uni<Snapshot> other = loading.get();
             return other != null ? other : read;

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.jboss.logging.Logger;
 
 /**
@@ -51,7 +50,8 @@ final class PriorityClasses {
             return rank;
         }
         if (warned.size() < 100 && warned.add(String.valueOf(name))) {
-            LOG.warnf("Priority class '%s' is not in vgate.shaping.priority.classes %s; treating it as the lowest",
+            LOG.warnf(
+                    "Priority class '%s' is not in vgate.shaping.priority.classes %s; treating it as the lowest",
                     name, names);
         }
         return names.size() - 1;

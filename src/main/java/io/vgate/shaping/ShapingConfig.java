@@ -1,14 +1,13 @@
 package io.vgate.shaping;
 
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
-import io.smallrye.config.WithName;
 
 /**
  * Request shaping ({@code vgate.shaping.*}): how many requests vgate lets through to vLLM at once, how

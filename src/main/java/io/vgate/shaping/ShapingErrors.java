@@ -1,8 +1,7 @@
 package io.vgate.shaping;
 
-import java.time.Duration;
-
 import io.vgate.api.ApiError;
+import java.time.Duration;
 
 /**
  * The errors request shaping answers with. Each {@code code} is a distinct, documented reason that
@@ -31,54 +30,88 @@ public final class ShapingErrors {
     /** 400: a trusted caller named a priority class that does not exist. */
     public static final String INVALID_PRIORITY = "invalid_priority";
 
-    private ShapingErrors() {
-    }
+    private ShapingErrors() {}
 
     static ApiError queueFull(Duration retryAfter) {
-        return new ApiError(503, ApiError.SERVER, QUEUE_FULL,
-                "The model is at capacity and its waiting queue is full. Retry after the time in Retry-After.", null,
+        return new ApiError(
+                503,
+                ApiError.SERVER,
+                QUEUE_FULL,
+                "The model is at capacity and its waiting queue is full. Retry after the time in Retry-After.",
+                null,
                 retryAfter);
     }
 
     static ApiError queueTimeout(Duration waited, Duration retryAfter) {
-        return new ApiError(503, ApiError.SERVER, QUEUE_TIMEOUT,
+        return new ApiError(
+                503,
+                ApiError.SERVER,
+                QUEUE_TIMEOUT,
                 "The model is at capacity: the request waited " + waited.toMillis()
                         + " ms for a slot without getting one. Retry after the time in Retry-After.",
-                null, retryAfter);
+                null,
+                retryAfter);
     }
 
     static ApiError queueShed(Duration retryAfter) {
-        return new ApiError(503, ApiError.SERVER, QUEUE_SHED,
+        return new ApiError(
+                503,
+                ApiError.SERVER,
+                QUEUE_SHED,
                 "The model is at capacity and this waiting request made room for higher-priority traffic."
                         + " Retry after the time in Retry-After.",
-                null, retryAfter);
+                null,
+                retryAfter);
     }
 
     static ApiError shuttingDown(Duration retryAfter) {
-        return new ApiError(503, ApiError.SERVER, SHUTTING_DOWN,
+        return new ApiError(
+                503,
+                ApiError.SERVER,
+                SHUTTING_DOWN,
                 "This vgate instance is shutting down. Retry after the time in Retry-After; another instance will answer.",
-                null, retryAfter);
+                null,
+                retryAfter);
     }
 
     static ApiError firstTokenTimeout(Duration limit) {
-        return new ApiError(504, ApiError.SERVER, FIRST_TOKEN_TIMEOUT,
-                "The model did not produce a first token within " + limit.toMillis() + " ms.", null, null);
+        return new ApiError(
+                504,
+                ApiError.SERVER,
+                FIRST_TOKEN_TIMEOUT,
+                "The model did not produce a first token within " + limit.toMillis() + " ms.",
+                null,
+                null);
     }
 
     static ApiError streamIdleTimeout(Duration limit) {
-        return new ApiError(504, ApiError.SERVER, STREAM_IDLE_TIMEOUT,
-                "The model's stream produced nothing for " + limit.toMillis() + " ms.", null, null);
+        return new ApiError(
+                504,
+                ApiError.SERVER,
+                STREAM_IDLE_TIMEOUT,
+                "The model's stream produced nothing for " + limit.toMillis() + " ms.",
+                null,
+                null);
     }
 
     static ApiError upstreamTimeout(Duration limit) {
-        return new ApiError(504, ApiError.SERVER, UPSTREAM_TIMEOUT,
+        return new ApiError(
+                504,
+                ApiError.SERVER,
+                UPSTREAM_TIMEOUT,
                 "The model did not answer within " + limit.toMillis() + " ms. Use \"stream\": true for long answers.",
-                null, null);
+                null,
+                null);
     }
 
     static ApiError requestTimeout(Duration limit) {
-        return new ApiError(504, ApiError.SERVER, REQUEST_TIMEOUT,
-                "The request took longer than vgate's limit of " + limit.toMillis() + " ms.", null, null);
+        return new ApiError(
+                504,
+                ApiError.SERVER,
+                REQUEST_TIMEOUT,
+                "The request took longer than vgate's limit of " + limit.toMillis() + " ms.",
+                null,
+                null);
     }
 
     static ApiError contextLengthExceeded(String message, String param) {
@@ -86,7 +119,12 @@ public final class ShapingErrors {
     }
 
     static ApiError invalidPriority(String value) {
-        return new ApiError(400, ApiError.INVALID_REQUEST, INVALID_PRIORITY,
-                "Unknown priority class in X-Vgate-Priority: '" + value + "'.", null, null);
+        return new ApiError(
+                400,
+                ApiError.INVALID_REQUEST,
+                INVALID_PRIORITY,
+                "Unknown priority class in X-Vgate-Priority: '" + value + "'.",
+                null,
+                null);
     }
 }

@@ -1,5 +1,10 @@
 package io.vgate.shaping;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -7,13 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.IntUnaryOperator;
 import java.util.stream.Stream;
-
-import jakarta.inject.Singleton;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 
 /**
  * Request shaping's meters, as Prometheus sees them:
@@ -33,7 +31,10 @@ public class ShapingMetrics {
 
     /** How a stay in the queue ended. */
     enum Outcome {
-        ADMITTED("admitted"), TIMED_OUT("timed_out"), SHED("shed"), ABANDONED("abandoned"),
+        ADMITTED("admitted"),
+        TIMED_OUT("timed_out"),
+        SHED("shed"),
+        ABANDONED("abandoned"),
         SHUTTING_DOWN("shutting_down");
 
         final String tag;
@@ -44,9 +45,23 @@ public class ShapingMetrics {
     }
 
     /** Histogram buckets of the queue wait: from "a slot was free" to "waited the longest allowed". */
-    private static final Duration[] WAIT_BUCKETS = Stream.of("PT0.001S", "PT0.005S", "PT0.025S", "PT0.1S", "PT0.25S",
-            "PT0.5S", "PT1S", "PT2.5S", "PT5S", "PT10S", "PT30S", "PT60S", "PT120S", "PT300S")
-            .map(Duration::parse).toArray(Duration[]::new);
+    private static final Duration[] WAIT_BUCKETS = Stream.of(
+                    "PT0.001S",
+                    "PT0.005S",
+                    "PT0.025S",
+                    "PT0.1S",
+                    "PT0.25S",
+                    "PT0.5S",
+                    "PT1S",
+                    "PT2.5S",
+                    "PT5S",
+                    "PT10S",
+                    "PT30S",
+                    "PT60S",
+                    "PT120S",
+                    "PT300S")
+            .map(Duration::parse)
+            .toArray(Duration[]::new);
 
     private final MeterRegistry registry;
     private final Map<String, Counter> adjustments = new ConcurrentHashMap<>();
@@ -84,11 +99,14 @@ public class ShapingMetrics {
     }
 
     void contextAdjusted(String model, String action) {
-        adjustments.computeIfAbsent(model + '\u0000' + action, key -> Counter.builder("vgate.context.adjustments")
-                .description("Requests changed by context fitting")
-                .tag("model", model)
-                .tag("action", action)
-                .register(registry))
+        adjustments
+                .computeIfAbsent(
+                        model + '\u0000' + action,
+                        key -> Counter.builder("vgate.context.adjustments")
+                                .description("Requests changed by context fitting")
+                                .tag("model", model)
+                                .tag("action", action)
+                                .register(registry))
                 .increment();
     }
 }

@@ -1,15 +1,14 @@
 package io.vgate.shaping;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.util.List;
-
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import io.vertx.core.net.SocketAddress;
 import io.vgate.api.ApiException;
 import io.vgate.proxy.ProxyExchange;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.List;
 
 /**
  * Lets trusted callers set their request's priority class ({@value #PRIORITY_HEADER}) and, when enabled,
@@ -31,8 +30,11 @@ final class TrustedCallers {
     private final PriorityClasses classes;
 
     TrustedCallers(List<String> cidrs, boolean tenantHeader, PriorityClasses classes) {
-        this.networks = cidrs.stream().map(String::trim).filter(cidr -> !cidr.isEmpty())
-                .map(TrustedCallers::network).toArray(IpSubnetFilterRule[]::new);
+        this.networks = cidrs.stream()
+                .map(String::trim)
+                .filter(cidr -> !cidr.isEmpty())
+                .map(TrustedCallers::network)
+                .toArray(IpSubnetFilterRule[]::new);
         this.tenantHeader = tenantHeader;
         this.classes = classes;
     }
@@ -45,7 +47,8 @@ final class TrustedCallers {
         var headers = exchange.request().headers();
         String priority = headers.get(PRIORITY_HEADER);
         String tenant = tenantHeader ? headers.get(TENANT_HEADER) : null;
-        if ((priority == null && tenant == null) || !trusted(exchange.request().connection().remoteAddress())) {
+        if ((priority == null && tenant == null)
+                || !trusted(exchange.request().connection().remoteAddress())) {
             return;
         }
         if (priority != null) {
@@ -87,7 +90,8 @@ final class TrustedCallers {
             String spec = cidr.contains("/") ? cidr : cidr + (cidr.contains(":") ? "/128" : "/32");
             return new IpSubnetFilterRule(spec, IpFilterRuleType.ACCEPT);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("vgate.shaping.trusted.cidrs: '" + cidr + "' is not a CIDR such as 10.0.0.0/8", e);
+            throw new IllegalArgumentException(
+                    "vgate.shaping.trusted.cidrs: '" + cidr + "' is not a CIDR such as 10.0.0.0/8", e);
         }
     }
 }

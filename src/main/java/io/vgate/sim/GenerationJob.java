@@ -1,13 +1,11 @@
 package io.vgate.sim;
 
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-
-import org.jboss.logging.Logger;
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.impl.ContextInternal;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
 
 /**
  * One chat or completion request on its way through the simulated engine, from admission to the last byte.
@@ -22,12 +20,17 @@ final class GenerationJob {
 
     /** Where the job is; changed by the engine under its lock, or on the job's event loop once it ends. */
     enum State {
-        NEW, QUEUED, RUNNING, DONE, ABORTED
+        NEW,
+        QUEUED,
+        RUNNING,
+        DONE,
+        ABORTED
     }
 
     /** Which API answers. */
     enum Kind {
-        CHAT, COMPLETION
+        CHAT,
+        COMPLETION
     }
 
     private static final Logger LOG = Logger.getLogger(GenerationJob.class);
@@ -37,6 +40,7 @@ final class GenerationJob {
     private static final long MERGE_AFTER_NANOS = 100_000_000L;
     /** Non-streaming answers are not visible until the end, so their timers may be coarser. */
     private static final long NON_STREAM_TIMER_NANOS = 5_000_000L;
+
     private static final String DONE_EVENT = "data: [DONE]\n\n";
 
     /** One sequence: a choice of the answer, a child request of vLLM's parent request. */
@@ -98,6 +102,7 @@ final class GenerationJob {
     private final int errorAfterEvents;
     /** When the engine got the request, after validation and tokenization (vLLM's {@code arrival_time}). */
     private long arrivalNanos;
+
     private final String chunkHead;
 
     private volatile boolean started;
@@ -141,7 +146,9 @@ final class GenerationJob {
         StringBuilder head = new StringBuilder(128).append("data: {\"id\":");
         Json.str(head, id)
                 .append(kind == Kind.CHAT ? ",\"object\":\"chat.completion.chunk\"" : ",\"object\":\"text_completion\"")
-                .append(",\"created\":").append(created).append(",\"model\":");
+                .append(",\"created\":")
+                .append(created)
+                .append(",\"model\":");
         Json.str(head, model).append(",\"choices\":[");
         this.chunkHead = head.toString();
     }
@@ -154,8 +161,7 @@ final class GenerationJob {
     void accept() {
         arrivalNanos = System.nanoTime();
         engine.begin();
-        response.exceptionHandler(t -> {
-        });
+        response.exceptionHandler(t -> {});
         response.closeHandler(v -> abort());
         if (response.closed()) {
             // The client left while its body was being read; the close handler will not fire any more.
@@ -208,9 +214,10 @@ final class GenerationJob {
         double factor = engine.loadFactor();
         int budget = Math.max(1, settings.maxNumBatchedTokens() - Math.max(0, engine.runningSeqs() - liveSeqs));
         long prefillSteps = Math.max(1, (prefill + budget - 1) / budget);
-        long ttft = (long) (factor * (settings.timeToFirstTokenNanos()
-                + (double) prefill * settings.prefillTimePerTokenNanos()
-                + (prefillSteps - 1) * (double) settings.interTokenLatencyNanos()));
+        long ttft = (long) (factor
+                * (settings.timeToFirstTokenNanos()
+                        + (double) prefill * settings.prefillTimePerTokenNanos()
+                        + (prefillSteps - 1) * (double) settings.interTokenLatencyNanos()));
         if (!preempted) {
             ttft += settings.faults().slowFirstTokenNanos();
         }
@@ -229,8 +236,8 @@ final class GenerationJob {
                 if (response.headWritten()) {
                     response.reset();
                 } else {
-                    SimHandlers.sendError(response, new SimError(500, "InternalServerError",
-                            String.valueOf(e.getMessage()), null));
+                    SimHandlers.sendError(
+                            response, new SimError(500, "InternalServerError", String.valueOf(e.getMessage()), null));
                 }
             }
             abort();
@@ -472,7 +479,9 @@ final class GenerationJob {
     }
 
     private enum Cut {
-        NONE, RESET, ERROR
+        NONE,
+        RESET,
+        ERROR
     }
 
     private Cut event(StringBuilder out, CharSequence data) {
@@ -562,9 +571,12 @@ final class GenerationJob {
     // ---- wire format -------------------------------------------------------------------------------------------
 
     private CharSequence roleChunk(Choice c) {
-        StringBuilder sb = new StringBuilder(chunkHead.length() + 128).append(chunkHead)
-                .append("{\"index\":").append(c.index)
-                .append(",\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]");
+        StringBuilder sb = new StringBuilder(chunkHead.length() + 128)
+                .append(chunkHead)
+                .append("{\"index\":")
+                .append(c.index)
+                .append(
+                        ",\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]");
         if (continuousUsage) {
             usage(sb.append(",\"usage\":"), usagePromptTokens, 0, false);
         }
@@ -572,8 +584,10 @@ final class GenerationJob {
     }
 
     private CharSequence contentChunk(Choice c, String delta) {
-        StringBuilder sb = new StringBuilder(chunkHead.length() + 128 + delta.length()).append(chunkHead)
-                .append("{\"index\":").append(c.index);
+        StringBuilder sb = new StringBuilder(chunkHead.length() + 128 + delta.length())
+                .append(chunkHead)
+                .append("{\"index\":")
+                .append(c.index);
         if (kind == Kind.CHAT) {
             Json.str(sb.append(",\"delta\":{\"content\":"), delta).append("},\"logprobs\":null,\"finish_reason\":");
             Json.strOrNull(sb, c.finishReason);
@@ -599,13 +613,20 @@ final class GenerationJob {
     }
 
     private CharSequence usageChunk() {
-        StringBuilder sb = new StringBuilder(chunkHead.length() + 96).append(chunkHead).append("],\"usage\":");
+        StringBuilder sb =
+                new StringBuilder(chunkHead.length() + 96).append(chunkHead).append("],\"usage\":");
         return usage(sb, usagePromptTokens, completionTokens(), false).append("}\n\n");
     }
 
     private String errorEvent() {
-        return "data: " + new SimError(500, "InternalServerError",
-                "Injected failure (vLLM simulator fault: error-after-events).", null).body() + "\n\n";
+        return "data: "
+                + new SimError(
+                                500,
+                                "InternalServerError",
+                                "Injected failure (vLLM simulator fault: error-after-events).",
+                                null)
+                        .body()
+                + "\n\n";
     }
 
     private int completionTokens() {
@@ -618,8 +639,12 @@ final class GenerationJob {
 
     /** {@code usage} in pydantic field order: prompt, total, completion (details only in full responses). */
     private static StringBuilder usage(StringBuilder sb, int prompt, int completion, boolean details) {
-        sb.append("{\"prompt_tokens\":").append(prompt).append(",\"total_tokens\":").append(prompt + completion)
-                .append(",\"completion_tokens\":").append(completion);
+        sb.append("{\"prompt_tokens\":")
+                .append(prompt)
+                .append(",\"total_tokens\":")
+                .append(prompt + completion)
+                .append(",\"completion_tokens\":")
+                .append(completion);
         if (details) {
             sb.append(",\"prompt_tokens_details\":null");
         }
@@ -629,7 +654,10 @@ final class GenerationJob {
     private String chatBody() {
         StringBuilder sb = new StringBuilder(256 + 64 * choices.length);
         sb.append("{\"id\":");
-        Json.str(sb, id).append(",\"object\":\"chat.completion\",\"created\":").append(created).append(",\"model\":");
+        Json.str(sb, id)
+                .append(",\"object\":\"chat.completion\",\"created\":")
+                .append(created)
+                .append(",\"model\":");
         Json.str(sb, model).append(",\"choices\":[");
         for (int i = 0; i < choices.length; i++) {
             Choice c = choices[i];
@@ -637,20 +665,25 @@ final class GenerationJob {
                 sb.append(',');
             }
             sb.append("{\"index\":").append(c.index).append(",\"message\":{\"role\":\"assistant\",\"content\":");
-            Json.str(sb, c.text).append(",\"refusal\":null,\"annotations\":null,\"audio\":null,\"function_call\":null,"
-                    + "\"reasoning\":null},\"logprobs\":null,\"finish_reason\":");
+            Json.str(sb, c.text)
+                    .append(",\"refusal\":null,\"annotations\":null,\"audio\":null,\"function_call\":null,"
+                            + "\"reasoning\":null},\"logprobs\":null,\"finish_reason\":");
             Json.strOrNull(sb, c.finishReason).append(",\"stop_reason\":");
             Json.strOrNull(sb, c.stopReason).append(",\"token_ids\":null}");
         }
         sb.append("],\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
         usage(sb, usagePromptTokens, completionTokens(), true);
-        return sb.append(",\"prompt_logprobs\":null,\"prompt_token_ids\":null,\"kv_transfer_params\":null}").toString();
+        return sb.append(",\"prompt_logprobs\":null,\"prompt_token_ids\":null,\"kv_transfer_params\":null}")
+                .toString();
     }
 
     private String completionBody() {
         StringBuilder sb = new StringBuilder(256 + 64 * choices.length);
         sb.append("{\"id\":");
-        Json.str(sb, id).append(",\"object\":\"text_completion\",\"created\":").append(created).append(",\"model\":");
+        Json.str(sb, id)
+                .append(",\"object\":\"text_completion\",\"created\":")
+                .append(created)
+                .append(",\"model\":");
         Json.str(sb, model).append(",\"choices\":[");
         for (int i = 0; i < choices.length; i++) {
             Choice c = choices[i];
@@ -689,6 +722,7 @@ final class GenerationJob {
         int paramMaxTokens;
         String[] stops = new String[0];
         boolean includeStopStr;
+
         GenerationJob build() {
             return new GenerationJob(this);
         }

@@ -1,14 +1,13 @@
 package io.vgate.sim;
 
-import java.math.BigDecimal;
-import java.util.Map;
-
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.math.BigDecimal;
+import java.util.Map;
 
 /**
  * JSON helpers for the simulator's hot path: requests are read as Jackson trees, responses are written straight into
@@ -24,14 +23,16 @@ final class Json {
 
     static {
         // Prompts of whole documents are legitimate; Jackson's default cap on one string is 20 MB.
-        MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxStringLength(Integer.MAX_VALUE).maxNestingDepth(1000).build());
+        MAPPER.getFactory()
+                .setStreamReadConstraints(StreamReadConstraints.builder()
+                        .maxStringLength(Integer.MAX_VALUE)
+                        .maxNestingDepth(1000)
+                        .build());
     }
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-    private Json() {
-    }
+    private Json() {}
 
     /** Appends {@code s} as a JSON string literal, escaping like Python's json module (UTF-8 kept raw). */
     static StringBuilder str(StringBuilder sb, CharSequence s) {

@@ -1,19 +1,17 @@
 package io.vgate.sim;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
-
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerRequest;
 
 /**
  * Reads a JSON request body the way vLLM's FastAPI/pydantic layer does: lax type coercion (numeric strings, whole
@@ -69,7 +67,9 @@ final class RequestReader {
             reader.throwIfInvalid();
         }
         if (!node.isObject()) {
-            reader.error("model_attributes_type", "Input should be a valid dictionary or object to extract fields from",
+            reader.error(
+                    "model_attributes_type",
+                    "Input should be a valid dictionary or object to extract fields from",
                     node);
             reader.throwIfInvalid();
         }
@@ -233,7 +233,10 @@ final class RequestReader {
     /** Records a pydantic error at {@code ('body', loc...)}. */
     void error(String type, String msg, JsonNode input, Object... loc) {
         StringBuilder param = new StringBuilder("body");
-        StringBuilder sb = new StringBuilder(96).append("{'type': ").append(Json.pyStr(type)).append(", 'loc': ('body'");
+        StringBuilder sb = new StringBuilder(96)
+                .append("{'type': ")
+                .append(Json.pyStr(type))
+                .append(", 'loc': ('body'");
         for (Object part : loc) {
             sb.append(", ");
             if (part instanceof Integer) {
@@ -265,8 +268,11 @@ final class RequestReader {
             return;
         }
         int count = errors.size();
-        StringBuilder message = new StringBuilder().append(count).append(" validation ")
-                .append(count == 1 ? "error" : "errors").append(":\n");
+        StringBuilder message = new StringBuilder()
+                .append(count)
+                .append(" validation ")
+                .append(count == 1 ? "error" : "errors")
+                .append(":\n");
         for (int i = 0; i < Math.min(count, MAX_REPORTED_ERRORS); i++) {
             message.append("  ").append(errors.get(i)).append('\n');
         }

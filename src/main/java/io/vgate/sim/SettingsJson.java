@@ -1,5 +1,7 @@
 package io.vgate.sim;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vgate.sim.SimulatorConfig.Mode;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -11,10 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.vgate.sim.SimulatorConfig.Mode;
 
 /**
  * JSON form of {@link SimSettings} for the simulator-only admin route {@code /sim/settings} (real vLLM has no such
@@ -30,8 +28,7 @@ final class SettingsJson {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ns|us|µs|ms|s|m|h)");
 
-    private SettingsJson() {
-    }
+    private SettingsJson() {}
 
     static String write(SimSettings s) {
         SimSettings.Faults f = s.faults();
@@ -40,11 +37,15 @@ final class SettingsJson {
         sb.append(",\"max-num-seqs\":").append(s.maxNumSeqs());
         sb.append(",\"max-num-batched-tokens\":").append(s.maxNumBatchedTokens());
         sb.append(",\"time-to-first-token\":\"").append(s.timeToFirstToken()).append('"');
-        sb.append(",\"prefill-time-per-token\":\"").append(s.prefillTimePerToken()).append('"');
+        sb.append(",\"prefill-time-per-token\":\"")
+                .append(s.prefillTimePerToken())
+                .append('"');
         sb.append(",\"inter-token-latency\":\"").append(s.interTokenLatency()).append('"');
         sb.append(",\"time-factor-under-load\":").append(s.timeFactorUnderLoad());
         sb.append(",\"mean-output-tokens\":").append(s.meanOutputTokens());
-        sb.append(",\"mode\":\"").append(s.mode().name().toLowerCase(Locale.ROOT)).append('"');
+        sb.append(",\"mode\":\"")
+                .append(s.mode().name().toLowerCase(Locale.ROOT))
+                .append('"');
         sb.append(",\"embedding-dimensions\":").append(s.embeddingDimensions());
         sb.append(",\"kv-cache-tokens\":").append(s.kvCacheTokens());
         sb.append(",\"faults\":{");

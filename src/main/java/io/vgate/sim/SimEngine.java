@@ -205,8 +205,7 @@ final class SimEngine {
                     running.remove(job);
                     freeLocked(job);
                 }
-                default -> {
-                }
+                default -> {}
             }
             job.state = abort ? GenerationJob.State.ABORTED : GenerationJob.State.DONE;
             admitted = admitWaitingLocked();

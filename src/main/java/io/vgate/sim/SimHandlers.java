@@ -1,5 +1,12 @@
 package io.vgate.sim;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.ext.web.RoutingContext;
+import io.vgate.sim.SimulatorConfig.Mode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -9,15 +16,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.impl.ContextInternal;
-import io.vertx.ext.web.RoutingContext;
-import io.vgate.sim.SimulatorConfig.Mode;
 
 /**
  * The simulator's routes: request validation in vLLM's order and with its error bodies, then hand-over of
@@ -29,9 +27,11 @@ final class SimHandlers {
 
     /** The vLLM version {@code /version} reports. */
     static final String VLLM_VERSION = "0.29.0";
+
     private static final String JSON = "application/json";
     /** vLLM's default {@code VLLM_MAX_N_SEQUENCES}. */
     private static final int MAX_N = 16384;
+
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final SimEngine engine;
@@ -42,8 +42,8 @@ final class SimHandlers {
     private final long startedEpochSeconds;
     private final SimTokenizer tokenizer = SimTokenizer.instance();
 
-    SimHandlers(SimEngine engine, SimSettings settings, SimMetrics metrics, List<String> servedNames,
-            String modelRoot) {
+    SimHandlers(
+            SimEngine engine, SimSettings settings, SimMetrics metrics, List<String> servedNames, String modelRoot) {
         this.engine = engine;
         this.settings = settings;
         this.metrics = metrics;
@@ -96,17 +96,20 @@ final class SimHandlers {
         checkStreamOptions(sampling.streamOptions(), sampling.stream());
         JsonNode tools = r.raw("tools");
         if (tools != null && tools.isArray() && tools.isEmpty()) {
-            throw SimError.validation("`tools` must not be an empty array. "
-                    + "Either provide at least one tool or omit the field entirely.", "tools", null);
+            throw SimError.validation(
+                    "`tools` must not be an empty array. "
+                            + "Either provide at least one tool or omit the field entirely.",
+                    "tools",
+                    null);
         }
         if (topLogprobs != null) {
             if (topLogprobs < 0 && topLogprobs != -1) {
-                throw SimError.validation("`top_logprobs` must be a positive value or -1.", "top_logprobs",
-                        topLogprobs);
+                throw SimError.validation(
+                        "`top_logprobs` must be a positive value or -1.", "top_logprobs", topLogprobs);
             }
             if ((topLogprobs == -1 || topLogprobs > 0) && !logprobs) {
-                throw SimError.validation("when using `top_logprobs`, `logprobs` must be set to true.",
-                        "top_logprobs", null);
+                throw SimError.validation(
+                        "when using `top_logprobs`, `logprobs` must be set to true.", "top_logprobs", null);
             }
         }
         if (continueFinal && addGenerationPrompt && r.present("add_generation_prompt")) {
@@ -129,8 +132,8 @@ final class SimHandlers {
         String echo = settings.mode() == Mode.ECHO ? lastUserContent(messages) : null;
         GenerationJob.Choice[] out = new GenerationJob.Choice[choices];
         for (int i = 0; i < choices; i++) {
-            out[i] = new GenerationJob.Choice(i, promptTokens, effectiveMax,
-                    source(baseSeed, i, echo, sampling.ignoreEos()));
+            out[i] = new GenerationJob.Choice(
+                    i, promptTokens, effectiveMax, source(baseSeed, i, echo, sampling.ignoreEos()));
         }
         GenerationJob.Builder b = job(rc, GenerationJob.Kind.CHAT, "chatcmpl-" + base, base);
         sampling.applyTo(b, effectiveMax);
@@ -154,8 +157,7 @@ final class SimHandlers {
         checkModel(model);
         checkStreamOptions(sampling.streamOptions(), sampling.stream());
         if (prompts.isEmpty()) {
-            throw SimError.validation("Either prompt or prompt_embeds must be provided and non-empty.", "prompt",
-                    null);
+            throw SimError.validation("Either prompt or prompt_embeds must be provided and non-empty.", "prompt", null);
         }
         if (suffix != null) {
             throw SimError.badRequest("suffix is not currently supported");
@@ -182,8 +184,8 @@ final class SimHandlers {
             for (int i = 0; i < choices; i++) {
                 int index = j * choices + i;
                 int max = Math.min(requested, settings.maxModelLen() - p.tokens);
-                out[index] = new GenerationJob.Choice(index, p.tokens, max,
-                        source(baseSeed, i, echo, sampling.ignoreEos()));
+                out[index] =
+                        new GenerationJob.Choice(index, p.tokens, max, source(baseSeed, i, echo, sampling.ignoreEos()));
             }
         }
         GenerationJob.Builder b = job(rc, GenerationJob.Kind.COMPLETION, "cmpl-" + base, base);
@@ -204,7 +206,10 @@ final class SimHandlers {
         Integer dimensions = r.optInt("dimensions");
         String bodyRequestId = r.optString("request_id");
         if (format != null && !format.equals("float") && !format.equals("base64")) {
-            r.error("literal_error", "Input should be 'float' or 'base64'", r.raw("encoding_format"),
+            r.error(
+                    "literal_error",
+                    "Input should be 'float' or 'base64'",
+                    r.raw("encoding_format"),
                     "encoding_format");
         }
         r.throwIfInvalid();
@@ -212,8 +217,10 @@ final class SimHandlers {
         int dims = settings.embeddingDimensions();
         if (dimensions != null) {
             if (dimensions < 1 || dimensions > dims) {
-                throw SimError.validation("Dimensions must be between 1 and " + dims + ", got " + dimensions + ".",
-                        "dimensions", dimensions);
+                throw SimError.validation(
+                        "Dimensions must be between 1 and " + dims + ", got " + dimensions + ".",
+                        "dimensions",
+                        dimensions);
             }
             dims = dimensions;
         }
@@ -236,7 +243,9 @@ final class SimHandlers {
         Runnable answer = () -> {
             StringBuilder sb = new StringBuilder(64 + inputs.size() * finalDims * (base64 ? 6 : 21));
             sb.append("{\"id\":");
-            Json.str(sb, "embd-" + base).append(",\"object\":\"list\",\"created\":").append(created)
+            Json.str(sb, "embd-" + base)
+                    .append(",\"object\":\"list\",\"created\":")
+                    .append(created)
                     .append(",\"model\":");
             Json.str(sb, modelName()).append(",\"data\":[");
             for (int i = 0; i < inputs.size(); i++) {
@@ -250,7 +259,9 @@ final class SimHandlers {
                     for (float f : vector) {
                         bytes.putFloat(f);
                     }
-                    sb.append('"').append(Base64.getEncoder().encodeToString(bytes.array())).append('"');
+                    sb.append('"')
+                            .append(Base64.getEncoder().encodeToString(bytes.array()))
+                            .append('"');
                 } else {
                     sb.append('[');
                     for (int k = 0; k < vector.length; k++) {
@@ -263,14 +274,17 @@ final class SimHandlers {
                 }
                 sb.append('}');
             }
-            sb.append("],\"usage\":{\"prompt_tokens\":").append(finalPromptTokens).append(",\"total_tokens\":")
-                    .append(finalPromptTokens).append(",\"completion_tokens\":0,\"prompt_tokens_details\":null}}");
+            sb.append("],\"usage\":{\"prompt_tokens\":")
+                    .append(finalPromptTokens)
+                    .append(",\"total_tokens\":")
+                    .append(finalPromptTokens)
+                    .append(",\"completion_tokens\":0,\"prompt_tokens_details\":null}}");
             rc.response().putHeader("content-type", JSON).end(sb.toString());
             engine.end();
         };
         engine.begin();
-        long delay = (long) (engine.loadFactor() * (settings.timeToFirstTokenNanos()
-                + (double) promptTokens * settings.prefillTimePerTokenNanos()));
+        long delay = (long) (engine.loadFactor()
+                * (settings.timeToFirstTokenNanos() + (double) promptTokens * settings.prefillTimePerTokenNanos()));
         long due = arrival + delay;
         long wait = due - System.nanoTime();
         if (wait <= 0) {
@@ -278,13 +292,17 @@ final class SimHandlers {
             return;
         }
         ContextInternal ctx = ContextInternal.current();
-        var timer = ctx.nettyEventLoop().schedule(() -> ctx.emit(v -> {
-            if (!rc.response().closed()) {
-                answer.run();
-            } else {
-                engine.end();
-            }
-        }), wait, TimeUnit.NANOSECONDS);
+        var timer = ctx.nettyEventLoop()
+                .schedule(
+                        () -> ctx.emit(v -> {
+                            if (!rc.response().closed()) {
+                                answer.run();
+                            } else {
+                                engine.end();
+                            }
+                        }),
+                        wait,
+                        TimeUnit.NANOSECONDS);
         rc.response().closeHandler(v -> {
             if (timer.cancel(false)) {
                 engine.end();
@@ -319,7 +337,10 @@ final class SimHandlers {
             ids = tokenizer.encode(prompt.textValue(), addSpecial);
         }
         StringBuilder sb = new StringBuilder(64 + ids.length * 8);
-        sb.append("{\"count\":").append(ids.length).append(",\"max_model_len\":").append(settings.maxModelLen())
+        sb.append("{\"count\":")
+                .append(ids.length)
+                .append(",\"max_model_len\":")
+                .append(settings.maxModelLen())
                 .append(",\"tokens\":[");
         for (int i = 0; i < ids.length; i++) {
             if (i > 0) {
@@ -369,7 +390,9 @@ final class SimHandlers {
             throw SimError.validation("Token id " + e.getMessage() + " is out of vocabulary.", "tokens", null);
         }
         StringBuilder sb = new StringBuilder(text.length() + 16).append("{\"prompt\":");
-        rc.response().putHeader("content-type", JSON).end(Json.str(sb, text).append('}').toString());
+        rc.response()
+                .putHeader("content-type", JSON)
+                .end(Json.str(sb, text).append('}').toString());
     }
 
     // ---- other routes ------------------------------------------------------------------------------------------
@@ -383,11 +406,17 @@ final class SimHandlers {
                 sb.append(',');
             }
             sb.append("{\"id\":");
-            Json.str(sb, servedNames.get(i)).append(",\"object\":\"model\",\"created\":").append(created)
+            Json.str(sb, servedNames.get(i))
+                    .append(",\"object\":\"model\",\"created\":")
+                    .append(created)
                     .append(",\"owned_by\":\"vllm\",\"root\":");
-            Json.str(sb, modelRoot).append(",\"parent\":null,\"max_model_len\":").append(settings.maxModelLen())
-                    .append(",\"permission\":[{\"id\":\"modelperm-").append(randomHex())
-                    .append("\",\"object\":\"model_permission\",\"created\":").append(created)
+            Json.str(sb, modelRoot)
+                    .append(",\"parent\":null,\"max_model_len\":")
+                    .append(settings.maxModelLen())
+                    .append(",\"permission\":[{\"id\":\"modelperm-")
+                    .append(randomHex())
+                    .append("\",\"object\":\"model_permission\",\"created\":")
+                    .append(created)
                     .append(",\"allow_create_engine\":false,\"allow_sampling\":true,\"allow_logprobs\":true,"
                             + "\"allow_search_indices\":false,\"allow_view\":true,\"allow_fine_tuning\":false,"
                             + "\"organization\":\"*\",\"group\":null,\"is_blocking\":false}]}");
@@ -426,7 +455,9 @@ final class SimHandlers {
                 SettingsJson.apply(settings, node);
                 getSettings(rc);
             } catch (IllegalArgumentException | java.io.IOException e) {
-                rc.response().setStatusCode(400).putHeader("content-type", JSON)
+                rc.response()
+                        .setStatusCode(400)
+                        .putHeader("content-type", JSON)
                         .end("{\"detail\":" + Json.quote(String.valueOf(e.getMessage())) + "}");
             }
         });
@@ -466,15 +497,17 @@ final class SimHandlers {
     private static void checkStreamOptions(JsonNode streamOptions, boolean stream) {
         // vLLM tests the raw dict's truthiness: an empty object passes.
         if (streamOptions != null && !(streamOptions.isObject() && streamOptions.isEmpty()) && !stream) {
-            throw SimError.validation("Stream options can only be defined when `stream=True`.", "stream_options",
-                    null);
+            throw SimError.validation("Stream options can only be defined when `stream=True`.", "stream_options", null);
         }
     }
 
     private static boolean streamOption(RequestReader r, JsonNode options, String field, boolean defaultValue) {
         if (!options.isObject()) {
-            r.error("model_attributes_type", "Input should be a valid dictionary or object to extract fields from",
-                    options, "stream_options");
+            r.error(
+                    "model_attributes_type",
+                    "Input should be a valid dictionary or object to extract fields from",
+                    options,
+                    "stream_options");
             return false;
         }
         JsonNode v = options.get(field);
@@ -493,8 +526,11 @@ final class SimHandlers {
     private void checkContext(int promptTokens, Integer requested, String outputParam) {
         int maxLen = settings.maxModelLen();
         if (requested != null && requested > maxLen) {
-            throw SimError.validation(outputParam + "=" + requested + " cannot be greater than max_model_len"
-                    + "=max_total_tokens=" + maxLen + ". Please request fewer output tokens.", outputParam, requested);
+            throw SimError.validation(
+                    outputParam + "=" + requested + " cannot be greater than max_model_len" + "=max_total_tokens="
+                            + maxLen + ". Please request fewer output tokens.",
+                    outputParam,
+                    requested);
         }
         int output = requested == null ? 0 : Math.max(0, requested);
         if (promptTokens < maxLen && promptTokens + output <= maxLen) {
@@ -517,9 +553,21 @@ final class SimHandlers {
      * The sampling and streaming fields chat and text completions share, read in the order vLLM's request
      * models declare them (so that the first invalid one is the one reported).
      */
-    private record Sampling(Integer maxTokens, Integer n, Double temperature, Double topP, Double presencePenalty,
-            Double frequencyPenalty, boolean stream, JsonNode streamOptions, boolean includeUsage,
-            boolean continuousUsage, Long seed, String[] stop, boolean ignoreEos, boolean includeStopStr) {
+    private record Sampling(
+            Integer maxTokens,
+            Integer n,
+            Double temperature,
+            Double topP,
+            Double presencePenalty,
+            Double frequencyPenalty,
+            boolean stream,
+            JsonNode streamOptions,
+            boolean includeUsage,
+            boolean continuousUsage,
+            Long seed,
+            String[] stop,
+            boolean ignoreEos,
+            boolean includeStopStr) {
 
         static Sampling read(RequestReader r) {
             Integer maxTokens = r.optInt("max_tokens");
@@ -531,11 +579,22 @@ final class SimHandlers {
             boolean stream = r.bool("stream", false);
             JsonNode streamOptions = r.raw("stream_options");
             boolean includeUsage = streamOptions != null && streamOption(r, streamOptions, "include_usage", true);
-            boolean continuousUsage = includeUsage
-                    && streamOption(r, streamOptions, "continuous_usage_stats", false);
-            return new Sampling(maxTokens, n, temperature, topP, presencePenalty, frequencyPenalty, stream,
-                    streamOptions, includeUsage, continuousUsage, r.optLong("seed"), r.stopList("stop"),
-                    r.bool("ignore_eos", false), r.bool("include_stop_str_in_output", false));
+            boolean continuousUsage = includeUsage && streamOption(r, streamOptions, "continuous_usage_stats", false);
+            return new Sampling(
+                    maxTokens,
+                    n,
+                    temperature,
+                    topP,
+                    presencePenalty,
+                    frequencyPenalty,
+                    stream,
+                    streamOptions,
+                    includeUsage,
+                    continuousUsage,
+                    r.optLong("seed"),
+                    r.stopList("stop"),
+                    r.bool("ignore_eos", false),
+                    r.bool("include_stop_str_in_output", false));
         }
 
         int choices() {
@@ -566,38 +625,39 @@ final class SimHandlers {
             throw SimError.validation("n must be at least 1, got " + n + ".", null, null);
         }
         if (n > MAX_N) {
-            throw SimError.validation("n must be at most " + MAX_N + ", got " + n + ". To increase this limit, set "
-                    + "the VLLM_MAX_N_SEQUENCES environment variable.", null, null);
+            throw SimError.validation(
+                    "n must be at most " + MAX_N + ", got " + n + ". To increase this limit, set "
+                            + "the VLLM_MAX_N_SEQUENCES environment variable.",
+                    null,
+                    null);
         }
         if (presencePenalty != null && !(presencePenalty >= -2.0 && presencePenalty <= 2.0)) {
-            throw SimError.validation("presence_penalty must be in [-2, 2], got " + Json.pyFloat(presencePenalty)
-                    + ".", null, null);
+            throw SimError.validation(
+                    "presence_penalty must be in [-2, 2], got " + Json.pyFloat(presencePenalty) + ".", null, null);
         }
         if (frequencyPenalty != null && !(frequencyPenalty >= -2.0 && frequencyPenalty <= 2.0)) {
-            throw SimError.validation("frequency_penalty must be in [-2, 2], got " + Json.pyFloat(frequencyPenalty)
-                    + ".", null, null);
+            throw SimError.validation(
+                    "frequency_penalty must be in [-2, 2], got " + Json.pyFloat(frequencyPenalty) + ".", null, null);
         }
         if (temperature != null) {
             String t = Json.pyFloat(temperature);
             if (!Double.isFinite(temperature)) {
-                throw SimError.validation("temperature must be a finite number, got " + t + ".", "temperature",
-                        temperature);
+                throw SimError.validation(
+                        "temperature must be a finite number, got " + t + ".", "temperature", temperature);
             }
             if (temperature < 0.0) {
-                throw SimError.validation("temperature must be non-negative, got " + t + ".", "temperature",
-                        temperature);
+                throw SimError.validation(
+                        "temperature must be non-negative, got " + t + ".", "temperature", temperature);
             }
             if (temperature > 2.0) {
-                throw SimError.validation("temperature must be in [0, 2], got " + t + ".", "temperature",
-                        temperature);
+                throw SimError.validation("temperature must be in [0, 2], got " + t + ".", "temperature", temperature);
             }
         }
         if (topP != null && !(topP > 0.0 && topP <= 1.0)) {
             throw SimError.validation("top_p must be in (0, 1], got " + Json.pyFloat(topP) + ".", "top_p", topP);
         }
         if (maxTokens < 1) {
-            throw SimError.validation("max_tokens must be at least 1, got " + maxTokens + ".", "max_tokens",
-                    maxTokens);
+            throw SimError.validation("max_tokens must be at least 1, got " + maxTokens + ".", "max_tokens", maxTokens);
         }
         for (String s : stop) {
             if (s.isEmpty()) {
@@ -674,8 +734,7 @@ final class SimHandlers {
                         append(sb, text.textValue());
                     }
                 } else {
-                    r.error("dict_type", "Input should be a valid dictionary", part, "messages", index, "content",
-                            k);
+                    r.error("dict_type", "Input should be a valid dictionary", part, "messages", index, "content", k);
                 }
             }
             return sb.toString();

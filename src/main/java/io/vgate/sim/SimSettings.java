@@ -1,9 +1,8 @@
 package io.vgate.sim;
 
+import io.vgate.sim.SimulatorConfig.Mode;
 import java.time.Duration;
 import java.util.Objects;
-
-import io.vgate.sim.SimulatorConfig.Mode;
 
 /**
  * The simulator's live, mutable settings, initialised from {@link SimulatorConfig}.
@@ -18,8 +17,7 @@ public final class SimSettings {
 
     private final SimulatorConfig config;
     private final Faults faults;
-    private volatile Runnable changeListener = () -> {
-    };
+    private volatile Runnable changeListener = () -> {};
 
     private volatile int maxModelLen;
     private volatile int maxNumSeqs;
@@ -290,15 +288,16 @@ public final class SimSettings {
         private volatile boolean refuseConnections;
         private volatile Duration startupDelay;
 
-        private Faults() {
-        }
+        private Faults() {}
 
         private void applyConfig(SimulatorConfig.Faults config) {
             errorRate = rate(config.errorRate());
             errorStatus = status(config.errorStatus());
             slowFirstTokenNanos = nanos("slow-first-token", config.slowFirstToken());
-            resetAfterEvents = events("reset-after-events", config.resetAfterEvents().orElse(-1));
-            errorAfterEvents = events("error-after-events", config.errorAfterEvents().orElse(-1));
+            resetAfterEvents =
+                    events("reset-after-events", config.resetAfterEvents().orElse(-1));
+            errorAfterEvents =
+                    events("error-after-events", config.errorAfterEvents().orElse(-1));
             refuseConnections = config.refuseConnections();
             startupDelay = Duration.ofNanos(nanos("startup-delay", config.startupDelay()));
         }

@@ -202,8 +202,7 @@ public final class SimTokenizer {
      * @param role the role (system, user, assistant, tool, developer)
      * @param content the text content
      */
-    public record Message(String role, String content) {
-    }
+    public record Message(String role, String content) {}
 
     /** Encodes and keeps, for every token, the text it contributes (empty for continuation bytes). */
     Tokens encodeWithPieces(CharSequence text) {

@@ -1,12 +1,11 @@
 package io.vgate.sim;
 
-import org.jboss.logging.Logger;
-
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import org.jboss.logging.Logger;
 
 /**
  * One HTTP server instance of the simulator, on its own event loop. Several instances listen on the same port and
@@ -63,7 +62,7 @@ final class SimVerticle extends AbstractVerticle {
         vertx.createHttpServer(options)
                 .requestHandler(router)
                 .listen()
-                .<Void> mapEmpty()
+                .<Void>mapEmpty()
                 .onComplete(started);
     }
 }

@@ -1,5 +1,19 @@
 package io.vgate.sim;
 
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.metrics.MetricsOptions;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -11,24 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
-import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
 import org.jboss.logging.Logger;
-
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-import io.vertx.core.Context;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.file.FileSystemOptions;
-import io.vertx.core.metrics.MetricsOptions;
 
 /**
  * An in-process stand-in for {@code vllm serve}: an OpenAI-compatible server on its own port that behaves like vLLM on
@@ -78,10 +75,16 @@ public class VllmSimulator {
     public VllmSimulator(SimulatorConfig config) {
         this.config = config;
         this.settings = new SimSettings(config);
-        this.servedNames = config.servedModelNames().filter(names -> !names.isEmpty()).orElse(List.of(config.model()));
+        this.servedNames =
+                config.servedModelNames().filter(names -> !names.isEmpty()).orElse(List.of(config.model()));
         this.engine = new SimEngine(settings);
-        this.metrics = new SimMetrics(servedNames.get(0), config.maxModelLen(), engine.totalBlocks(),
-                engine::runningSeqs, engine::waitingSeqs, engine::kvCacheUsage);
+        this.metrics = new SimMetrics(
+                servedNames.get(0),
+                config.maxModelLen(),
+                engine.totalBlocks(),
+                engine::runningSeqs,
+                engine::waitingSeqs,
+                engine::kvCacheUsage);
         engine.metrics(metrics);
         this.handlers = new SimHandlers(engine, settings, metrics, servedNames, config.model());
     }
@@ -117,9 +120,8 @@ public class VllmSimulator {
                     .setWorkerPoolSize(1)
                     .setInternalBlockingPoolSize(1)
                     .setMetricsOptions(new MetricsOptions().setEnabled(false))
-                    .setFileSystemOptions(new FileSystemOptions()
-                            .setFileCachingEnabled(false)
-                            .setClassPathResolvingEnabled(false)));
+                    .setFileSystemOptions(
+                            new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
             refusing = settings.faults().refuseConnections();
             settings.changeListener(this::settingsChanged);
             delay = settings.faults().startupDelay();
@@ -138,8 +140,7 @@ public class VllmSimulator {
         if (change != null) {
             await(change);
         }
-        LOG.infof("vLLM simulator serving %s on %s%s", servedNames, baseUri,
-                delay.isZero() ? "" : " after " + delay);
+        LOG.infof("vLLM simulator serving %s on %s%s", servedNames, baseUri, delay.isZero() ? "" : " after " + delay);
     }
 
     /** Stops listening and releases the port. */
@@ -154,7 +155,10 @@ public class VllmSimulator {
         }
         await(change);
         try {
-            vertx.close().toCompletionStage().toCompletableFuture().get(SERVER_CHANGE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            vertx.close()
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(SERVER_CHANGE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
@@ -270,8 +274,9 @@ public class VllmSimulator {
         boolean listen = ready && !stopped && !refusing;
         if (listen && deploymentId == null) {
             closeReservation();
-            return vertx.deployVerticle(() -> new SimVerticle(handlers, host, port),
-                    new DeploymentOptions().setInstances(eventLoops()))
+            return vertx.deployVerticle(
+                            () -> new SimVerticle(handlers, host, port),
+                            new DeploymentOptions().setInstances(eventLoops()))
                     .onSuccess(id -> deploymentId = id)
                     .onFailure(t -> LOG.errorf(t, "vLLM simulator could not listen on %s:%d", host, port))
                     .mapEmpty();
@@ -279,8 +284,8 @@ public class VllmSimulator {
         if (!listen && deploymentId != null) {
             String id = deploymentId;
             deploymentId = null;
-            return vertx.undeploy(id).transform(ignored -> stopped ? Future.succeededFuture()
-                    : reserveWhenFree(RESERVE_ATTEMPTS));
+            return vertx.undeploy(id)
+                    .transform(ignored -> stopped ? Future.succeededFuture() : reserveWhenFree(RESERVE_ATTEMPTS));
         }
         if (stopped) {
             closeReservation();
@@ -331,7 +336,9 @@ public class VllmSimulator {
                 return Future.succeededFuture();
             }
             Promise<Void> retried = Promise.promise();
-            vertx.setTimer(RESERVE_RETRY_MILLIS, timer -> reserveWhenFree(attemptsLeft - 1).onComplete(retried));
+            vertx.setTimer(
+                    RESERVE_RETRY_MILLIS,
+                    timer -> reserveWhenFree(attemptsLeft - 1).onComplete(retried));
             return retried.future();
         }
     }

@@ -40,8 +40,8 @@ public final class ResponseRelay {
     private boolean sawDone;
     private boolean finished;
 
-    private ResponseRelay(HttpClientResponse upstream, HttpServerResponse client, RelayListener listener,
-            boolean dropUsageChunk) {
+    private ResponseRelay(
+            HttpClientResponse upstream, HttpServerResponse client, RelayListener listener, boolean dropUsageChunk) {
         this.upstream = upstream;
         this.client = client;
         this.listener = listener;
@@ -55,8 +55,8 @@ public final class ResponseRelay {
      *        usage-only chunk is read for metrics but not forwarded
      * @return the relay, which {@link #abort} can end early
      */
-    public static ResponseRelay relay(HttpClientResponse upstream, HttpServerResponse client, RelayListener listener,
-            boolean dropUsageChunk) {
+    public static ResponseRelay relay(
+            HttpClientResponse upstream, HttpServerResponse client, RelayListener listener, boolean dropUsageChunk) {
         var relay = new ResponseRelay(upstream, client, listener, dropUsageChunk);
         relay.start();
         return relay;
@@ -138,7 +138,7 @@ public final class ResponseRelay {
         } else {
             client.setChunked(true);
         }
-        Buffer[] tail = { Buffer.buffer(TAIL_SIZE) };
+        Buffer[] tail = {Buffer.buffer(TAIL_SIZE)};
         upstream.handler(chunk -> {
             tail[0] = keepTail(tail[0], chunk);
             write(chunk);

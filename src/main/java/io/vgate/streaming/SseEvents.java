@@ -1,8 +1,7 @@
 package io.vgate.streaming;
 
-import java.nio.charset.StandardCharsets;
-
 import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Byte-level facts about OpenAI-style SSE events, read without parsing JSON.
@@ -17,8 +16,7 @@ public final class SseEvents {
     private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] USAGE_NULL = "\"usage\":null".getBytes(StandardCharsets.US_ASCII);
 
-    private SseEvents() {
-    }
+    private SseEvents() {}
 
     /** True for {@code data: [DONE]} (with or without the space). */
     public static boolean isDone(Buffer event) {

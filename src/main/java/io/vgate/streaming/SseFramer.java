@@ -1,8 +1,7 @@
 package io.vgate.streaming;
 
-import java.util.function.Consumer;
-
 import io.vertx.core.buffer.Buffer;
+import java.util.function.Consumer;
 
 /**
  * Splits a byte stream of Server-Sent Events into whole events without decoding them.

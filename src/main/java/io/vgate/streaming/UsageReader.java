@@ -1,15 +1,13 @@
 package io.vgate.streaming;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-
 import io.netty.buffer.ByteBufInputStream;
 import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Reads token usage from vLLM's JSON (a response body or one stream chunk) with Jackson's streaming
@@ -25,14 +23,12 @@ public final class UsageReader {
      * @param completionTokens {@code usage.completion_tokens} (0 for embeddings)
      * @param noChoices true when {@code "choices":[]} came before the usage: a stream's usage-only chunk
      */
-    public record Usage(long promptTokens, long completionTokens, boolean noChoices) {
-    }
+    public record Usage(long promptTokens, long completionTokens, boolean noChoices) {}
 
     private static final JsonFactory JSON = new JsonFactory();
     private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
 
-    private UsageReader() {
-    }
+    private UsageReader() {}
 
     /** The usage of a JSON object, or {@code null} when it has none or is not valid JSON. */
     public static Usage read(Buffer json) {

@@ -1,15 +1,13 @@
 package io.vgate.ui;
 
-import java.util.List;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.List;
 
 /**
  * The chat page's own response headers. The page itself is three static files under
@@ -27,7 +25,8 @@ import io.vertx.ext.web.RoutingContext;
 public class ChatPageRoutes {
 
     /** The page's Content-Security-Policy. */
-    public static final String CONTENT_SECURITY_POLICY = String.join("; ",
+    public static final String CONTENT_SECURITY_POLICY = String.join(
+            "; ",
             "default-src 'none'",
             "script-src 'self'",
             "style-src 'self'",
@@ -45,17 +44,18 @@ public class ChatPageRoutes {
 
     /** Header names and values, in pairs. */
     private static final CharSequence[][] PAGE_HEADERS = {
-            header("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-            header("X-Content-Type-Options", "nosniff"),
-            header("Referrer-Policy", "no-referrer"),
-            // Older browsers ignore frame-ancestors.
-            header("X-Frame-Options", "DENY"),
-            header("Cross-Origin-Opener-Policy", "same-origin"),
-            header("Cross-Origin-Resource-Policy", "same-origin"),
-            header("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-            // The static handler marks files immutable for a day; the page is not versioned by file name, so
-            // browsers revalidate (a cheap 304) and pick up a new vgate release at once.
-            header("Cache-Control", "no-cache") };
+        header("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        header("X-Content-Type-Options", "nosniff"),
+        header("Referrer-Policy", "no-referrer"),
+        // Older browsers ignore frame-ancestors.
+        header("X-Frame-Options", "DENY"),
+        header("Cross-Origin-Opener-Policy", "same-origin"),
+        header("Cross-Origin-Resource-Policy", "same-origin"),
+        header("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        // The static handler marks files immutable for a day; the page is not versioned by file name, so
+        // browsers revalidate (a cheap 304) and pick up a new vgate release at once.
+        header("Cache-Control", "no-cache")
+    };
 
     private final boolean enabled;
 
@@ -85,6 +85,6 @@ public class ChatPageRoutes {
     }
 
     private static CharSequence[] header(String name, String value) {
-        return new CharSequence[] { HttpHeaders.createOptimized(name), HttpHeaders.createOptimized(value) };
+        return new CharSequence[] {HttpHeaders.createOptimized(name), HttpHeaders.createOptimized(value)};
     }
 }

@@ -1,11 +1,10 @@
 package io.vgate.upstream;
 
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
-
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 
 /**
  * How vgate reaches vLLM ({@code vgate.upstream.*}).

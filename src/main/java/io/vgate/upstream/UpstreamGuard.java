@@ -1,20 +1,17 @@
 package io.vgate.upstream;
 
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.faulttolerance.api.TypedGuard;
+import io.vertx.core.http.HttpClientResponse;
+import io.vgate.api.ApiError;
+import jakarta.enterprise.util.TypeLiteral;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
-
-import jakarta.inject.Singleton;
-import jakarta.enterprise.util.TypeLiteral;
-
 import org.jboss.logging.Logger;
-
-import io.smallrye.faulttolerance.api.CircuitBreakerState;
-import io.smallrye.faulttolerance.api.TypedGuard;
-import io.vertx.core.http.HttpClientResponse;
-import io.vgate.api.ApiError;
 
 /**
  * SmallRye Fault Tolerance around the requests vgate relays to vLLM: a circuit breaker (named
@@ -42,16 +39,19 @@ public class UpstreamGuard {
         var breaker = config.breaker();
         var retry = config.retry();
         this.breakerDelayNanos = breaker.delay().toNanos();
-        this.guard = TypedGuard.create(new TypeLiteral<CompletionStage<HttpClientResponse>>() {
-        })
+        this.guard = TypedGuard.create(new TypeLiteral<CompletionStage<HttpClientResponse>>() {})
                 .withDescription("vLLM relay")
                 .withRetry()
                 .maxRetries(retry.maxRetries())
                 .delay(retry.delay().toMillis(), ChronoUnit.MILLIS)
                 .jitter(retry.jitter().toMillis(), ChronoUnit.MILLIS)
-                .maxDuration(Math.max(1, retry.maxDelay().toMillis() * (retry.maxRetries() + 1) + 1000), ChronoUnit.MILLIS)
+                .maxDuration(
+                        Math.max(1, retry.maxDelay().toMillis() * (retry.maxRetries() + 1) + 1000), ChronoUnit.MILLIS)
                 .whenException(failure -> failure instanceof UpstreamFailure upstream && upstream.retryable())
-                .withExponentialBackoff().factor(2).maxDelay(retry.maxDelay().toMillis(), ChronoUnit.MILLIS).done()
+                .withExponentialBackoff()
+                .factor(2)
+                .maxDelay(retry.maxDelay().toMillis(), ChronoUnit.MILLIS)
+                .done()
                 .done()
                 .withCircuitBreaker()
                 .name(BREAKER)
@@ -96,16 +96,21 @@ public class UpstreamGuard {
     /** {@code 503 circuit_open}, with {@code Retry-After} set to when the breaker lets trial requests through. */
     public ApiError breakerOpen() {
         long left = openedAt + breakerDelayNanos - System.nanoTime();
-        return new ApiError(503, ApiError.SERVER, "circuit_open",
+        return new ApiError(
+                503,
+                ApiError.SERVER,
+                "circuit_open",
                 "The model server is failing; vgate stopped sending it requests for a moment. Retry after the time in Retry-After.",
-                null, Duration.ofNanos(Math.max(left, 1)));
+                null,
+                Duration.ofNanos(Math.max(left, 1)));
     }
 
     private void stateChanged(CircuitBreakerState state) {
         if (state == CircuitBreakerState.OPEN) {
             openedAt = System.nanoTime();
-            LOG.warnf("Circuit breaker '%s' opened: vLLM is failing; requests get 503 for %d ms", BREAKER,
-                    breakerDelayNanos / 1_000_000);
+            LOG.warnf(
+                    "Circuit breaker '%s' opened: vLLM is failing; requests get 503 for %d ms",
+                    BREAKER, breakerDelayNanos / 1_000_000);
         } else if (state == CircuitBreakerState.CLOSED) {
             LOG.infof("Circuit breaker '%s' closed: vLLM answers again", BREAKER);
         }

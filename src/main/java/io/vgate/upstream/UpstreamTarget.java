@@ -1,10 +1,8 @@
 package io.vgate.upstream;
 
-import java.net.URI;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import io.vgate.sim.VllmSimulator;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
 
 /**
  * Where vLLM is: {@code vgate.upstream.url}, or else the embedded simulator when it runs in-process
@@ -22,8 +20,9 @@ public class UpstreamTarget {
         } else if (simulator.enabled()) {
             this.baseUri = simulator.baseUri();
         } else {
-            throw new IllegalStateException("No upstream: set vgate.upstream.url (env VGATE_UPSTREAM_URL) to vLLM's"
-                    + " base URL, e.g. http://localhost:8000, or enable the simulator with VGATE_SIMULATOR_ENABLED=true");
+            throw new IllegalStateException(
+                    "No upstream: set vgate.upstream.url (env VGATE_UPSTREAM_URL) to vLLM's"
+                            + " base URL, e.g. http://localhost:8000, or enable the simulator with VGATE_SIMULATOR_ENABLED=true");
         }
         String scheme = baseUri.getScheme();
         if (!"http".equals(scheme) && !"https".equals(scheme)) {

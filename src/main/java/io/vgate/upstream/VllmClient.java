@@ -1,24 +1,20 @@
 package io.vgate.upstream;
 
-import java.time.temporal.ChronoUnit;
-import java.util.concurrent.TimeUnit;
-
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import io.smallrye.faulttolerance.api.CircuitBreakerName;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
-
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
 import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.faulttolerance.Timeout;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
-import io.smallrye.faulttolerance.api.CircuitBreakerName;
-import io.smallrye.faulttolerance.api.ExponentialBackoff;
-import io.smallrye.mutiny.Uni;
 
 /**
  * vgate's own calls to vLLM (health, model list, token counts), each bounded by
@@ -47,8 +43,9 @@ public class VllmClient {
                 .baseUri(target.baseUri())
                 .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(config.controlTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        config.apiKey().ifPresent(key -> builder.register(
-                (ClientRequestFilter) request -> request.getHeaders().putSingle(HttpHeaders.AUTHORIZATION, "Bearer " + key)));
+        config.apiKey()
+                .ifPresent(key -> builder.register((ClientRequestFilter)
+                        request -> request.getHeaders().putSingle(HttpHeaders.AUTHORIZATION, "Bearer " + key)));
         this.rest = builder.build(VllmRestClient.class);
     }
 
@@ -60,8 +57,11 @@ public class VllmClient {
                         return response.getStatus() == Response.Status.OK.getStatusCode();
                     }
                 })
-                .ifNoItem().after(timeout).fail()
-                .onFailure().recoverWithItem(false);
+                .ifNoItem()
+                .after(timeout)
+                .fail()
+                .onFailure()
+                .recoverWithItem(false);
     }
 
     /** vLLM's {@code /v1/models} document. */
@@ -79,10 +79,19 @@ public class VllmClient {
      * (4xx) is not retried.
      */
     @Timeout(value = 5, unit = ChronoUnit.SECONDS)
-    @Retry(maxRetries = 2, delay = 50, jitter = 25, delayUnit = ChronoUnit.MILLIS, jitterDelayUnit = ChronoUnit.MILLIS,
+    @Retry(
+            maxRetries = 2,
+            delay = 50,
+            jitter = 25,
+            delayUnit = ChronoUnit.MILLIS,
+            jitterDelayUnit = ChronoUnit.MILLIS,
             abortOn = ClientErrorStatus.class)
     @ExponentialBackoff(maxDelay = 500, maxDelayUnit = ChronoUnit.MILLIS)
-    @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5, delayUnit = ChronoUnit.SECONDS,
+    @CircuitBreaker(
+            requestVolumeThreshold = 10,
+            failureRatio = 0.5,
+            delay = 5,
+            delayUnit = ChronoUnit.SECONDS,
             skipOn = ClientErrorStatus.class)
     @CircuitBreakerName(TOKENIZE_BREAKER)
     public Uni<JsonNode> tokenize(JsonNode request) {
@@ -90,8 +99,10 @@ public class VllmClient {
     }
 
     private static boolean isClientError(Throwable failure) {
-        return failure instanceof WebApplicationException web && web.getResponse() != null
-                && web.getResponse().getStatus() >= 400 && web.getResponse().getStatus() < 500;
+        return failure instanceof WebApplicationException web
+                && web.getResponse() != null
+                && web.getResponse().getStatus() >= 400
+                && web.getResponse().getStatus() < 500;
     }
 
     /** vLLM refused a control request as invalid (4xx): retrying would not help, and vLLM is not failing. */

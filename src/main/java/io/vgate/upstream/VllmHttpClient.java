@@ -1,11 +1,5 @@
 package io.vgate.upstream;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,6 +10,10 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The pooled HTTP/1.1 clients that carry client traffic to vLLM. They hand out raw requests, so the relay
@@ -80,7 +78,9 @@ public class VllmHttpClient {
         }
         Thread loop = Thread.currentThread();
         HttpClient client = perEventLoop.get(loop);
-        return client != null ? client : perEventLoop.computeIfAbsent(loop, ignored -> vertx.createHttpClient(options, pool));
+        return client != null
+                ? client
+                : perEventLoop.computeIfAbsent(loop, ignored -> vertx.createHttpClient(options, pool));
     }
 
     @PreDestroy

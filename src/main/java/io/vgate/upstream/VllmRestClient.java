@@ -1,5 +1,7 @@
 package io.vgate.upstream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -7,10 +9,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.smallrye.mutiny.Uni;
 
 /**
  * vLLM's small JSON endpoints that vgate calls for itself. Built by {@link VllmClient} against the

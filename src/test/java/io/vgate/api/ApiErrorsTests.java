@@ -2,18 +2,17 @@ package io.vgate.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 class ApiErrorsTests {
 
     @Test
     void writesOpenAiShapeWithAStringCodeAndNullParam() throws Exception {
-        JsonNode json = new ObjectMapper().readTree(ApiErrors.toJson(ApiError.upstreamFailed()).getBytes());
+        JsonNode json = new ObjectMapper()
+                .readTree(ApiErrors.toJson(ApiError.upstreamFailed()).getBytes());
 
         JsonNode error = json.get("error");
         assertThat(json.size()).isEqualTo(1);
@@ -42,8 +41,10 @@ class ApiErrorsTests {
 
     @Test
     void roundsRetryAfterUpToWholeSeconds() {
-        assertThat(ApiError.upstreamUnavailable(Duration.ofMillis(1200)).retryAfterSeconds()).isEqualTo(2);
-        assertThat(ApiError.upstreamUnavailable(Duration.ofMillis(10)).retryAfterSeconds()).isEqualTo(1);
+        assertThat(ApiError.upstreamUnavailable(Duration.ofMillis(1200)).retryAfterSeconds())
+                .isEqualTo(2);
+        assertThat(ApiError.upstreamUnavailable(Duration.ofMillis(10)).retryAfterSeconds())
+                .isEqualTo(1);
         assertThat(ApiError.upstreamFailed().retryAfterSeconds()).isEqualTo(-1);
     }
 }

@@ -13,7 +13,7 @@ class RequestIdsTests {
 
     @Test
     void replacesIdsThatCouldBreakHeadersOrLogs() {
-        for (String unsafe : new String[] { null, "", "a b", "x\r\nSet-Cookie: y", "é", "a".repeat(129), "{json}" }) {
+        for (String unsafe : new String[] {null, "", "a b", "x\r\nSet-Cookie: y", "é", "a".repeat(129), "{json}"}) {
             assertThat(RequestIds.resolve(unsafe)).matches("[0-9a-f]{32}");
         }
     }

@@ -5,21 +5,7 @@ import static io.vgate.security.SecuredFixture.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.time.Duration;
-import java.util.Map;
-import java.util.UUID;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
@@ -30,6 +16,16 @@ import io.vgate.testing.Json;
 import io.vgate.testing.LogCapture;
 import io.vgate.testing.OpenAiErrorSchema;
 import io.vgate.testing.RecordingObserver;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * API keys: hashed in a file, looked up per request, rotated without a restart; every failure looks the
@@ -58,11 +54,16 @@ class ApiKeyAuthTests {
     @Test
     void acceptsAKeyAndRecordsWhoCalled() {
         String requestId = "auth-" + UUID.randomUUID();
-        as(SecuredFixture.BATCH_KEY).header("X-Request-Id", requestId).contentType("application/json").body(CHAT)
-                .post("/v1/chat/completions").then().statusCode(200);
+        as(SecuredFixture.BATCH_KEY)
+                .header("X-Request-Id", requestId)
+                .contentType("application/json")
+                .body(CHAT)
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200);
 
-        RecordingObserver.Facts facts = await().atMost(Duration.ofSeconds(5)).until(() -> observer.get(requestId),
-                found -> found != null);
+        RecordingObserver.Facts facts =
+                await().atMost(Duration.ofSeconds(5)).until(() -> observer.get(requestId), found -> found != null);
         assertThat(facts.tenant()).isEqualTo("team-b");
         assertThat(facts.keyId()).isEqualTo("team-b-batch");
         assertThat(facts.priority()).isEqualTo("batch");
@@ -70,9 +71,19 @@ class ApiKeyAuthTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer vgk-not-a-key",
-            "Bearer vgk-team-a-3f9c2d71b8e04a6", "Bearer vgk-team-a-3f9c2d71b8e04a65x", "Token vgk-team-a-3f9c2d71b8e04a65",
-            "Bearer a.b.c", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0." })
+    @ValueSource(
+            strings = {
+                "",
+                "Bearer",
+                "Bearer ",
+                "Basic dXNlcjpwYXNz",
+                "Bearer vgk-not-a-key",
+                "Bearer vgk-team-a-3f9c2d71b8e04a6",
+                "Bearer vgk-team-a-3f9c2d71b8e04a65x",
+                "Token vgk-team-a-3f9c2d71b8e04a65",
+                "Bearer a.b.c",
+                "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."
+            })
     void rejectsEveryBadCredentialTheSameWay(String authorization) {
         var request = SecuredFixture.from(SecuredFixture.freshAddress());
         if (!authorization.isEmpty()) {
@@ -96,8 +107,11 @@ class ApiKeyAuthTests {
 
     @Test
     void acceptsTheBearerSchemeInAnyCase() {
-        SecuredFixture.from(SecuredFixture.freshAddress()).header("Authorization", "bearer " + SecuredFixture.TEAM_A_KEY)
-                .get("/v1/models").then().statusCode(200);
+        SecuredFixture.from(SecuredFixture.freshAddress())
+                .header("Authorization", "bearer " + SecuredFixture.TEAM_A_KEY)
+                .get("/v1/models")
+                .then()
+                .statusCode(200);
     }
 
     @Test
@@ -110,12 +124,13 @@ class ApiKeyAuthTests {
     @Test
     void reloadsTheKeysFileWhenASecretUpdateSwapsIt() throws IOException {
         String newKey = "vgk-rotated-" + UUID.randomUUID();
-        String rotated = SecuredFixture.KEYS_YAML.replace(SecuredFixture.hash(SecuredFixture.TEAM_A_KEY),
-                SecuredFixture.hash(newKey));
+        String rotated = SecuredFixture.KEYS_YAML.replace(
+                SecuredFixture.hash(SecuredFixture.TEAM_A_KEY), SecuredFixture.hash(newKey));
 
         replaceKeysFile(rotated);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> as(newKey).get("/v1/models").then().statusCode(200));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> as(newKey).get("/v1/models").then().statusCode(200));
         assertUnauthorized(as(SecuredFixture.TEAM_A_KEY).get("/v1/models"));
     }
 
@@ -133,22 +148,38 @@ class ApiKeyAuthTests {
     @Test
     void neverLogsKeysOrTokens() {
         String guessed = "vgk-guessed-" + UUID.randomUUID();
-        String token = Jwt.issuer(SecuredFixture.ISSUER).audience(SecuredFixture.AUDIENCE)
-                .subject("logger-test").expiresIn(300).sign(SecuredFixture.signingKey());
-        String forged = Jwt.issuer(SecuredFixture.ISSUER).audience(SecuredFixture.AUDIENCE)
-                .subject("logger-test").expiresIn(300).sign(SecuredFixture.forgerKey());
+        String token = Jwt.issuer(SecuredFixture.ISSUER)
+                .audience(SecuredFixture.AUDIENCE)
+                .subject("logger-test")
+                .expiresIn(300)
+                .sign(SecuredFixture.signingKey());
+        String forged = Jwt.issuer(SecuredFixture.ISSUER)
+                .audience(SecuredFixture.AUDIENCE)
+                .subject("logger-test")
+                .expiresIn(300)
+                .sign(SecuredFixture.forgerKey());
 
         try (LogCapture log = LogCapture.start()) {
-            as(SecuredFixture.TEAM_A_KEY).contentType("application/json").body(CHAT).post("/v1/chat/completions")
-                    .then().statusCode(200);
+            as(SecuredFixture.TEAM_A_KEY)
+                    .contentType("application/json")
+                    .body(CHAT)
+                    .post("/v1/chat/completions")
+                    .then()
+                    .statusCode(200);
             as(guessed).get("/v1/models").then().statusCode(401);
             as(token).get("/v1/models").then().statusCode(200);
             as(forged).get("/v1/models").then().statusCode(401);
-            as(SecuredFixture.TEAM_A_KEY).contentType("application/json").body("{\"messages\": [")
-                    .post("/v1/chat/completions").then().statusCode(400);
+            as(SecuredFixture.TEAM_A_KEY)
+                    .contentType("application/json")
+                    .body("{\"messages\": [")
+                    .post("/v1/chat/completions")
+                    .then()
+                    .statusCode(400);
 
-            assertThat(log.lines()).as("the requests above were logged at debug level or not at all, never with credentials")
-                    .noneMatch(line -> line.contains(SecuredFixture.TEAM_A_KEY) || line.contains(guessed)
+            assertThat(log.lines())
+                    .as("the requests above were logged at debug level or not at all, never with credentials")
+                    .noneMatch(line -> line.contains(SecuredFixture.TEAM_A_KEY)
+                            || line.contains(guessed)
                             || line.contains(token.substring(token.lastIndexOf('.') + 1))
                             || line.contains(forged.substring(forged.lastIndexOf('.') + 1))
                             || line.contains(token.substring(0, token.indexOf('.', token.indexOf('.') + 1))));
@@ -170,8 +201,10 @@ class ApiKeyAuthTests {
 
     private static double reloadFailures() {
         String metrics = given().get("/q/metrics").asString();
-        return metrics.lines().filter(line -> line.startsWith("vgate_auth_keys_reloads_total{")
-                && line.contains("result=\"failure\"")).mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        return metrics.lines()
+                .filter(line ->
+                        line.startsWith("vgate_auth_keys_reloads_total{") && line.contains("result=\"failure\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
     }
 }

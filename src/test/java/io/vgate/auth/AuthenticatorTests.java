@@ -12,30 +12,42 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AuthenticatorTests {
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "Bearer sk-abc     | sk-abc",
-            "bearer sk-abc     | sk-abc",
-            "BEARER   sk-abc   | sk-abc",
-            "Bearer a.b.c      | a.b.c" })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "Bearer sk-abc     | sk-abc",
+                "bearer sk-abc     | sk-abc",
+                "BEARER   sk-abc   | sk-abc",
+                "Bearer a.b.c      | a.b.c"
+            })
     void readsBearerCredentials(String header, String credential) {
         assertThat(Authenticator.credential(header)).isEqualTo(credential);
     }
 
     @ParameterizedTest
     @NullAndEmptySource
-    @ValueSource(strings = { "Bearer", "Bearer ", "Bearer    ", "Basic dXNlcjpwYXNz", "Bearersk-abc", "sk-abc" })
+    @ValueSource(strings = {"Bearer", "Bearer ", "Bearer    ", "Basic dXNlcjpwYXNz", "Bearersk-abc", "sk-abc"})
     void findsNoCredentialInOtherHeaders(String header) {
         assertThat(Authenticator.credential(header)).isNull();
     }
 
     @Test
     void refusesCredentialsLongerThanAnyRealOne() {
-        assertThat(Authenticator.credential("Bearer " + "x".repeat(Authenticator.MAX_CREDENTIAL_LENGTH))).isNull();
+        assertThat(Authenticator.credential("Bearer " + "x".repeat(Authenticator.MAX_CREDENTIAL_LENGTH)))
+                .isNull();
     }
 
     @ParameterizedTest
-    @CsvSource({ "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln, true", "a.b.c, true", "sk-abc, false", "a.b, false",
-            "a.b.c.d, false", ".b.c, false", "a..c, false", "a.b., false" })
+    @CsvSource({
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln, true",
+        "a.b.c, true",
+        "sk-abc, false",
+        "a.b, false",
+        "a.b.c.d, false",
+        ".b.c, false",
+        "a..c, false",
+        "a.b., false"
+    })
     void tellsJwtsFromApiKeys(String credential, boolean jwt) {
         assertThat(Authenticator.looksLikeJwt(credential)).isEqualTo(jwt);
     }

@@ -2,16 +2,14 @@ package io.vgate.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
  * The keys files an operator starts from — the example in deploy/ and the Secret template in the
@@ -35,8 +33,10 @@ class DeployedKeyFilesTests {
             while (documents.hasNextValue()) {
                 JsonNode document = (JsonNode) documents.nextValue();
                 if ("Secret".equals(document.path("kind").asText())
-                        && "vgate-api-keys".equals(document.path("metadata").path("name").asText())) {
-                    secretFile = document.path("stringData").path("api-keys.yaml").asText();
+                        && "vgate-api-keys"
+                                .equals(document.path("metadata").path("name").asText())) {
+                    secretFile =
+                            document.path("stringData").path("api-keys.yaml").asText();
                 }
             }
         }

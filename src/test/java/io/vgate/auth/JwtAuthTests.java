@@ -4,17 +4,6 @@ import static io.vgate.security.SecuredFixture.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
-import java.util.UUID;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.Test;
-
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.jwt.build.Jwt;
@@ -22,6 +11,14 @@ import io.smallrye.jwt.build.JwtClaimsBuilder;
 import io.vgate.security.SecuredFixture;
 import io.vgate.security.SecuredProfile;
 import io.vgate.testing.RecordingObserver;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
 
 /**
  * JWTs from an identity provider: signature, expiry, issuer and audience are all checked, and a claim
@@ -36,7 +33,9 @@ class JwtAuthTests {
 
     @Test
     void acceptsAValidTokenAndMapsItsClaims() {
-        String token = valid("alice@example.com").claim("tenant", "research").claim("priority", "batch")
+        String token = valid("alice@example.com")
+                .claim("tenant", "research")
+                .claim("priority", "batch")
                 .sign(SecuredFixture.signingKey());
 
         RecordingObserver.Facts facts = call(token, 200);
@@ -73,19 +72,28 @@ class JwtAuthTests {
 
     @Test
     void rejectsATokenWhosePayloadWasChanged() {
-        String[] parts = valid("eve").claim("tenant", "small").sign(SecuredFixture.signingKey()).split("\\.");
-        String payload = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8).replace("small", "admin");
-        String tampered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
+        String[] parts = valid("eve")
+                .claim("tenant", "small")
+                .sign(SecuredFixture.signingKey())
+                .split("\\.");
+        String payload =
+                new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8).replace("small", "admin");
+        String tampered = parts[0] + "."
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + "."
+                + parts[2];
 
         ApiKeyAuthTests.assertUnauthorized(as(tampered).get("/v1/models"));
     }
 
     @Test
     void rejectsAnUnsignedToken() {
-        String header = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes());
-        String claims = Base64.getUrlEncoder().withoutPadding().encodeToString(("{\"iss\":\"" + SecuredFixture.ISSUER
-                + "\",\"aud\":\"vgate\",\"sub\":\"x\",\"exp\":" + (Instant.now().getEpochSecond() + 600) + "}").getBytes());
+        String header =
+                Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes());
+        String claims = Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(("{\"iss\":\"" + SecuredFixture.ISSUER + "\",\"aud\":\"vgate\",\"sub\":\"x\",\"exp\":"
+                                + (Instant.now().getEpochSecond() + 600) + "}")
+                        .getBytes());
 
         ApiKeyAuthTests.assertUnauthorized(as(header + "." + claims + ".AA").get("/v1/models"));
     }
@@ -101,17 +109,25 @@ class JwtAuthTests {
 
     @Test
     void rejectsATokenFromAnotherIssuer() {
-        String token = Jwt.issuer("https://other-idp.example.test").audience(SecuredFixture.AUDIENCE).subject("trent")
-                .expiresIn(300).sign(SecuredFixture.signingKey());
+        String token = Jwt.issuer("https://other-idp.example.test")
+                .audience(SecuredFixture.AUDIENCE)
+                .subject("trent")
+                .expiresIn(300)
+                .sign(SecuredFixture.signingKey());
 
         ApiKeyAuthTests.assertUnauthorized(as(token).get("/v1/models"));
     }
 
     @Test
     void rejectsATokenMeantForAnotherService() {
-        String token = Jwt.issuer(SecuredFixture.ISSUER).audience("billing").subject("trent").expiresIn(300)
+        String token = Jwt.issuer(SecuredFixture.ISSUER)
+                .audience("billing")
+                .subject("trent")
+                .expiresIn(300)
                 .sign(SecuredFixture.signingKey());
-        String noAudience = Jwt.issuer(SecuredFixture.ISSUER).subject("trent").expiresIn(300)
+        String noAudience = Jwt.issuer(SecuredFixture.ISSUER)
+                .subject("trent")
+                .expiresIn(300)
                 .sign(SecuredFixture.signingKey());
 
         ApiKeyAuthTests.assertUnauthorized(as(token).get("/v1/models"));
@@ -119,7 +135,10 @@ class JwtAuthTests {
     }
 
     private static JwtClaimsBuilder valid(String subject) {
-        return Jwt.issuer(SecuredFixture.ISSUER).audience(SecuredFixture.AUDIENCE).subject(subject).expiresIn(300);
+        return Jwt.issuer(SecuredFixture.ISSUER)
+                .audience(SecuredFixture.AUDIENCE)
+                .subject(subject)
+                .expiresIn(300);
     }
 
     private RecordingObserver.Facts call(String token, int status) {

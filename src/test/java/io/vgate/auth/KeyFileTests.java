@@ -3,14 +3,12 @@ package io.vgate.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vgate.security.SecuredFixture;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import io.vgate.security.SecuredFixture;
 
 /** The keys file format: what is accepted, and the errors that keep a broken file from replacing a good one. */
 class KeyFileTests {
@@ -35,7 +33,9 @@ class KeyFileTests {
 
     @Test
     void defaultsPriorityAndLimits() {
-        Caller caller = parse("- {id: app-2, tenant: t, hash: '" + HASH + "'}").get(KeyDigest.of("sk-one")).caller();
+        Caller caller = parse("- {id: app-2, tenant: t, hash: '" + HASH + "'}")
+                .get(KeyDigest.of("sk-one"))
+                .caller();
 
         assertThat(caller.priority()).isEqualTo("interactive");
         assertThat(caller.limits()).isEqualTo(Limits.DEFAULTS);
@@ -43,7 +43,8 @@ class KeyFileTests {
 
     @Test
     void acceptsJsonAndUppercaseHex() {
-        String json = "[{\"id\":\"j\",\"tenant\":\"t\",\"hash\":\"SHA256:" + HASH.substring(7).toUpperCase() + "\"}]";
+        String json = "[{\"id\":\"j\",\"tenant\":\"t\",\"hash\":\"SHA256:"
+                + HASH.substring(7).toUpperCase() + "\"}]";
 
         assertThat(parse(json)).containsKey(KeyDigest.of("sk-one"));
     }
@@ -63,25 +64,31 @@ class KeyFileTests {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-            "id: a\\ntenant: t                                    | the file must be a list",
-            "- {tenant: t, hash: 'HASH'}                           | 'id' must be a non-empty string",
-            "- {id: a, hash: 'HASH'}                               | 'tenant' must be a non-empty string",
-            "- {id: a, tenant: t, hash: 'md5:abc'}                 | hash must be 'sha256:' followed by 64 hex digits",
-            "- {id: a, tenant: t, hash: 'sha256:zz'}               | hash must be 'sha256:' followed by 64 hex digits",
-            "- {id: a, tenant: t, hash: 'HASH', priority: urgent}  | priority must be interactive or batch",
-            "- {id: a, tenant: t, hash: 'HASH', limit: {}}         | unknown field 'limit'",
-            "- {id: a, tenant: t, hash: 'HASH', limits: {rpm: 1}}  | unknown field 'rpm'",
-            "- {id: a, tenant: t, hash: 'HASH', limits: {requests-per-minute: 0}} | must be a positive integer",
-            "- {id: a, tenant: t, hash: 'HASH', limits: {tokens-per-minute: 1.5}} | must be a positive integer",
-            "- {id: a, tenant: t, hash: 'HASH'}\\n- {id: a, tenant: u, hash: 'sha256:OTHER'} | duplicate id 'a'",
-            "- {id: a, tenant: t, hash: 'HASH'}\\n- {id: b, tenant: u, hash: 'HASH'} | same hash as another key",
-            "- [unclosed                                            | not valid YAML" })
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '"',
+            value = {
+                "id: a\\ntenant: t                                    | the file must be a list",
+                "- {tenant: t, hash: 'HASH'}                           | 'id' must be a non-empty string",
+                "- {id: a, hash: 'HASH'}                               | 'tenant' must be a non-empty string",
+                "- {id: a, tenant: t, hash: 'md5:abc'}                 | hash must be 'sha256:' followed by 64 hex digits",
+                "- {id: a, tenant: t, hash: 'sha256:zz'}               | hash must be 'sha256:' followed by 64 hex digits",
+                "- {id: a, tenant: t, hash: 'HASH', priority: urgent}  | priority must be interactive or batch",
+                "- {id: a, tenant: t, hash: 'HASH', limit: {}}         | unknown field 'limit'",
+                "- {id: a, tenant: t, hash: 'HASH', limits: {rpm: 1}}  | unknown field 'rpm'",
+                "- {id: a, tenant: t, hash: 'HASH', limits: {requests-per-minute: 0}} | must be a positive integer",
+                "- {id: a, tenant: t, hash: 'HASH', limits: {tokens-per-minute: 1.5}} | must be a positive integer",
+                "- {id: a, tenant: t, hash: 'HASH'}\\n- {id: a, tenant: u, hash: 'sha256:OTHER'} | duplicate id 'a'",
+                "- {id: a, tenant: t, hash: 'HASH'}\\n- {id: b, tenant: u, hash: 'HASH'} | same hash as another key",
+                "- [unclosed                                            | not valid YAML"
+            })
     void rejectsInvalidFilesWithAMessageThatNamesTheEntry(String yaml, String message) {
-        String content = yaml.replace("\\n", "\n").replace("HASH", HASH)
-                .replace("sha256:OTHER", SecuredFixture.hash("sk-two"));
+        String content =
+                yaml.replace("\\n", "\n").replace("HASH", HASH).replace("sha256:OTHER", SecuredFixture.hash("sk-two"));
 
-        assertThatThrownBy(() -> parse(content)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message)
+        assertThatThrownBy(() -> parse(content))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(message)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(HASH.substring(7)));
     }
 

@@ -2,13 +2,11 @@ package io.vgate.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Container;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import io.fabric8.kubernetes.api.model.Container;
 
 /**
  * The committed manifests an operator applies (deploy/base/kubernetes.yml, the copy of what
@@ -28,18 +26,33 @@ class BaseManifestsTests {
 
     @Test
     void containsExactlyTheResourcesVgateDeploys() {
-        assertThat(base.all()).extracting(m -> m.kind() + "/" + m.name()).containsExactlyInAnyOrder(
-                "Deployment/vgate", "Service/vgate", "Ingress/vgate-api", "ConfigMap/vgate-config",
-                "ConfigMap/vgate-model", "Secret/vgate-api-keys", "NetworkPolicy/vgate", "ResourceQuota/vgate-gpus",
-                "PodDisruptionBudget/vgate", "PersistentVolumeClaim/vgate-models", "Job/vgate-model-download",
-                "PodMonitor/vgate", "ScaledObject/vgate");
-        assertThat(base.all()).as("no namespace in the base: overlays set it")
-                .allSatisfy(m -> assertThat(m.tree().path("metadata").has("namespace")).isFalse());
+        assertThat(base.all())
+                .extracting(m -> m.kind() + "/" + m.name())
+                .containsExactlyInAnyOrder(
+                        "Deployment/vgate",
+                        "Service/vgate",
+                        "Ingress/vgate-api",
+                        "ConfigMap/vgate-config",
+                        "ConfigMap/vgate-model",
+                        "Secret/vgate-api-keys",
+                        "NetworkPolicy/vgate",
+                        "ResourceQuota/vgate-gpus",
+                        "PodDisruptionBudget/vgate",
+                        "PersistentVolumeClaim/vgate-models",
+                        "Job/vgate-model-download",
+                        "PodMonitor/vgate",
+                        "ScaledObject/vgate");
+        assertThat(base.all())
+                .as("no namespace in the base: overlays set it")
+                .allSatisfy(m ->
+                        assertThat(m.tree().path("metadata").has("namespace")).isFalse());
     }
 
     @Test
     void podRunsVgateAndVllmWithOneGpu() {
-        assertThat(base.pod().getContainers()).extracting(Container::getName).containsExactlyInAnyOrder("vgate", "vllm");
+        assertThat(base.pod().getContainers())
+                .extracting(Container::getName)
+                .containsExactlyInAnyOrder("vgate", "vllm");
         ManifestChecks.gpu(base);
     }
 
@@ -54,7 +67,9 @@ class BaseManifestsTests {
         Container vllm = base.container("vllm");
         assertThat(base.flag(vllm, "--max-model-len")).contains("4096");
         assertThat(base.flag(vllm, "--gpu-memory-utilization")).contains("0.90");
-        assertThat(base.flag(vllm, "--max-num-seqs")).as("matches vgate.shaping.max-in-flight's default").contains("64");
+        assertThat(base.flag(vllm, "--max-num-seqs"))
+                .as("matches vgate.shaping.max-in-flight's default")
+                .contains("64");
         assertThat(base.flag(vllm, "--model")).contains("/models/Qwen/Qwen2.5-7B-Instruct");
         assertThat(base.flag(vllm, "--served-model-name")).contains("qwen2.5-7b-instruct");
     }
@@ -72,7 +87,8 @@ class BaseManifestsTests {
     @Test
     void gracePeriodCoversTheDrain() {
         ManifestChecks.gracefulShutdown(base);
-        assertThat(ManifestChecks.vgateSetting(base, "VGATE_SHAPING_DRAIN_TIMEOUT")).isEqualTo("120s");
+        assertThat(ManifestChecks.vgateSetting(base, "VGATE_SHAPING_DRAIN_TIMEOUT"))
+                .isEqualTo("120s");
         assertThat(base.pod().getTerminationGracePeriodSeconds()).isEqualTo(150L);
     }
 
@@ -90,8 +106,10 @@ class BaseManifestsTests {
     void configurationFollowsTheContract() {
         ManifestChecks.configuration(base);
         assertThat(ManifestChecks.vgateSetting(base, "VGATE_SHAPING_MAX_QUEUE")).isEqualTo("256");
-        assertThat(ManifestChecks.vgateSetting(base, "VGATE_SHAPING_MAX_QUEUE_WAIT")).isEqualTo("30s");
-        assertThat(ManifestChecks.vgateSetting(base, "VGATE_AUTH_KEYS_FILE")).isEqualTo("/etc/vgate/auth/api-keys.yaml");
+        assertThat(ManifestChecks.vgateSetting(base, "VGATE_SHAPING_MAX_QUEUE_WAIT"))
+                .isEqualTo("30s");
+        assertThat(ManifestChecks.vgateSetting(base, "VGATE_AUTH_KEYS_FILE"))
+                .isEqualTo("/etc/vgate/auth/api-keys.yaml");
         assertThat(ManifestChecks.vgateSetting(base, "VGATE_RATE_LIMIT_STORE")).isEqualTo("redis");
         assertThat(ManifestChecks.vgateSetting(base, "QUARKUS_REDIS_HOSTS")).startsWith("redis://");
     }
@@ -149,7 +167,10 @@ class BaseManifestsTests {
 
     @Test
     void everyImageIsPinned() {
-        List<String> images = ManifestChecks.allContainers(base).stream().map(Container::getImage).toList();
-        assertThat(images).allSatisfy(image -> assertThat(image).as("image").contains(":").doesNotEndWith(":latest"));
+        List<String> images = ManifestChecks.allContainers(base).stream()
+                .map(Container::getImage)
+                .toList();
+        assertThat(images)
+                .allSatisfy(image -> assertThat(image).as("image").contains(":").doesNotEndWith(":latest"));
     }
 }

@@ -2,18 +2,16 @@ package io.vgate.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 
 /**
  * The scripts embedded in the manifests at least parse: a YAML indentation slip in a block scalar
@@ -26,8 +24,12 @@ class EmbeddedScriptsTests {
 
     @Test
     void downloadJobScriptCompiles() throws Exception {
-        Container download = base.typed(Job.class, "vgate-model-download").getSpec().getTemplate().getSpec()
-                .getContainers().get(0);
+        Container download = base.typed(Job.class, "vgate-model-download")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
         assertThat(download.getCommand()).containsExactly("python3", "-c");
         compilesAsPython(download.getArgs().get(0));
     }
@@ -39,8 +41,14 @@ class EmbeddedScriptsTests {
      */
     @Test
     void downloadJobScriptCopiesS3KeysAndIsIdempotent(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        String script = base.typed(Job.class, "vgate-model-download").getSpec().getTemplate().getSpec()
-                .getContainers().get(0).getArgs().get(0);
+        String script = base.typed(Job.class, "vgate-model-download")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getArgs()
+                .get(0);
         Path stubs = Files.createDirectories(dir.resolve("stubs"));
         Files.writeString(stubs.resolve("boto3.py"), """
                 class _Paginator:
@@ -63,9 +71,18 @@ class EmbeddedScriptsTests {
                 """);
         Path models = dir.resolve("models");
         java.util.Map<String, String> env = new java.util.HashMap<>(java.util.Map.of(
-                "PYTHONPATH", stubs.toString(), "MODEL_ROOT", models.toString(),
-                "MODEL_ID", "Qwen/Qwen2.5-7B-Instruct-AWQ", "MODEL_SOURCE", "s3",
-                "MODEL_S3_URI", "s3://bucket/models/qwen-awq/", "MODEL_REVISION", ""));
+                "PYTHONPATH",
+                stubs.toString(),
+                "MODEL_ROOT",
+                models.toString(),
+                "MODEL_ID",
+                "Qwen/Qwen2.5-7B-Instruct-AWQ",
+                "MODEL_SOURCE",
+                "s3",
+                "MODEL_S3_URI",
+                "s3://bucket/models/qwen-awq/",
+                "MODEL_REVISION",
+                ""));
         Path target = models.resolve("Qwen/Qwen2.5-7B-Instruct-AWQ");
 
         assertThat(python(script, env)).isZero();
@@ -74,14 +91,17 @@ class EmbeddedScriptsTests {
         assertThat(target.resolve(ManifestChecks.MARKER)).exists();
 
         Files.delete(target.resolve("config.json"));
-        assertThat(python(script, env)).as("a completed model is not fetched again").isZero();
+        assertThat(python(script, env))
+                .as("a completed model is not fetched again")
+                .isZero();
         assertThat(target.resolve("config.json")).doesNotExist();
 
         env.put("MODEL_ID", "Qwen/Qwen2.5-0.5B-Instruct");
         env.put("MODEL_SOURCE", "huggingface");
         env.put("MODEL_REVISION", "main");
         assertThat(python(script, env)).isZero();
-        assertThat(models.resolve("Qwen/Qwen2.5-0.5B-Instruct/config.json")).hasContent("Qwen/Qwen2.5-0.5B-Instruct@main");
+        assertThat(models.resolve("Qwen/Qwen2.5-0.5B-Instruct/config.json"))
+                .hasContent("Qwen/Qwen2.5-0.5B-Instruct@main");
 
         env.put("MODEL_ID", "other/model");
         env.put("MODEL_SOURCE", "ftp");
@@ -100,7 +120,8 @@ class EmbeddedScriptsTests {
 
     @Test
     void vllmPreStopCompiles() throws Exception {
-        List<String> command = base.container("vllm").getLifecycle().getPreStop().getExec().getCommand();
+        List<String> command =
+                base.container("vllm").getLifecycle().getPreStop().getExec().getCommand();
         assertThat(command.subList(0, 2)).containsExactly("python3", "-c");
         compilesAsPython(command.get(2));
     }
@@ -115,8 +136,13 @@ class EmbeddedScriptsTests {
     @Test
     void s3CopyIsValidShell() throws Exception {
         Path patch = Path.of("deploy/components/model-from-s3/patches/deployment.yaml");
-        var tree = StrictManifests.documents(Files.readString(patch), patch.toString()).get(0);
-        var copier = tree.path("spec").path("template").path("spec").path("initContainers").get(1);
+        var tree = StrictManifests.documents(Files.readString(patch), patch.toString())
+                .get(0);
+        var copier = tree.path("spec")
+                .path("template")
+                .path("spec")
+                .path("initContainers")
+                .get(1);
         assertThat(copier.path("name").asText()).isEqualTo("model-from-s3");
         parsesAsShell(copier.path("args").get(0).asText());
     }
@@ -146,6 +172,8 @@ class EmbeddedScriptsTests {
         process.getOutputStream().close();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(String.join(" ", command) + ": " + output).isZero();
+        assertThat(process.exitValue())
+                .as(String.join(" ", command) + ": " + output)
+                .isZero();
     }
 }

@@ -1,13 +1,11 @@
 package io.vgate.deploy;
 
+import com.sun.net.httpserver.HttpServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
-
-import com.sun.net.httpserver.HttpServer;
-
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * Stands in for the vLLM container's {@code /health} on a free loopback port and points vgate at it
@@ -33,8 +31,11 @@ public class FakeVllmHealth implements QuarkusTestResourceLifecycleManager {
         });
         server.start();
         // Probes are open whatever the credentials; the prod profile only insists that some are configured.
-        return Map.of("vgate.upstream.url", "http://127.0.0.1:" + server.getAddress().getPort(),
-                "vgate.auth.enabled", "false");
+        return Map.of(
+                "vgate.upstream.url",
+                "http://127.0.0.1:" + server.getAddress().getPort(),
+                "vgate.auth.enabled",
+                "false");
     }
 
     @Override

@@ -12,8 +12,7 @@ import java.util.concurrent.TimeUnit;
 /** Renders a kustomization with the kustomize built into kubectl, or a standalone kustomize. */
 final class Kustomize {
 
-    private Kustomize() {
-    }
+    private Kustomize() {}
 
     /** The command that renders a directory, if kubectl or kustomize is on the PATH. */
     static Optional<List<String>> command() {

@@ -2,20 +2,7 @@ package io.vgate.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
@@ -41,6 +28,17 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * What issue 6 asks of the deployed manifests, as checks over one {@link ManifestSet}: the committed
@@ -55,8 +53,7 @@ final class ManifestChecks {
     /** The marker the download Job writes last and the pod waits for. */
     static final String MARKER = ".vgate-download-complete";
 
-    private ManifestChecks() {
-    }
+    private ManifestChecks() {}
 
     /** One GPU for vLLM, requested and limited alike; no other container asks for one. */
     static void gpu(ManifestSet set) {
@@ -64,11 +61,15 @@ final class ManifestChecks {
         assertThat(vllm.getResources().getLimits()).as("vllm limits").containsEntry(GPU, new Quantity("1"));
         Map<String, Quantity> requests = vllm.getResources().getRequests();
         if (requests != null && requests.containsKey(GPU)) {
-            assertThat(requests.get(GPU)).as("vllm GPU request equals its limit").isEqualTo(new Quantity("1"));
+            assertThat(requests.get(GPU))
+                    .as("vllm GPU request equals its limit")
+                    .isEqualTo(new Quantity("1"));
         }
         for (Container other : allContainers(set)) {
             if (!other.getName().equals("vllm") && other.getResources() != null) {
-                assertThat(resourceNames(other)).as(other.getName() + " resources").doesNotContain(GPU);
+                assertThat(resourceNames(other))
+                        .as(other.getName() + " resources")
+                        .doesNotContain(GPU);
             }
         }
     }
@@ -77,7 +78,9 @@ final class ManifestChecks {
     static void sharedMemory(ManifestSet set) {
         VolumeMount shm = mount(set.container("vllm"), "/dev/shm");
         Volume volume = volume(set.pod(), shm.getName());
-        assertThat(volume.getEmptyDir()).as("volume " + volume.getName() + " is an emptyDir").isNotNull();
+        assertThat(volume.getEmptyDir())
+                .as("volume " + volume.getName() + " is an emptyDir")
+                .isNotNull();
         assertThat(volume.getEmptyDir().getMedium()).as("/dev/shm medium").isEqualTo("Memory");
         assertThat(volume.getEmptyDir().getSizeLimit()).as("/dev/shm size").isEqualTo(new Quantity("8Gi"));
     }
@@ -89,23 +92,35 @@ final class ManifestChecks {
      */
     static void vllmServer(ManifestSet set) {
         Container vllm = set.container("vllm");
-        assertThat(vllm.getImage()).as("vLLM image is pinned to a release tag")
+        assertThat(vllm.getImage())
+                .as("vLLM image is pinned to a release tag")
                 .matches("vllm/vllm-openai:v\\d+\\.\\d+\\.\\d+");
         assertThat(vllm.getCommand()).containsExactly("vllm", "serve");
         String modelId = set.env(vllm, "MODEL_ID");
         assertThat(set.flag(vllm, "--model")).as("--model").contains("/models/" + modelId);
         assertThat(mount(vllm, "/models").getName()).isEqualTo("models");
-        assertThat(set.flag(vllm, "--served-model-name")).as("--served-model-name").get().asString().isNotBlank();
-        assertThat(Integer.parseInt(set.flag(vllm, "--max-model-len").orElseThrow())).as("--max-model-len").isPositive();
+        assertThat(set.flag(vllm, "--served-model-name"))
+                .as("--served-model-name")
+                .get()
+                .asString()
+                .isNotBlank();
+        assertThat(Integer.parseInt(set.flag(vllm, "--max-model-len").orElseThrow()))
+                .as("--max-model-len")
+                .isPositive();
         assertThat(Double.parseDouble(set.flag(vllm, "--gpu-memory-utilization").orElseThrow()))
-                .as("--gpu-memory-utilization").isGreaterThan(0.0).isLessThanOrEqualTo(0.95);
+                .as("--gpu-memory-utilization")
+                .isGreaterThan(0.0)
+                .isLessThanOrEqualTo(0.95);
         assertThat(set.expandedArgs(vllm)).as("vllm args").contains("--enable-chunked-prefill");
         int cap = Integer.parseInt(vgateSetting(set, "VGATE_SHAPING_MAX_IN_FLIGHT"));
-        assertThat(set.flag(vllm, "--max-num-seqs")).as("--max-num-seqs equals vgate.shaping.max-in-flight")
+        assertThat(set.flag(vllm, "--max-num-seqs"))
+                .as("--max-num-seqs equals vgate.shaping.max-in-flight")
                 .contains(String.valueOf(cap));
         assertThat(set.flag(vllm, "--port")).contains(String.valueOf(VLLM_PORT));
         assertThat(port(vllm, "vllm").getContainerPort()).isEqualTo(VLLM_PORT);
-        assertThat(set.env(vllm, "HF_HUB_OFFLINE")).as("no download at start-up").isEqualTo("1");
+        assertThat(set.env(vllm, "HF_HUB_OFFLINE"))
+                .as("no download at start-up")
+                .isEqualTo("1");
     }
 
     /**
@@ -120,7 +135,9 @@ final class ManifestChecks {
         assertHttp(startup, "/health", "vllm", vllm);
         int budget = orZero(startup.getInitialDelaySeconds())
                 + orDefault(startup.getPeriodSeconds(), 10) * orDefault(startup.getFailureThreshold(), 3);
-        assertThat(budget).as("seconds the vllm startup probe allows for model load").isGreaterThanOrEqualTo(60);
+        assertThat(budget)
+                .as("seconds the vllm startup probe allows for model load")
+                .isGreaterThanOrEqualTo(60);
         assertHttp(vllm.getReadinessProbe(), "/health", "vllm", vllm);
         assertHttp(vllm.getLivenessProbe(), "/health", "vllm", vllm);
 
@@ -151,18 +168,23 @@ final class ManifestChecks {
     static void gracefulShutdown(ManifestSet set) {
         Container vgate = set.container("vgate");
         long preStop = 0;
-        if (vgate.getLifecycle() != null && vgate.getLifecycle().getPreStop() != null
+        if (vgate.getLifecycle() != null
+                && vgate.getLifecycle().getPreStop() != null
                 && vgate.getLifecycle().getPreStop().getSleep() != null) {
             preStop = vgate.getLifecycle().getPreStop().getSleep().getSeconds();
         }
-        Duration drain = Duration.parse("PT" + vgateSetting(set, "VGATE_SHAPING_DRAIN_TIMEOUT").toUpperCase());
+        Duration drain = Duration.parse(
+                "PT" + vgateSetting(set, "VGATE_SHAPING_DRAIN_TIMEOUT").toUpperCase());
         Long grace = set.pod().getTerminationGracePeriodSeconds();
-        assertThat(grace).as("terminationGracePeriodSeconds vs vgate's preStop %ds + drain %s + 10 s", preStop, drain)
-                .isNotNull().isGreaterThanOrEqualTo(preStop + drain.toSeconds() + 10);
+        assertThat(grace)
+                .as("terminationGracePeriodSeconds vs vgate's preStop %ds + drain %s + 10 s", preStop, drain)
+                .isNotNull()
+                .isGreaterThanOrEqualTo(preStop + drain.toSeconds() + 10);
         Container vllm = set.container("vllm");
         assertThat(vllm.getLifecycle()).as("vllm lifecycle").isNotNull();
         assertThat(String.join(" ", vllm.getLifecycle().getPreStop().getExec().getCommand()))
-                .as("vllm preStop waits for vgate's port").contains(String.valueOf(VGATE_PORT));
+                .as("vllm preStop waits for vgate's port")
+                .contains(String.valueOf(VGATE_PORT));
     }
 
     /** Non-root, read-only root filesystem, no privilege escalation, no capabilities, everywhere. */
@@ -175,14 +197,27 @@ final class ManifestChecks {
             for (Container c : containersOf(pod)) {
                 SecurityContext sc = c.getSecurityContext();
                 assertThat(sc).as(c.getName() + " securityContext").isNotNull();
-                assertThat(sc.getAllowPrivilegeEscalation()).as(c.getName() + " allowPrivilegeEscalation").isFalse();
-                assertThat(sc.getReadOnlyRootFilesystem()).as(c.getName() + " readOnlyRootFilesystem").isTrue();
+                assertThat(sc.getAllowPrivilegeEscalation())
+                        .as(c.getName() + " allowPrivilegeEscalation")
+                        .isFalse();
+                assertThat(sc.getReadOnlyRootFilesystem())
+                        .as(c.getName() + " readOnlyRootFilesystem")
+                        .isTrue();
                 assertThat(sc.getPrivileged()).as(c.getName() + " privileged").isNotEqualTo(Boolean.TRUE);
                 Long user = sc.getRunAsUser() != null ? sc.getRunAsUser() : podUser;
-                assertThat(user).as(c.getName() + " runs as a numeric non-root user").isNotNull().isNotZero();
-                assertThat(sc.getCapabilities()).as(c.getName() + " capabilities").isNotNull();
-                assertThat(sc.getCapabilities().getDrop()).as(c.getName() + " drops").contains("ALL");
-                assertThat(sc.getCapabilities().getAdd()).as(c.getName() + " adds").isNullOrEmpty();
+                assertThat(user)
+                        .as(c.getName() + " runs as a numeric non-root user")
+                        .isNotNull()
+                        .isNotZero();
+                assertThat(sc.getCapabilities())
+                        .as(c.getName() + " capabilities")
+                        .isNotNull();
+                assertThat(sc.getCapabilities().getDrop())
+                        .as(c.getName() + " drops")
+                        .contains("ALL");
+                assertThat(sc.getCapabilities().getAdd())
+                        .as(c.getName() + " adds")
+                        .isNullOrEmpty();
             }
         }
     }
@@ -204,7 +239,9 @@ final class ManifestChecks {
                 assertThat(mounted).as("volume " + v.getName() + " is mounted").contains(v.getName());
             }
         }
-        assertThat(mount(set.container("vllm"), "/models").getReadOnly()).as("vllm mounts /models read-only").isTrue();
+        assertThat(mount(set.container("vllm"), "/models").getReadOnly())
+                .as("vllm mounts /models read-only")
+                .isTrue();
 
         Path keysFile = new Path(vgateSetting(set, "VGATE_AUTH_KEYS_FILE"));
         VolumeMount keys = mount(set.container("vgate"), keysFile.directory());
@@ -212,7 +249,9 @@ final class ManifestChecks {
         Volume secretVolume = volume(set.pod(), keys.getName());
         assertThat(secretVolume.getSecret()).as("API keys volume is a Secret").isNotNull();
         Secret secret = set.typed(Secret.class, secretVolume.getSecret().getSecretName());
-        assertThat(secretKeys(secret)).as("Secret " + secret.getMetadata().getName() + " keys").contains(keysFile.file());
+        assertThat(secretKeys(secret))
+                .as("Secret " + secret.getMetadata().getName() + " keys")
+                .contains(keysFile.file());
     }
 
     /**
@@ -221,10 +260,19 @@ final class ManifestChecks {
      */
     static void configuration(ManifestSet set) {
         Container vgate = set.container("vgate");
-        assertThat(orEmpty(vgate.getEnvFrom())).extracting(e -> e.getConfigMapRef() == null ? null : e.getConfigMapRef().getName())
-                .as("vgate envFrom").contains("vgate-config");
-        for (String key : List.of("VGATE_SHAPING_MAX_IN_FLIGHT", "VGATE_SHAPING_MAX_QUEUE", "VGATE_SHAPING_MAX_QUEUE_WAIT",
-                "VGATE_SHAPING_DRAIN_TIMEOUT", "VGATE_AUTH_ENABLED", "VGATE_AUTH_KEYS_FILE", "VGATE_SIMULATOR_ENABLED",
+        assertThat(orEmpty(vgate.getEnvFrom()))
+                .extracting(e ->
+                        e.getConfigMapRef() == null ? null : e.getConfigMapRef().getName())
+                .as("vgate envFrom")
+                .contains("vgate-config");
+        for (String key : List.of(
+                "VGATE_SHAPING_MAX_IN_FLIGHT",
+                "VGATE_SHAPING_MAX_QUEUE",
+                "VGATE_SHAPING_MAX_QUEUE_WAIT",
+                "VGATE_SHAPING_DRAIN_TIMEOUT",
+                "VGATE_AUTH_ENABLED",
+                "VGATE_AUTH_KEYS_FILE",
+                "VGATE_SIMULATOR_ENABLED",
                 "VGATE_RATE_LIMIT_TRUSTED_PROXIES")) {
             vgateSetting(set, key);
         }
@@ -253,9 +301,11 @@ final class ManifestChecks {
         assertThat(service.getSpec().getType()).isEqualTo("ClusterIP");
         assertThat(service.getSpec().getPorts()).hasSize(1);
         ServicePort port = service.getSpec().getPorts().get(0);
-        assertThat(resolvePort(set.container("vgate"), port.getTargetPort())).as("Service targets vgate's port")
+        assertThat(resolvePort(set.container("vgate"), port.getTargetPort()))
+                .as("Service targets vgate's port")
                 .isEqualTo(VGATE_PORT);
-        assertThat(podLabels(set)).as("pods carry the Service's selector")
+        assertThat(podLabels(set))
+                .as("pods carry the Service's selector")
                 .containsAllEntriesOf(service.getSpec().getSelector());
     }
 
@@ -268,12 +318,15 @@ final class ManifestChecks {
         Map<String, String> annotations = ingress.getMetadata().getAnnotations();
         String prefix = "nginx.ingress.kubernetes.io/";
         assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("nginx");
-        assertThat(Integer.parseInt(annotations.get(prefix + "proxy-read-timeout"))).as("proxy-read-timeout s")
+        assertThat(Integer.parseInt(annotations.get(prefix + "proxy-read-timeout")))
+                .as("proxy-read-timeout s")
                 .isGreaterThanOrEqualTo(600);
-        assertThat(Integer.parseInt(annotations.get(prefix + "proxy-send-timeout"))).as("proxy-send-timeout s")
+        assertThat(Integer.parseInt(annotations.get(prefix + "proxy-send-timeout")))
+                .as("proxy-send-timeout s")
                 .isGreaterThanOrEqualTo(600);
         assertThat(annotations).containsEntry(prefix + "proxy-buffering", "off");
-        assertThat(megabytes(annotations.get(prefix + "proxy-body-size"))).as("proxy-body-size MiB")
+        assertThat(megabytes(annotations.get(prefix + "proxy-body-size")))
+                .as("proxy-body-size MiB")
                 .isGreaterThanOrEqualTo(8);
         Set<String> tlsHosts = new HashSet<>();
         for (IngressTLS tls : ingress.getSpec().getTls()) {
@@ -285,11 +338,14 @@ final class ManifestChecks {
             assertThat(rule.getHost()).as("rule host").isNotBlank();
             assertThat(tlsHosts).as("TLS covers " + rule.getHost()).contains(rule.getHost());
             assertThat(rule.getHttp().getPaths()).isNotEmpty().allSatisfy(path -> {
-                assertThat(path.getPath() + " " + path.getPathType()).as("only the API and the chat page are published")
+                assertThat(path.getPath() + " " + path.getPathType())
+                        .as("only the API and the chat page are published")
                         .isIn("/v1 Prefix", "/ Exact", "/ui Prefix");
                 assertThat(path.getBackend().getService().getName()).isEqualTo("vgate");
                 String portName = path.getBackend().getService().getPort().getName();
-                assertThat(service.getSpec().getPorts()).extracting(ServicePort::getName).contains(portName);
+                assertThat(service.getSpec().getPorts())
+                        .extracting(ServicePort::getName)
+                        .contains(portName);
             });
         });
     }
@@ -300,7 +356,8 @@ final class ManifestChecks {
      */
     static void networkPolicy(ManifestSet set) {
         NetworkPolicy policy = set.typed(NetworkPolicy.class, "vgate");
-        assertThat(podLabels(set)).as("policy selects the vgate pods")
+        assertThat(podLabels(set))
+                .as("policy selects the vgate pods")
                 .containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels());
         assertThat(policy.getSpec().getPolicyTypes()).contains("Ingress");
         Container vgate = set.container("vgate");
@@ -308,10 +365,15 @@ final class ManifestChecks {
         List<String> vgatePeers = new ArrayList<>();
         List<String> vllmPeers = new ArrayList<>();
         for (NetworkPolicyIngressRule rule : policy.getSpec().getIngress()) {
-            assertThat(rule.getFrom()).as("a rule without `from` admits everyone").isNotEmpty();
-            assertThat(rule.getPorts()).as("a rule without `ports` opens every port").isNotEmpty();
+            assertThat(rule.getFrom())
+                    .as("a rule without `from` admits everyone")
+                    .isNotEmpty();
+            assertThat(rule.getPorts())
+                    .as("a rule without `ports` opens every port")
+                    .isNotEmpty();
             for (NetworkPolicyPort port : rule.getPorts()) {
-                int number = port.getPort().getIntVal() != null ? port.getPort().getIntVal()
+                int number = port.getPort().getIntVal() != null
+                        ? port.getPort().getIntVal()
                         : resolvePort(port.getPort().getStrVal().equals("vllm") ? vllm : vgate, port.getPort());
                 for (NetworkPolicyPeer peer : rule.getFrom()) {
                     assertThat(peer.getIpBlock()).as("no ipBlock peers").isNull();
@@ -321,43 +383,55 @@ final class ManifestChecks {
             }
         }
         String prometheus = "ns{kubernetes.io/metadata.name=monitoring} pods{app.kubernetes.io/name=prometheus}";
-        assertThat(vgatePeers).containsExactlyInAnyOrder(
-                "pods{vgate.io/client=true}",
-                "ns{vgate.io/clients=true} pods{vgate.io/client=true}",
-                "ns{kubernetes.io/metadata.name=ingress-nginx}",
-                prometheus);
+        assertThat(vgatePeers)
+                .containsExactlyInAnyOrder(
+                        "pods{vgate.io/client=true}",
+                        "ns{vgate.io/clients=true} pods{vgate.io/client=true}",
+                        "ns{kubernetes.io/metadata.name=ingress-nginx}",
+                        prometheus);
         assertThat(vllmPeers).as("who reaches vLLM's port").containsExactly(prometheus);
     }
 
     /** The namespace's GPU quota, large enough for the autoscaler's maximum plus one rollout surge. */
     static void gpuQuota(ManifestSet set, int expected) {
         ResourceQuota quota = set.typed(ResourceQuota.class, "vgate-gpus");
-        assertThat(quota.getSpec().getHard()).as("quota").containsEntry("requests." + GPU, new Quantity(String.valueOf(expected)))
+        assertThat(quota.getSpec().getHard())
+                .as("quota")
+                .containsEntry("requests." + GPU, new Quantity(String.valueOf(expected)))
                 .doesNotContainKey("limits." + GPU);
         set.find("ScaledObject", "vgate").ifPresent(scaledObject -> {
             int max = scaledObject.tree().path("spec").path("maxReplicaCount").asInt();
-            IntOrString surge = set.deployment().getSpec().getStrategy().getRollingUpdate().getMaxSurge();
-            assertThat(expected).as("GPU quota vs maxReplicaCount + maxSurge").isGreaterThanOrEqualTo(max + surge.getIntVal());
+            IntOrString surge =
+                    set.deployment().getSpec().getStrategy().getRollingUpdate().getMaxSurge();
+            assertThat(expected)
+                    .as("GPU quota vs maxReplicaCount + maxSurge")
+                    .isGreaterThanOrEqualTo(max + surge.getIntVal());
         });
     }
 
     /** Rollouts: integer surge/unavailability (a string must be a percentage), never below capacity; no fixed replicas. */
     static void rollout(ManifestSet set) {
         Deployment deployment = set.deployment();
-        assertThat(deployment.getSpec().getReplicas()).as("replicas is left to KEDA").isNull();
+        assertThat(deployment.getSpec().getReplicas())
+                .as("replicas is left to KEDA")
+                .isNull();
         var rolling = deployment.getSpec().getStrategy().getRollingUpdate();
         assertThat(rolling.getMaxSurge().getIntVal()).as("maxSurge").isEqualTo(1);
         assertThat(rolling.getMaxUnavailable().getIntVal()).as("maxUnavailable").isZero();
-        assertThat(podLabels(set)).as("pods carry the Deployment's selector")
+        assertThat(podLabels(set))
+                .as("pods carry the Deployment's selector")
                 .containsAllEntriesOf(deployment.getSpec().getSelector().getMatchLabels());
     }
 
     /** At most one vgate pod evicted at a time, and a PDB that selects them. */
     static void disruptionBudget(ManifestSet set) {
         PodDisruptionBudget pdb = set.typed(PodDisruptionBudget.class, "vgate");
-        assertThat(podLabels(set)).containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
+        assertThat(podLabels(set))
+                .containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
         assertThat(pdb.getSpec().getMaxUnavailable()).isEqualTo(new IntOrString(1));
-        assertThat(pdb.getSpec().getMinAvailable()).as("minAvailable would block drains of a single replica").isNull();
+        assertThat(pdb.getSpec().getMinAvailable())
+                .as("minAvailable would block drains of a single replica")
+                .isNull();
         assertThat(pdb.getSpec().getUnhealthyPodEvictionPolicy()).isEqualTo("AlwaysAllow");
     }
 
@@ -374,22 +448,44 @@ final class ManifestChecks {
 
         Job job = set.typed(Job.class, "vgate-model-download");
         PodSpec jobPod = job.getSpec().getTemplate().getSpec();
-        assertThat(volume(jobPod, "models").getPersistentVolumeClaim().getClaimName()).isEqualTo(claim);
+        assertThat(volume(jobPod, "models").getPersistentVolumeClaim().getClaimName())
+                .isEqualTo(claim);
         Container download = jobPod.getContainers().get(0);
-        assertThat(mount(download, "/models").getReadOnly()).as("the Job writes the volume").isNotEqualTo(Boolean.TRUE);
-        assertThat(download.getEnvFrom()).extracting(e -> e.getConfigMapRef() == null ? null : e.getConfigMapRef().getName())
+        assertThat(mount(download, "/models").getReadOnly())
+                .as("the Job writes the volume")
+                .isNotEqualTo(Boolean.TRUE);
+        assertThat(download.getEnvFrom())
+                .extracting(e ->
+                        e.getConfigMapRef() == null ? null : e.getConfigMapRef().getName())
                 .contains("vgate-model");
         String script = String.join("\n", download.getArgs());
-        assertThat(script).contains("MODEL_ID", "MODEL_SOURCE", "MODEL_REVISION", "MODEL_S3_URI", MARKER, "snapshot_download", "boto3");
+        assertThat(script)
+                .contains(
+                        "MODEL_ID",
+                        "MODEL_SOURCE",
+                        "MODEL_REVISION",
+                        "MODEL_S3_URI",
+                        MARKER,
+                        "snapshot_download",
+                        "boto3");
         assertThat(set.configValue("vgate-model", "MODEL_SOURCE")).isIn("huggingface", "s3");
-        assertThat(String.join(" ", set.container("wait-for-model").getCommand())).contains(MARKER);
+        assertThat(String.join(" ", set.container("wait-for-model").getCommand()))
+                .contains(MARKER);
 
-        Map<String, String> jobLabels = job.getSpec().getTemplate().getMetadata().getLabels();
+        Map<String, String> jobLabels =
+                job.getSpec().getTemplate().getMetadata().getLabels();
         Map<String, String> selector = set.deployment().getSpec().getSelector().getMatchLabels();
         assertThat(jobLabels.entrySet().containsAll(selector.entrySet()))
-                .as("the Job's pods must not match the Deployment's selector %s", selector).isFalse();
-        assertThat(jobLabels.entrySet().containsAll(set.typed(Service.class, "vgate").getSpec().getSelector().entrySet()))
-                .as("the Job's pods must not receive Service traffic").isFalse();
+                .as("the Job's pods must not match the Deployment's selector %s", selector)
+                .isFalse();
+        assertThat(jobLabels
+                        .entrySet()
+                        .containsAll(set.typed(Service.class, "vgate")
+                                .getSpec()
+                                .getSelector()
+                                .entrySet()))
+                .as("the Job's pods must not receive Service traffic")
+                .isFalse();
     }
 
     /** KEDA: Prometheus trigger on vgate's queue plus vLLM's waiting requests, 1 to 5 replicas. */
@@ -398,13 +494,18 @@ final class ManifestChecks {
         Shape.SCALED_OBJECT.check(so, "ScaledObject/vgate");
         JsonNode spec = so.path("spec");
         assertThat(spec.path("scaleTargetRef").path("kind").asText()).isEqualTo("Deployment");
-        assertThat(spec.path("scaleTargetRef").path("name").asText()).isEqualTo(set.deployment().getMetadata().getName());
+        assertThat(spec.path("scaleTargetRef").path("name").asText())
+                .isEqualTo(set.deployment().getMetadata().getName());
         assertThat(spec.path("minReplicaCount").asInt(-1)).as("minReplicaCount").isEqualTo(1);
         assertThat(spec.path("maxReplicaCount").asInt(-1)).as("maxReplicaCount").isEqualTo(5);
         assertThat(spec.path("pollingInterval").asInt(0)).as("pollingInterval").isBetween(5, 60);
         assertThat(spec.has("cooldownPeriod")).as("cooldownPeriod set").isTrue();
-        JsonNode scaleDown = spec.path("advanced").path("horizontalPodAutoscalerConfig").path("behavior").path("scaleDown");
-        assertThat(scaleDown.path("stabilizationWindowSeconds").asInt(0)).as("scale-down cooldown (HPA behaviour)")
+        JsonNode scaleDown = spec.path("advanced")
+                .path("horizontalPodAutoscalerConfig")
+                .path("behavior")
+                .path("scaleDown");
+        assertThat(scaleDown.path("stabilizationWindowSeconds").asInt(0))
+                .as("scale-down cooldown (HPA behaviour)")
                 .isGreaterThanOrEqualTo(300);
         JsonNode triggers = spec.path("triggers");
         assertThat(triggers.size()).as("one trigger").isEqualTo(1);
@@ -414,15 +515,19 @@ final class ManifestChecks {
         JsonNode metadata = trigger.path("metadata");
         URI server = URI.create(metadata.path("serverAddress").asText());
         assertThat(server.getScheme()).isIn("http", "https");
-        assertThat(Double.parseDouble(metadata.path("threshold").asText())).as("threshold").isPositive();
+        assertThat(Double.parseDouble(metadata.path("threshold").asText()))
+                .as("threshold")
+                .isPositive();
         String query = metadata.path("query").asText().replace(" ", "");
-        Matcher sums = Pattern.compile("sum\\((vgate_queue_depth|vllm:num_requests_waiting)\\{([^}]*)}\\)").matcher(query);
+        Matcher sums = Pattern.compile("sum\\((vgate_queue_depth|vllm:num_requests_waiting)\\{([^}]*)}\\)")
+                .matcher(query);
         List<String> metrics = new ArrayList<>();
         while (sums.find()) {
             metrics.add(sums.group(1));
             assertThat(sums.group(2)).as("selector of " + sums.group(1)).contains("namespace=\"" + namespace + "\"");
         }
-        assertThat(metrics).as("summed series in " + query)
+        assertThat(metrics)
+                .as("summed series in " + query)
                 .containsExactlyInAnyOrder("vgate_queue_depth", "vllm:num_requests_waiting");
         assertThat(query).as("both sums are added").contains(")+(");
     }
@@ -432,7 +537,10 @@ final class ManifestChecks {
         JsonNode pm = set.tree("PodMonitor", "vgate");
         Shape.POD_MONITOR.check(pm, "PodMonitor/vgate");
         Map<String, String> selector = new java.util.HashMap<>();
-        pm.path("spec").path("selector").path("matchLabels").properties()
+        pm.path("spec")
+                .path("selector")
+                .path("matchLabels")
+                .properties()
                 .forEach(e -> selector.put(e.getKey(), e.getValue().asText()));
         assertThat(selector).isNotEmpty();
         assertThat(podLabels(set)).containsAllEntriesOf(selector);
@@ -452,7 +560,8 @@ final class ManifestChecks {
         JsonNode keys = StrictManifests.tree(file, "api-keys.yaml");
         assertThat(keys.isArray() && !keys.isEmpty()).as("keys list").isTrue();
         for (JsonNode entry : keys) {
-            assertThat(entry.path("hash").asText()).as("entry holds a SHA-256 hex digest")
+            assertThat(entry.path("hash").asText())
+                    .as("entry holds a SHA-256 hex digest")
                     .matches("sha256:[0-9a-f]{64}");
             assertThat(entry.has("key")).as("no plain keys").isFalse();
         }
@@ -487,7 +596,8 @@ final class ManifestChecks {
     }
 
     static List<Container> containersOf(PodSpec pod) {
-        return Stream.concat(orEmpty(pod.getInitContainers()).stream(), pod.getContainers().stream()).toList();
+        return Stream.concat(orEmpty(pod.getInitContainers()).stream(), pod.getContainers().stream())
+                .toList();
     }
 
     static List<Container> allContainers(ManifestSet set) {
@@ -499,22 +609,30 @@ final class ManifestChecks {
     }
 
     static VolumeMount mount(Container container, String path) {
-        return orEmpty(container.getVolumeMounts()).stream().filter(m -> m.getMountPath().equals(path)).findFirst()
+        return orEmpty(container.getVolumeMounts()).stream()
+                .filter(m -> m.getMountPath().equals(path))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(container.getName() + " mounts nothing at " + path));
     }
 
     static Volume volume(PodSpec pod, String name) {
-        return orEmpty(pod.getVolumes()).stream().filter(v -> v.getName().equals(name)).findFirst()
+        return orEmpty(pod.getVolumes()).stream()
+                .filter(v -> v.getName().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no volume " + name));
     }
 
     static ContainerPort port(Container container, String name) {
-        return orEmpty(container.getPorts()).stream().filter(p -> name.equals(p.getName())).findFirst()
+        return orEmpty(container.getPorts()).stream()
+                .filter(p -> name.equals(p.getName()))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(container.getName() + " has no port named " + name));
     }
 
     static int resolvePort(Container container, IntOrString port) {
-        return port.getIntVal() != null ? port.getIntVal() : port(container, port.getStrVal()).getContainerPort();
+        return port.getIntVal() != null
+                ? port.getIntVal()
+                : port(container, port.getStrVal()).getContainerPort();
     }
 
     private static void assertHttp(Probe probe, String path, String portName, Container container) {
@@ -522,7 +640,8 @@ final class ManifestChecks {
         HTTPGetAction get = probe.getHttpGet();
         assertThat(get).as(container.getName() + " probe is an HTTP GET").isNotNull();
         assertThat(get.getPath()).isEqualTo(path);
-        assertThat(resolvePort(container, get.getPort())).as(container.getName() + " probe port")
+        assertThat(resolvePort(container, get.getPort()))
+                .as(container.getName() + " probe port")
                 .isEqualTo(port(container, portName).getContainerPort());
     }
 
@@ -560,8 +679,11 @@ final class ManifestChecks {
     }
 
     private static String labels(Map<String, String> labels) {
-        return new java.util.TreeMap<>(Objects.requireNonNullElse(labels, Map.of())).toString().replace(", ", ",")
-                .replace("{", "{").replace("}", "}");
+        return new java.util.TreeMap<>(Objects.requireNonNullElse(labels, Map.of()))
+                .toString()
+                .replace(", ", ",")
+                .replace("{", "{")
+                .replace("}", "}");
     }
 
     private static long megabytes(String nginxSize) {

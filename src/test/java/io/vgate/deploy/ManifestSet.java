@@ -1,14 +1,6 @@
 package io.vgate.deploy;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -16,6 +8,12 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.vgate.deploy.StrictManifests.Manifest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The resources of one manifest file or one rendered overlay, with look-ups the tests share. */
 final class ManifestSet {
@@ -37,7 +35,9 @@ final class ManifestSet {
     }
 
     Optional<Manifest> find(String kind, String name) {
-        return manifests.stream().filter(m -> m.kind().equals(kind) && m.name().equals(name)).findFirst();
+        return manifests.stream()
+                .filter(m -> m.kind().equals(kind) && m.name().equals(name))
+                .findFirst();
     }
 
     Manifest get(String kind, String name) {
@@ -69,7 +69,9 @@ final class ManifestSet {
         if (pod.getInitContainers() != null) {
             all.addAll(pod.getInitContainers());
         }
-        return all.stream().filter(c -> c.getName().equals(name)).findFirst()
+        return all.stream()
+                .filter(c -> c.getName().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no container " + name));
     }
 
@@ -86,7 +88,9 @@ final class ManifestSet {
      * ConfigMap key it refers to (which must exist).
      */
     String env(Container container, String name) {
-        EnvVar var = container.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+        EnvVar var = container.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(container.getName() + " has no env " + name));
         if (var.getValueFrom() == null) {
             return var.getValue();
@@ -100,22 +104,26 @@ final class ManifestSet {
 
     /** A container's arguments with {@code $(VAR)} expanded the way the kubelet does. */
     List<String> expandedArgs(Container container) {
-        return container.getArgs().stream().map(arg -> {
-            Matcher m = VARIABLE.matcher(arg);
-            StringBuilder out = new StringBuilder();
-            while (m.find()) {
-                m.appendReplacement(out, Matcher.quoteReplacement(env(container, m.group(1))));
-            }
-            m.appendTail(out);
-            return out.toString();
-        }).toList();
+        return container.getArgs().stream()
+                .map(arg -> {
+                    Matcher m = VARIABLE.matcher(arg);
+                    StringBuilder out = new StringBuilder();
+                    while (m.find()) {
+                        m.appendReplacement(out, Matcher.quoteReplacement(env(container, m.group(1))));
+                    }
+                    m.appendTail(out);
+                    return out.toString();
+                })
+                .toList();
     }
 
     /** The value of {@code --flag=value} among a container's expanded arguments. */
     Optional<String> flag(Container container, String flag) {
         String prefix = flag + "=";
-        return expandedArgs(container).stream().filter(a -> a.startsWith(prefix))
-                .map(a -> a.substring(prefix.length())).findFirst();
+        return expandedArgs(container).stream()
+                .filter(a -> a.startsWith(prefix))
+                .map(a -> a.substring(prefix.length()))
+                .findFirst();
     }
 
     String summary() {

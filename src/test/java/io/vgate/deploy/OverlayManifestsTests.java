@@ -2,6 +2,11 @@ package io.vgate.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,18 +15,10 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.Volume;
 
 /**
  * The kustomize layer under deploy/: every patch file loads strictly (a typo in a patch would
@@ -61,7 +58,9 @@ class OverlayManifestsTests {
             Files.copy(DASHBOARDS.resolve(file), dashboards.resolve(file), StandardCopyOption.REPLACE_EXISTING);
         }
         for (String overlay : List.of("dev", "prod")) {
-            Files.copy(DEPLOY.resolve("api-keys.example.yaml"), copy.resolve("overlays/" + overlay + "/api-keys.yaml"),
+            Files.copy(
+                    DEPLOY.resolve("api-keys.example.yaml"),
+                    copy.resolve("overlays/" + overlay + "/api-keys.yaml"),
                     StandardCopyOption.REPLACE_EXISTING);
         }
     }
@@ -88,11 +87,13 @@ class OverlayManifestsTests {
     void everyFileAKustomizationNamesExists() throws IOException {
         List<Path> kustomizations;
         try (Stream<Path> files = Files.walk(DEPLOY)) {
-            kustomizations = files.filter(p -> p.getFileName().toString().equals("kustomization.yaml")).toList();
+            kustomizations = files.filter(p -> p.getFileName().toString().equals("kustomization.yaml"))
+                    .toList();
         }
         assertThat(kustomizations).hasSize(6);
         for (Path kustomization : kustomizations) {
-            JsonNode k = StrictManifests.documents(Files.readString(kustomization), kustomization.toString()).get(0);
+            JsonNode k = StrictManifests.documents(Files.readString(kustomization), kustomization.toString())
+                    .get(0);
             List<String> referenced = new ArrayList<>();
             k.path("resources").forEach(n -> referenced.add(n.asText()));
             k.path("components").forEach(n -> referenced.add(n.asText()));
@@ -101,14 +102,17 @@ class OverlayManifestsTests {
                     referenced.add(n.path("path").asText());
                 }
             });
-            k.path("secretGenerator").forEach(g -> g.path("files").forEach(f -> {
-                // api-keys.yaml is created by the operator from the example
-                if (!f.asText().equals("api-keys.yaml")) {
-                    referenced.add(f.asText());
-                }
-            }));
+            k.path("secretGenerator")
+                    .forEach(g -> g.path("files").forEach(f -> {
+                        // api-keys.yaml is created by the operator from the example
+                        if (!f.asText().equals("api-keys.yaml")) {
+                            referenced.add(f.asText());
+                        }
+                    }));
             for (String path : referenced) {
-                assertThat(kustomization.getParent().resolve(path)).as(kustomization + " names " + path).exists();
+                assertThat(kustomization.getParent().resolve(path))
+                        .as(kustomization + " names " + path)
+                        .exists();
             }
         }
     }
@@ -131,7 +135,8 @@ class OverlayManifestsTests {
         ManifestChecks.scaledObject(prod, namespace(prod));
         ManifestChecks.podMonitor(prod);
         assertThat(namespace(prod)).isEqualTo("vgate");
-        assertThat(prod.container("vgate").getImage()).as("a released image, not a snapshot")
+        assertThat(prod.container("vgate").getImage())
+                .as("a released image, not a snapshot")
                 .matches("[^:]+/vgate:\\d+\\.\\d+\\.\\d+");
         assertThat(ManifestChecks.vgateSetting(prod, "VGATE_RATE_LIMIT_STORE")).isEqualTo("redis");
         apiKeysFromOverlay(prod);
@@ -144,21 +149,27 @@ class OverlayManifestsTests {
         Shape.PROMETHEUS_RULE.check(rule, "PrometheusRule/vgate");
         assertThat(rule.path("metadata").path("namespace").asText()).isEqualTo("vgate");
         List<String> alerts = new ArrayList<>();
-        rule.path("spec").path("groups").forEach(group -> group.path("rules").forEach(r -> {
-            if (r.has("alert")) {
-                alerts.add(r.path("alert").asText());
-                assertThat(r.path("annotations").path("runbook").asText()).as(r.path("alert").asText() + " runbook")
-                        .isNotBlank();
-            }
-        }));
+        rule.path("spec")
+                .path("groups")
+                .forEach(group -> group.path("rules").forEach(r -> {
+                    if (r.has("alert")) {
+                        alerts.add(r.path("alert").asText());
+                        assertThat(r.path("annotations").path("runbook").asText())
+                                .as(r.path("alert").asText() + " runbook")
+                                .isNotBlank();
+                    }
+                }));
         assertThat(alerts).hasSizeGreaterThanOrEqualTo(10);
 
         var dashboard = prod.typed(io.fabric8.kubernetes.api.model.ConfigMap.class, "vgate-dashboard");
         assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
         assertThat(dashboard.getData()).containsOnlyKeys("vgate-overview.json");
-        assertThat(StrictManifests.documents(dashboard.getData().get("vgate-overview.json"), "dashboard").get(0))
-                .isEqualTo(StrictManifests.documents(Files.readString(DASHBOARDS.resolve("vgate-overview.json")),
-                        "dashboards/vgate-overview.json").get(0));
+        assertThat(StrictManifests.documents(dashboard.getData().get("vgate-overview.json"), "dashboard")
+                        .get(0))
+                .isEqualTo(StrictManifests.documents(
+                                Files.readString(DASHBOARDS.resolve("vgate-overview.json")),
+                                "dashboards/vgate-overview.json")
+                        .get(0));
     }
 
     @Test
@@ -172,12 +183,17 @@ class OverlayManifestsTests {
         assertThat(dev.ofKind("PodMonitor")).as("no Prometheus Operator in dev").isEmpty();
         Container vllm = dev.container("vllm");
         assertThat(dev.flag(vllm, "--model")).contains("/models/Qwen/Qwen2.5-0.5B-Instruct");
-        double share = Double.parseDouble(dev.flag(vllm, "--gpu-memory-utilization").orElseThrow());
+        double share =
+                Double.parseDouble(dev.flag(vllm, "--gpu-memory-utilization").orElseThrow());
         int slots = timeSlicingReplicas();
-        assertThat(share * slots).as("%d time-sliced vLLMs x %.2f of GPU memory", slots, share).isLessThanOrEqualTo(0.85);
+        assertThat(share * slots)
+                .as("%d time-sliced vLLMs x %.2f of GPU memory", slots, share)
+                .isLessThanOrEqualTo(0.85);
         assertThat(dev.flag(vllm, "--max-num-seqs")).contains("16");
-        assertThat(dev.typed(io.fabric8.kubernetes.api.model.ConfigMap.class, "vgate-config").getData())
-                .as("one replica keeps rate limits in memory").doesNotContainKeys("VGATE_RATE_LIMIT_STORE", "QUARKUS_REDIS_HOSTS");
+        assertThat(dev.typed(io.fabric8.kubernetes.api.model.ConfigMap.class, "vgate-config")
+                        .getData())
+                .as("one replica keeps rate limits in memory")
+                .doesNotContainKeys("VGATE_RATE_LIMIT_STORE", "QUARKUS_REDIS_HOSTS");
         apiKeysFromOverlay(dev);
     }
 
@@ -196,8 +212,8 @@ class OverlayManifestsTests {
         Path original = work.resolve("prod-kustomization.yaml");
         Files.copy(kustomization, original, StandardCopyOption.REPLACE_EXISTING);
         try {
-            Files.writeString(kustomization, Files.readString(original)
-                    + "components:\n  - ../../components/model-from-s3\n");
+            Files.writeString(
+                    kustomization, Files.readString(original) + "components:\n  - ../../components/model-from-s3\n");
             ManifestSet s3 = render("overlays/prod");
             commonChecks(s3);
             ManifestChecks.scaledObject(s3, namespace(s3));
@@ -206,13 +222,16 @@ class OverlayManifestsTests {
             Volume models = ManifestChecks.volume(s3.pod(), "models");
             assertThat(models.getPersistentVolumeClaim()).isNull();
             assertThat(models.getEmptyDir()).isNotNull();
-            assertThat(s3.pod().getInitContainers()).extracting(Container::getName).containsExactly("model-from-s3");
+            assertThat(s3.pod().getInitContainers())
+                    .extracting(Container::getName)
+                    .containsExactly("model-from-s3");
             Container copier = s3.container("model-from-s3");
-            assertThat(String.join(" ", copier.getArgs())).contains("aws s3 sync", "$MODEL_S3_URI", "/models/$MODEL_ID",
-                    ManifestChecks.MARKER);
+            assertThat(String.join(" ", copier.getArgs()))
+                    .contains("aws s3 sync", "$MODEL_S3_URI", "/models/$MODEL_ID", ManifestChecks.MARKER);
             assertThat(s3.configValue("vgate-model", "MODEL_SOURCE")).isEqualTo("s3");
             assertThat(s3.configValue("vgate-model", "MODEL_S3_URI")).startsWith("s3://");
-            assertThat(s3.flag(s3.container("vllm"), "--model")).contains("/models/" + s3.configValue("vgate-model", "MODEL_ID"));
+            assertThat(s3.flag(s3.container("vllm"), "--model"))
+                    .contains("/models/" + s3.configValue("vgate-model", "MODEL_ID"));
         } finally {
             Files.copy(original, kustomization, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -236,22 +255,32 @@ class OverlayManifestsTests {
         ManifestChecks.rollout(set);
         ManifestChecks.disruptionBudget(set);
         String namespace = namespace(set);
-        assertThat(set.all()).as("every resource in the overlay's namespace").allSatisfy(
-                m -> assertThat(m.tree().path("metadata").path("namespace").asText()).isEqualTo(namespace));
+        assertThat(set.all())
+                .as("every resource in the overlay's namespace")
+                .allSatisfy(m -> assertThat(
+                                m.tree().path("metadata").path("namespace").asText())
+                        .isEqualTo(namespace));
     }
 
     /** The overlay's Secret replaces the template: same name (the pod mounts it), data only. */
     private static void apiKeysFromOverlay(ManifestSet set) {
         Secret secret = set.typed(Secret.class, "vgate-api-keys");
-        assertThat(secret.getStringData()).as("template stringData would override the overlay's data").isNullOrEmpty();
+        assertThat(secret.getStringData())
+                .as("template stringData would override the overlay's data")
+                .isNullOrEmpty();
         assertThat(secret.getData()).containsKey("api-keys.yaml");
     }
 
     private static int timeSlicingReplicas() throws IOException {
         JsonNode config = StrictManifests.documents(
-                Files.readString(DEPLOY.resolve("overlays/dev/gpu-time-slicing/time-slicing-config.yaml")), "ts").get(0);
-        JsonNode sharing = StrictManifests.documents(config.path("data").path("any").asText(), "any").get(0);
-        JsonNode resource = sharing.path("sharing").path("timeSlicing").path("resources").get(0);
+                        Files.readString(DEPLOY.resolve("overlays/dev/gpu-time-slicing/time-slicing-config.yaml")),
+                        "ts")
+                .get(0);
+        JsonNode sharing = StrictManifests.documents(
+                        config.path("data").path("any").asText(), "any")
+                .get(0);
+        JsonNode resource =
+                sharing.path("sharing").path("timeSlicing").path("resources").get(0);
         assertThat(resource.path("name").asText()).isEqualTo(ManifestChecks.GPU);
         return resource.path("replicas").asInt();
     }
@@ -278,7 +307,7 @@ class OverlayManifestsTests {
     private static void withoutDirectives(JsonNode node) {
         if (node instanceof ObjectNode object) {
             object.remove("$patch");
-            for (Iterator<JsonNode> it = object.elements(); it.hasNext();) {
+            for (Iterator<JsonNode> it = object.elements(); it.hasNext(); ) {
                 withoutDirectives(it.next());
             }
         } else if (node.isArray()) {

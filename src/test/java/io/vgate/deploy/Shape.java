@@ -1,10 +1,9 @@
 package io.vgate.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Structural checks for custom resources that have no model class here (KEDA's ScaledObject, the
@@ -31,12 +30,11 @@ abstract class Shape {
     /** Anything (relabelling rules and other free-form parts vgate does not use). */
     static final Shape ANY = new Shape() {
         @Override
-        void check(JsonNode node, String path) {
-        }
+        void check(JsonNode node, String path) {}
     };
 
-    static final Shape METADATA = object(
-            "name", STRING, "namespace", STRING, "labels", STRING_MAP, "annotations", STRING_MAP);
+    static final Shape METADATA =
+            object("name", STRING, "namespace", STRING, "labels", STRING_MAP, "annotations", STRING_MAP);
 
     static final Shape HPA_RULES = object(
             "stabilizationWindowSeconds", INT,
@@ -45,10 +43,24 @@ abstract class Shape {
 
     /** KEDA ScaledObject, keda.sh/v1alpha1. */
     static final Shape SCALED_OBJECT = object(
-            "apiVersion", STRING, "kind", STRING, "metadata", METADATA,
-            "spec", object(
-                    "scaleTargetRef", object("apiVersion", STRING, "kind", STRING, "name", STRING,
-                            "envSourceContainerName", STRING),
+            "apiVersion",
+            STRING,
+            "kind",
+            STRING,
+            "metadata",
+            METADATA,
+            "spec",
+            object(
+                    "scaleTargetRef",
+                            object(
+                                    "apiVersion",
+                                    STRING,
+                                    "kind",
+                                    STRING,
+                                    "name",
+                                    STRING,
+                                    "envSourceContainerName",
+                                    STRING),
                     "pollingInterval", INT,
                     "cooldownPeriod", INT,
                     "initialCooldownPeriod", INT,
@@ -56,41 +68,102 @@ abstract class Shape {
                     "minReplicaCount", INT,
                     "maxReplicaCount", INT,
                     "fallback", object("failureThreshold", INT, "replicas", INT, "behavior", STRING),
-                    "advanced", object(
-                            "restoreToOriginalReplicaCount", BOOL,
-                            "horizontalPodAutoscalerConfig", object(
-                                    "name", STRING,
-                                    "behavior", object("scaleUp", HPA_RULES, "scaleDown", HPA_RULES))),
-                    "triggers", list(object(
-                            "type", STRING, "name", STRING, "metricType", STRING, "useCachedMetrics", BOOL,
-                            // KEDA's trigger metadata is map[string]string: a bare number fails admission.
-                            "metadata", STRING_MAP,
-                            "authenticationRef", object("name", STRING, "kind", STRING)))));
+                    "advanced",
+                            object(
+                                    "restoreToOriginalReplicaCount",
+                                    BOOL,
+                                    "horizontalPodAutoscalerConfig",
+                                    object(
+                                            "name",
+                                            STRING,
+                                            "behavior",
+                                            object("scaleUp", HPA_RULES, "scaleDown", HPA_RULES))),
+                    "triggers",
+                            list(object(
+                                    "type",
+                                    STRING,
+                                    "name",
+                                    STRING,
+                                    "metricType",
+                                    STRING,
+                                    "useCachedMetrics",
+                                    BOOL,
+                                    // KEDA's trigger metadata is map[string]string: a bare number fails admission.
+                                    "metadata",
+                                    STRING_MAP,
+                                    "authenticationRef",
+                                    object("name", STRING, "kind", STRING)))));
 
     /** Prometheus Operator PodMonitor, monitoring.coreos.com/v1. */
     static final Shape POD_MONITOR = object(
-            "apiVersion", STRING, "kind", STRING, "metadata", METADATA,
-            "spec", object(
+            "apiVersion",
+            STRING,
+            "kind",
+            STRING,
+            "metadata",
+            METADATA,
+            "spec",
+            object(
                     "selector", object("matchLabels", STRING_MAP, "matchExpressions", ANY),
                     "namespaceSelector", object("any", BOOL, "matchNames", list(STRING)),
                     "jobLabel", STRING,
                     "podTargetLabels", list(STRING),
                     "sampleLimit", INT,
-                    "podMetricsEndpoints", list(object(
-                            "port", STRING, "portNumber", INT, "path", STRING, "scheme", STRING,
-                            "interval", STRING, "scrapeTimeout", STRING, "honorLabels", BOOL,
-                            "relabelings", ANY, "metricRelabelings", ANY))));
+                    "podMetricsEndpoints",
+                            list(object(
+                                    "port",
+                                    STRING,
+                                    "portNumber",
+                                    INT,
+                                    "path",
+                                    STRING,
+                                    "scheme",
+                                    STRING,
+                                    "interval",
+                                    STRING,
+                                    "scrapeTimeout",
+                                    STRING,
+                                    "honorLabels",
+                                    BOOL,
+                                    "relabelings",
+                                    ANY,
+                                    "metricRelabelings",
+                                    ANY))));
 
     /** Prometheus Operator PrometheusRule, monitoring.coreos.com/v1: recording and alerting rules. */
     static final Shape PROMETHEUS_RULE = object(
-            "apiVersion", STRING, "kind", STRING, "metadata", METADATA,
-            "spec", object(
-                    "groups", list(object(
-                            "name", STRING, "interval", STRING, "limit", INT,
-                            "rules", list(object(
-                                    "record", STRING, "alert", STRING, "expr", STRING, "for", STRING,
-                                    "keep_firing_for", STRING, "labels", STRING_MAP,
-                                    "annotations", STRING_MAP))))));
+            "apiVersion",
+            STRING,
+            "kind",
+            STRING,
+            "metadata",
+            METADATA,
+            "spec",
+            object(
+                    "groups",
+                    list(object(
+                            "name",
+                            STRING,
+                            "interval",
+                            STRING,
+                            "limit",
+                            INT,
+                            "rules",
+                            list(object(
+                                    "record",
+                                    STRING,
+                                    "alert",
+                                    STRING,
+                                    "expr",
+                                    STRING,
+                                    "for",
+                                    STRING,
+                                    "keep_firing_for",
+                                    STRING,
+                                    "labels",
+                                    STRING_MAP,
+                                    "annotations",
+                                    STRING_MAP))))));
 
     static Shape object(Object... fieldsAndShapes) {
         Map<String, Shape> fields = new LinkedHashMap<>();
@@ -101,7 +174,7 @@ abstract class Shape {
             @Override
             void check(JsonNode node, String path) {
                 require(node.isObject(), path, "an object", node);
-                for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
+                for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> field = it.next();
                     Shape shape = fields.get(field.getKey());
                     String at = path + "." + field.getKey();

@@ -1,13 +1,5 @@
 package io.vgate.deploy;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,7 +9,6 @@ import com.fasterxml.jackson.databind.introspect.Annotated;
 import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -29,6 +20,13 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Loads Kubernetes manifests strictly. Every fabric8 model class keeps unknown fields in an
@@ -73,12 +71,11 @@ final class StrictManifests {
             .build();
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build())
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build())
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
-    private StrictManifests() {
-    }
+    private StrictManifests() {}
 
     /** Every document of a (multi-document) YAML file, strictly loaded. */
     static ManifestSet load(Path file) {
@@ -147,7 +144,8 @@ final class StrictManifests {
         String customVersion = CUSTOM.get(kind);
         if (customVersion != null) {
             if (!customVersion.equals(apiVersion)) {
-                throw new IllegalArgumentException(where + ": apiVersion " + apiVersion + ", expected " + customVersion);
+                throw new IllegalArgumentException(
+                        where + ": apiVersion " + apiVersion + ", expected " + customVersion);
             }
             return new Manifest(kind, name, null, document);
         }
@@ -160,6 +158,5 @@ final class StrictManifests {
      * @param typed the fabric8 object for built-in kinds, {@code null} for custom resources
      * @param tree the document as parsed
      */
-    record Manifest(String kind, String name, HasMetadata typed, JsonNode tree) {
-    }
+    record Manifest(String kind, String name, HasMetadata typed, JsonNode tree) {}
 }

@@ -3,9 +3,8 @@ package io.vgate.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.junit.jupiter.api.Test;
-
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import org.junit.jupiter.api.Test;
 
 /** The loader rejects what a lenient fabric8 load would silently keep in additionalProperties. */
 class StrictManifestsTests {
@@ -40,7 +39,14 @@ class StrictManifestsTests {
     void loadsAValidDeployment() {
         ManifestSet set = StrictManifests.parse(DEPLOYMENT, "valid");
         Deployment deployment = set.typed(Deployment.class, "demo");
-        assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes().get(0).getEmptyDir().getMedium())
+        assertThat(deployment
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getVolumes()
+                        .get(0)
+                        .getEmptyDir()
+                        .getMedium())
                 .isEqualTo("Memory");
     }
 
@@ -67,13 +73,18 @@ class StrictManifestsTests {
     @Test
     void rejectsAValueOfTheWrongType() {
         assertThatThrownBy(() -> StrictManifests.parse(
-                DEPLOYMENT.replace("terminationGracePeriodSeconds: 30", "terminationGracePeriodSeconds: soon"), "type"))
+                        DEPLOYMENT.replace("terminationGracePeriodSeconds: 30", "terminationGracePeriodSeconds: soon"),
+                        "type"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void rejectsDuplicateKeys() {
-        String line = DEPLOYMENT.lines().filter(l -> l.contains("image: example/app:1.0")).findFirst().orElseThrow();
+        String line = DEPLOYMENT
+                .lines()
+                .filter(l -> l.contains("image: example/app:1.0"))
+                .findFirst()
+                .orElseThrow();
         String duplicate = DEPLOYMENT.replace(line, line + "\n" + line.replace("1.0", "2.0"));
         assertThatThrownBy(() -> StrictManifests.parse(duplicate, "duplicate")).hasMessageContaining("image");
     }
@@ -112,11 +123,17 @@ class StrictManifestsTests {
         ManifestSet set = StrictManifests.parse(scaledObject, "keda");
         Shape.SCALED_OBJECT.check(set.tree("ScaledObject", "demo"), "ScaledObject/demo");
 
-        assertThatThrownBy(() -> Shape.SCALED_OBJECT.check(StrictManifests.parse(
-                scaledObject.replace("maxReplicaCount", "maxReplicas"), "keda").tree("ScaledObject", "demo"), "so"))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("spec.maxReplicas: unknown field");
-        assertThatThrownBy(() -> Shape.SCALED_OBJECT.check(StrictManifests.parse(
-                scaledObject.replace("threshold: \"8\"", "threshold: 8"), "keda").tree("ScaledObject", "demo"), "so"))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("threshold: expected a string");
+        assertThatThrownBy(() -> Shape.SCALED_OBJECT.check(
+                        StrictManifests.parse(scaledObject.replace("maxReplicaCount", "maxReplicas"), "keda")
+                                .tree("ScaledObject", "demo"),
+                        "so"))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("spec.maxReplicas: unknown field");
+        assertThatThrownBy(() -> Shape.SCALED_OBJECT.check(
+                        StrictManifests.parse(scaledObject.replace("threshold: \"8\"", "threshold: 8"), "keda")
+                                .tree("ScaledObject", "demo"),
+                        "so"))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("threshold: expected a string");
     }
 }

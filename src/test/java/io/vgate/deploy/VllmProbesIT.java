@@ -3,13 +3,11 @@ package io.vgate.deploy;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The probes the Deployment points at behave as the manifests assume, on the packaged application
@@ -31,19 +29,23 @@ class VllmProbesIT {
     @Test
     void readinessFollowsVllmHealth() {
         FakeVllmHealth.status = 200;
-        await().atMost(PATIENCE).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
 
         FakeVllmHealth.status = 503;
-        await().atMost(PATIENCE).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(503));
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(503));
 
         FakeVllmHealth.status = 200;
-        await().atMost(PATIENCE).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
     }
 
     @Test
     void livenessIgnoresVllm() {
         FakeVllmHealth.status = 503;
-        await().atMost(PATIENCE).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(503));
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(503));
         given().get("/q/health/live").then().statusCode(200);
         given().get("/q/health/started").then().statusCode(200);
     }

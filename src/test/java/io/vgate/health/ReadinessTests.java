@@ -4,15 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
@@ -23,6 +14,12 @@ import io.vgate.shaping.ShapingTestProfile;
 import io.vgate.sim.SimTokenizer;
 import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Readiness follows vLLM: DOWN while it refuses connections (loading a model, restarting), with liveness
@@ -46,7 +43,8 @@ class ReadinessTests {
     void restore() {
         sim.settings().reset();
         breakers.resetAll();
-        await().atMost(Duration.ofSeconds(5)).until(() -> given().get("/q/health/ready").statusCode() == 200);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> given().get("/q/health/ready").statusCode() == 200);
         catalog.reload().await().indefinitely();
     }
 
@@ -60,11 +58,12 @@ class ReadinessTests {
         sim.settings().faults().refuseConnections(true);
         given().get("/q/health/ready").then().statusCode(503);
         given().get("/q/health/live").then().statusCode(200);
-        int prompt = sim.tokenizer().count(sim.tokenizer().renderChat(
-                List.of(new SimTokenizer.Message("user", user)), true, false));
+        int prompt = sim.tokenizer()
+                .count(sim.tokenizer().renderChat(List.of(new SimTokenizer.Message("user", user)), true, false));
         sim.settings().maxModelLen(prompt + 100);
         sim.settings().faults().refuseConnections(false);
-        await().atMost(Duration.ofSeconds(5)).until(() -> given().get("/q/health/ready").statusCode() == 200);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> given().get("/q/health/ready").statusCode() == 200);
 
         Response after = chat(user, 500);
 
@@ -74,7 +73,8 @@ class ReadinessTests {
     }
 
     private static Response chat(String user, int maxTokens) {
-        return given().contentType("application/json").body(Json.chat(user, false, Map.of("max_tokens", maxTokens)))
+        return given().contentType("application/json")
+                .body(Json.chat(user, false, Map.of("max_tokens", maxTokens)))
                 .post("/v1/chat/completions");
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Optional;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 
 class LabelBudgetTests {
@@ -63,8 +62,10 @@ class LabelBudgetTests {
             thread.join();
         }
 
-        long known = java.util.stream.IntStream.range(0, 8000).mapToObj(i -> "v" + i)
-                .filter(v -> !budget.label(v).equals("other")).count();
+        long known = java.util.stream.IntStream.range(0, 8000)
+                .mapToObj(i -> "v" + i)
+                .filter(v -> !budget.label(v).equals("other"))
+                .count();
         assertThat(known).isEqualTo(10);
     }
 }

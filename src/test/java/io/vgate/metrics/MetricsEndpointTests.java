@@ -4,19 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.Vertx;
@@ -24,6 +11,16 @@ import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.PrometheusText;
 import io.vgate.testing.SseClient;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Scrapes {@code /q/metrics} around known traffic and checks each series moved by exactly what that traffic
@@ -72,46 +69,106 @@ class MetricsEndpointTests {
         for (int i = 0; i < 2; i++) {
             assertThat(post("/v1/chat/completions", chat(true, 8), 200)).endsWith("data: [DONE]\n\n");
         }
-        String completion = post("/v1/completions", Json.write(Map.of("model", model, "prompt", "Count to ten:",
-                "max_tokens", 6, "stream", true, "stream_options", Map.of("include_usage", true))), 200);
-        var embedding = Json.parse(post("/v1/embeddings", Json.write(Map.of("model", model, "input", "embed me")), 200));
+        String completion = post(
+                "/v1/completions",
+                Json.write(Map.of(
+                        "model",
+                        model,
+                        "prompt",
+                        "Count to ten:",
+                        "max_tokens",
+                        6,
+                        "stream",
+                        true,
+                        "stream_options",
+                        Map.of("include_usage", true))),
+                200);
+        var embedding =
+                Json.parse(post("/v1/embeddings", Json.write(Map.of("model", model, "input", "embed me")), 200));
         long embeddingTokens = embedding.get("usage").get("prompt_tokens").asLong();
 
         await().atMost(SETTLE).untilAsserted(() -> {
             var after = scrape();
             var simAfter = scrapeSimulator();
-            assertThat(delta(after, "vgate_requests_total", "route", "chat", "status_class", "2xx")).isEqualTo(5);
-            assertThat(delta(after, "vgate_requests_total", "route", "completions", "status_class", "2xx")).isEqualTo(1);
-            assertThat(delta(after, "vgate_requests_total", "route", "embeddings", "status_class", "2xx")).isEqualTo(1);
-            assertThat(delta(after, "gen_ai_server_request_duration_seconds_count", "route", "chat", "stream", "false",
-                    "status_class", "2xx")).isEqualTo(3);
-            assertThat(delta(after, "gen_ai_server_request_duration_seconds_count", "route", "chat", "stream", "true",
-                    "status_class", "2xx")).isEqualTo(2);
-            assertThat(delta(after, "gen_ai_server_time_to_first_token_seconds_count", "route", "chat")).isEqualTo(2);
-            assertThat(delta(after, "gen_ai_server_time_to_first_token_seconds_count", "route", "completions")).isEqualTo(1);
-            assertThat(delta(after, "gen_ai_server_time_per_output_token_seconds_count", "route", "chat")).isEqualTo(2);
-            assertThat(delta(after, "vgate_stream_max_gap_seconds_count", "route", "chat")).isEqualTo(2);
-            assertThat(delta(after, "vgate_output_tokens_per_second_count", "route", "chat", "stream", "false")).isEqualTo(3);
-            assertThat(delta(after, "vgate_output_tokens_per_second_count", "route", "chat", "stream", "true")).isEqualTo(2);
+            assertThat(delta(after, "vgate_requests_total", "route", "chat", "status_class", "2xx"))
+                    .isEqualTo(5);
+            assertThat(delta(after, "vgate_requests_total", "route", "completions", "status_class", "2xx"))
+                    .isEqualTo(1);
+            assertThat(delta(after, "vgate_requests_total", "route", "embeddings", "status_class", "2xx"))
+                    .isEqualTo(1);
+            assertThat(delta(
+                            after,
+                            "gen_ai_server_request_duration_seconds_count",
+                            "route",
+                            "chat",
+                            "stream",
+                            "false",
+                            "status_class",
+                            "2xx"))
+                    .isEqualTo(3);
+            assertThat(delta(
+                            after,
+                            "gen_ai_server_request_duration_seconds_count",
+                            "route",
+                            "chat",
+                            "stream",
+                            "true",
+                            "status_class",
+                            "2xx"))
+                    .isEqualTo(2);
+            assertThat(delta(after, "gen_ai_server_time_to_first_token_seconds_count", "route", "chat"))
+                    .isEqualTo(2);
+            assertThat(delta(after, "gen_ai_server_time_to_first_token_seconds_count", "route", "completions"))
+                    .isEqualTo(1);
+            assertThat(delta(after, "gen_ai_server_time_per_output_token_seconds_count", "route", "chat"))
+                    .isEqualTo(2);
+            assertThat(delta(after, "vgate_stream_max_gap_seconds_count", "route", "chat"))
+                    .isEqualTo(2);
+            assertThat(delta(after, "vgate_output_tokens_per_second_count", "route", "chat", "stream", "false"))
+                    .isEqualTo(3);
+            assertThat(delta(after, "vgate_output_tokens_per_second_count", "route", "chat", "stream", "true"))
+                    .isEqualTo(2);
 
             // Tokens of the streams the client saw no usage for are still counted: vgate asked vLLM for it.
             // Everything generated here is what vLLM itself counted, token for token.
-            double vllmPrompt = simAfter.sum("vllm:prompt_tokens_total", Map.of()) - simBefore.sum("vllm:prompt_tokens_total", Map.of());
+            double vllmPrompt = simAfter.sum("vllm:prompt_tokens_total", Map.of())
+                    - simBefore.sum("vllm:prompt_tokens_total", Map.of());
             double vllmGenerated = simAfter.sum("vllm:generation_tokens_total", Map.of())
                     - simBefore.sum("vllm:generation_tokens_total", Map.of());
             assertThat(vllmGenerated).isEqualTo(3 * 8 + 2 * 8 + 6);
-            assertThat(delta(after, "gen_ai_client_token_usage_sum", "gen_ai_token_type", "output")).isEqualTo(vllmGenerated);
+            assertThat(delta(after, "gen_ai_client_token_usage_sum", "gen_ai_token_type", "output"))
+                    .isEqualTo(vllmGenerated);
             assertThat(delta(after, "gen_ai_client_token_usage_sum", "gen_ai_token_type", "input", "route", "chat")
-                    + delta(after, "gen_ai_client_token_usage_sum", "gen_ai_token_type", "input", "route", "completions"))
+                            + delta(
+                                    after,
+                                    "gen_ai_client_token_usage_sum",
+                                    "gen_ai_token_type",
+                                    "input",
+                                    "route",
+                                    "completions"))
                     .isEqualTo(vllmPrompt);
-            assertThat(delta(after, "gen_ai_client_token_usage_count", "gen_ai_token_type", "output", "route", "chat")).isEqualTo(5);
-            assertThat(delta(after, "gen_ai_client_token_usage_sum", "gen_ai_token_type", "input", "route", "embeddings"))
+            assertThat(delta(after, "gen_ai_client_token_usage_count", "gen_ai_token_type", "output", "route", "chat"))
+                    .isEqualTo(5);
+            assertThat(delta(
+                            after,
+                            "gen_ai_client_token_usage_sum",
+                            "gen_ai_token_type",
+                            "input",
+                            "route",
+                            "embeddings"))
                     .isEqualTo(embeddingTokens);
-            assertThat(delta(after, "gen_ai_client_token_usage_count", "gen_ai_token_type", "output", "route", "embeddings"))
+            assertThat(delta(
+                            after,
+                            "gen_ai_client_token_usage_count",
+                            "gen_ai_token_type",
+                            "output",
+                            "route",
+                            "embeddings"))
                     .isZero();
             assertThat(delta(after, "vgate_tokens_total", "gen_ai_token_type", "input"))
                     .isEqualTo(vllmPrompt + embeddingTokens);
-            assertThat(delta(after, "vgate_tokens_total", "gen_ai_token_type", "output")).isEqualTo(vllmGenerated);
+            assertThat(delta(after, "vgate_tokens_total", "gen_ai_token_type", "output"))
+                    .isEqualTo(vllmGenerated);
         });
         // The non-streaming answers' own usage agrees with what was counted for them.
         assertThat(usage[1]).isEqualTo(3 * 8);
@@ -120,22 +177,70 @@ class MetricsEndpointTests {
 
     @Test
     void countsRejectionsByReasonAndCode() {
-        given().contentType("application/json").body("{\"messages\":").post("/v1/chat/completions").then().statusCode(400);
-        given().contentType("text/plain").body("hello").post("/v1/chat/completions").then().statusCode(415);
+        given().contentType("application/json")
+                .body("{\"messages\":")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(400);
+        given().contentType("text/plain")
+                .body("hello")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(415);
         given().get("/v1/chat/completions").then().statusCode(405);
         given().get("/v1/no-such-route").then().statusCode(404);
 
         // None of these bodies named a model.
         await().atMost(SETTLE).untilAsserted(() -> {
             var after = scrape();
-            assertThat(delta(after, "vgate_rejections_total", "model", "none", "route", "chat", "reason", "bad_request", "code", "invalid_json"))
+            assertThat(delta(
+                            after,
+                            "vgate_rejections_total",
+                            "model",
+                            "none",
+                            "route",
+                            "chat",
+                            "reason",
+                            "bad_request",
+                            "code",
+                            "invalid_json"))
                     .isEqualTo(1);
-            assertThat(delta(after, "vgate_rejections_total", "model", "none", "route", "chat", "reason", "bad_request",
-                    "code", "unsupported_media_type")).isEqualTo(1);
-            assertThat(delta(after, "vgate_rejections_total", "model", "none", "route", "unknown", "code", "method_not_allowed")).isEqualTo(1);
-            assertThat(delta(after, "vgate_rejections_total", "model", "none", "route", "unknown", "code", "unknown_url")).isEqualTo(1);
-            assertThat(delta(after, "vgate_requests_total", "model", "none", "route", "unknown", "status_class", "4xx")).isEqualTo(2);
-            assertThat(delta(after, "vgate_requests_total", "model", "none", "route", "chat", "status_class", "4xx")).isEqualTo(2);
+            assertThat(delta(
+                            after,
+                            "vgate_rejections_total",
+                            "model",
+                            "none",
+                            "route",
+                            "chat",
+                            "reason",
+                            "bad_request",
+                            "code",
+                            "unsupported_media_type"))
+                    .isEqualTo(1);
+            assertThat(delta(
+                            after,
+                            "vgate_rejections_total",
+                            "model",
+                            "none",
+                            "route",
+                            "unknown",
+                            "code",
+                            "method_not_allowed"))
+                    .isEqualTo(1);
+            assertThat(delta(
+                            after,
+                            "vgate_rejections_total",
+                            "model",
+                            "none",
+                            "route",
+                            "unknown",
+                            "code",
+                            "unknown_url"))
+                    .isEqualTo(1);
+            assertThat(delta(after, "vgate_requests_total", "model", "none", "route", "unknown", "status_class", "4xx"))
+                    .isEqualTo(2);
+            assertThat(delta(after, "vgate_requests_total", "model", "none", "route", "chat", "status_class", "4xx"))
+                    .isEqualTo(2);
         });
     }
 
@@ -156,17 +261,33 @@ class MetricsEndpointTests {
 
         await().atMost(SETTLE).untilAsserted(() -> {
             var after = scrape();
-            assertThat(delta(after, "vgate_upstream_errors_total", "route", "chat", "error_type", "upstream_unavailable"))
+            assertThat(delta(
+                            after,
+                            "vgate_upstream_errors_total",
+                            "route",
+                            "chat",
+                            "error_type",
+                            "upstream_unavailable"))
                     .isEqualTo(1);
-            assertThat(delta(after, "vgate_rejections_total", "route", "chat", "reason", "upstream",
-                    "code", "upstream_unavailable")).isEqualTo(1);
+            assertThat(delta(
+                            after,
+                            "vgate_rejections_total",
+                            "route",
+                            "chat",
+                            "reason",
+                            "upstream",
+                            "code",
+                            "upstream_unavailable"))
+                    .isEqualTo(1);
             assertThat(delta(after, "vgate_upstream_errors_total", "route", "chat", "error_type", "upstream_reset"))
                     .isEqualTo(1);
             assertThat(delta(after, "vgate_upstream_errors_total", "route", "chat", "error_type", "status_5xx"))
                     .isEqualTo(1);
-            assertThat(delta(after, "vgate_requests_total", "route", "chat", "status_class", "5xx")).isEqualTo(2);
+            assertThat(delta(after, "vgate_requests_total", "route", "chat", "status_class", "5xx"))
+                    .isEqualTo(2);
             // The broken stream had begun with 200; the client saw an error event, counted above.
-            assertThat(delta(after, "vgate_requests_total", "route", "chat", "status_class", "2xx")).isEqualTo(1);
+            assertThat(delta(after, "vgate_requests_total", "route", "chat", "status_class", "2xx"))
+                    .isEqualTo(1);
         });
     }
 
@@ -187,12 +308,17 @@ class MetricsEndpointTests {
 
         await().atMost(SETTLE).untilAsserted(() -> {
             var after = scrape();
-            assertThat(delta(after, "vgate_client_disconnects_total", "route", "chat", "phase", "streaming")).isEqualTo(1);
-            assertThat(delta(after, "vgate_client_disconnects_total", "route", "chat", "phase", "waiting")).isEqualTo(1);
-            assertThat(delta(after, "vgate_requests_total", "route", "chat", "status_class", "none")).isEqualTo(1);
+            assertThat(delta(after, "vgate_client_disconnects_total", "route", "chat", "phase", "streaming"))
+                    .isEqualTo(1);
+            assertThat(delta(after, "vgate_client_disconnects_total", "route", "chat", "phase", "waiting"))
+                    .isEqualTo(1);
+            assertThat(delta(after, "vgate_requests_total", "route", "chat", "status_class", "none"))
+                    .isEqualTo(1);
             // A stream the client stopped is no completed generation: no speed, no per-token latency.
-            assertThat(delta(after, "gen_ai_server_time_per_output_token_seconds_count", "route", "chat")).isZero();
-            assertThat(delta(after, "gen_ai_server_time_to_first_token_seconds_count", "route", "chat")).isEqualTo(1);
+            assertThat(delta(after, "gen_ai_server_time_per_output_token_seconds_count", "route", "chat"))
+                    .isZero();
+            assertThat(delta(after, "gen_ai_server_time_to_first_token_seconds_count", "route", "chat"))
+                    .isEqualTo(1);
         });
         sim.awaitIdle(SETTLE);
     }
@@ -200,8 +326,10 @@ class MetricsEndpointTests {
     @Test
     void neverMakesALabelOfAModelNameVllmRejects() {
         String bogus = "no-such-model-" + UUID.randomUUID();
-        post("/v1/chat/completions", Json.write(Map.of("model", bogus, "messages",
-                List.of(Map.of("role", "user", "content", "hi")))), 404);
+        post(
+                "/v1/chat/completions",
+                Json.write(Map.of("model", bogus, "messages", List.of(Map.of("role", "user", "content", "hi")))),
+                404);
 
         await().atMost(SETTLE).untilAsserted(() -> {
             var after = scrape();
@@ -238,8 +366,13 @@ class MetricsEndpointTests {
     }
 
     private static String post(String path, String json, int expectedStatus) {
-        return given().contentType("application/json").body(json).post(path).then().statusCode(expectedStatus)
-                .extract().asString();
+        return given().contentType("application/json")
+                .body(json)
+                .post(path)
+                .then()
+                .statusCode(expectedStatus)
+                .extract()
+                .asString();
     }
 
     /** How much the samples named {@code name} with these labels (and this test's model, unless given) grew. */
@@ -256,8 +389,10 @@ class MetricsEndpointTests {
         var first = scrape.find(name, Map.of("model", model)).getFirst().labels();
         var series = new HashMap<>(first);
         series.remove("le");
-        return scrape.find(name, series).stream().map(s -> s.labels().get("le"))
-                .mapToDouble(le -> "+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le)).toArray();
+        return scrape.find(name, series).stream()
+                .map(s -> s.labels().get("le"))
+                .mapToDouble(le -> "+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le))
+                .toArray();
     }
 
     private static double[] withInf(double[] bounds) {
@@ -267,10 +402,15 @@ class MetricsEndpointTests {
     }
 
     private static PrometheusText scrape() {
-        return PrometheusText.parse(given().get("/q/metrics").then().statusCode(200).extract().asString());
+        return PrometheusText.parse(
+                given().get("/q/metrics").then().statusCode(200).extract().asString());
     }
 
     private PrometheusText scrapeSimulator() {
-        return PrometheusText.parse(given().get(sim.baseUri().resolve("/metrics")).then().statusCode(200).extract().asString());
+        return PrometheusText.parse(given().get(sim.baseUri().resolve("/metrics"))
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString());
     }
 }

@@ -2,14 +2,12 @@ package io.vgate.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.HashMap;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** {@code quarkus.otel.sdk.disabled} as {@link TracingDefaults} derives it, on a real SmallRye Config. */
 class TracingDefaultsTests {
@@ -23,8 +21,10 @@ class TracingDefaultsTests {
 
     @Test
     void turnsTheSdkOnWhenAnEndpointIsSet() {
-        assertThat(sdkDisabled(Map.of(TracingDefaults.ENDPOINT, "http://otel-collector:4317"))).isFalse();
-        assertThat(sdkDisabled(Map.of(TracingDefaults.TRACES_ENDPOINT, "http://tempo:4318/v1/traces"))).isFalse();
+        assertThat(sdkDisabled(Map.of(TracingDefaults.ENDPOINT, "http://otel-collector:4317")))
+                .isFalse();
+        assertThat(sdkDisabled(Map.of(TracingDefaults.TRACES_ENDPOINT, "http://tempo:4318/v1/traces")))
+                .isFalse();
     }
 
     @Test

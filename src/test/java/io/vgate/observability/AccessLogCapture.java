@@ -1,16 +1,14 @@
 package io.vgate.observability;
 
+import io.vgate.metrics.AccessLog;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-
 import org.jboss.logmanager.ExtLogRecord;
 import org.jboss.logmanager.Logger;
-
-import io.vgate.metrics.AccessLog;
 
 /** Records what the access logger publishes, as the console handler would receive it. */
 final class AccessLogCapture extends Handler {
@@ -34,7 +32,9 @@ final class AccessLogCapture extends Handler {
 
     /** The records logged for {@code requestId}. */
     List<ExtLogRecord> forRequest(String requestId) {
-        return records.stream().filter(r -> requestId.equals(r.getMdc(AccessLog.Fields.REQUEST_ID))).toList();
+        return records.stream()
+                .filter(r -> requestId.equals(r.getMdc(AccessLog.Fields.REQUEST_ID)))
+                .toList();
     }
 
     /** Waits for the line of {@code requestId} and returns its fields. */
@@ -43,15 +43,15 @@ final class AccessLogCapture extends Handler {
     }
 
     ExtLogRecord await(String requestId, Duration timeout) {
-        return org.awaitility.Awaitility.await().atMost(timeout).until(() -> forRequest(requestId), list -> !list.isEmpty())
+        return org.awaitility.Awaitility.await()
+                .atMost(timeout)
+                .until(() -> forRequest(requestId), list -> !list.isEmpty())
                 .getFirst();
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -4,20 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.Map;
-import java.util.UUID;
-
-import jakarta.inject.Inject;
-
-import org.jboss.logmanager.ExtLogRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.quarkus.logging.json.runtime.JsonFormatter;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -28,6 +15,15 @@ import io.vgate.metrics.AccessLog.Fields;
 import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.SseClient;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logmanager.ExtLogRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * One access-log line per request, with the facts an operator greps for and nothing a client would not
@@ -65,12 +61,18 @@ class AccessLogTests {
     void writesOneJsonLineWithTheFactsAndNoPromptCompletionOrKey() {
         String requestId = "log-" + UUID.randomUUID();
         String canary = "PROMPT-CANARY-" + UUID.randomUUID();
-        String body = given().contentType("application/json").header("Authorization", "Bearer " + API_KEY)
+        String body = given().contentType("application/json")
+                .header("Authorization", "Bearer " + API_KEY)
                 .header("X-Request-Id", requestId)
                 .body(Json.chat("Please repeat " + canary, false, Map.of("model", sim.modelName(), "max_tokens", 12)))
-                .post("/v1/chat/completions").then().statusCode(200).extract().asString();
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
         JsonNode answer = Json.parse(body);
-        String completion = answer.get("choices").get(0).get("message").get("content").asText();
+        String completion =
+                answer.get("choices").get(0).get("message").get("content").asText();
 
         ExtLogRecord record = accessLog.await(requestId, Duration.ofSeconds(10));
         String line = new JsonFormatter().format(record);
@@ -90,41 +92,59 @@ class AccessLogTests {
         assertThat(fields.get(Fields.OUTCOME).asText()).isEqualTo("completed");
         assertThat(fields.get(Fields.CLIENT_IP).asText()).isEqualTo("127.0.0.1");
         assertThat(fields.get(Fields.PRIORITY).asText()).isEqualTo("interactive");
-        assertThat(fields.get(Fields.PROMPT_TOKENS).asLong()).isEqualTo(answer.get("usage").get("prompt_tokens").asLong());
+        assertThat(fields.get(Fields.PROMPT_TOKENS).asLong())
+                .isEqualTo(answer.get("usage").get("prompt_tokens").asLong());
         assertThat(fields.get(Fields.COMPLETION_TOKENS).asLong()).isEqualTo(12);
         assertThat(Double.parseDouble(fields.get(Fields.DURATION_MS).asText())).isPositive();
         assertThat(fields.has(Fields.TTFT_MS)).isFalse();
         assertThat(fields.has(Fields.CODE)).isFalse();
 
         assertThat(completion).hasSizeGreaterThan(8);
-        assertThat(line).doesNotContain(canary).doesNotContain(completion).doesNotContain(API_KEY)
-                .doesNotContainIgnoringCase("authorization").doesNotContain("Bearer");
+        assertThat(line)
+                .doesNotContain(canary)
+                .doesNotContain(completion)
+                .doesNotContain(API_KEY)
+                .doesNotContainIgnoringCase("authorization")
+                .doesNotContain("Bearer");
         assertThat(accessLog.forRequest(requestId)).hasSize(1);
     }
 
     @Test
     void recordsTimeToFirstTokenOfStreams() {
         String requestId = "stream-" + UUID.randomUUID();
-        given().contentType("application/json").header("X-Request-Id", requestId)
-                .body(Json.chat("Stream, please.", true, Map.of("max_tokens", 5))).post("/v1/chat/completions")
-                .then().statusCode(200);
+        given().contentType("application/json")
+                .header("X-Request-Id", requestId)
+                .body(Json.chat("Stream, please.", true, Map.of("max_tokens", 5)))
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200);
 
         Map<String, String> fields = accessLog.await(requestId);
         assertThat(fields.get(Fields.STREAM)).isEqualTo("true");
         assertThat(fields.get(Fields.COMPLETION_TOKENS)).isEqualTo("5");
         double ttft = Double.parseDouble(fields.get(Fields.TTFT_MS));
         assertThat(ttft).isPositive().isLessThanOrEqualTo(Double.parseDouble(fields.get(Fields.DURATION_MS)));
-        assertThat(record(requestId).getFormattedMessage()).startsWith("POST /v1/chat/completions 200 completed ")
-                .contains(" ttft=").contains(" tokens=").endsWith(" id=" + requestId);
+        assertThat(record(requestId).getFormattedMessage())
+                .startsWith("POST /v1/chat/completions 200 completed ")
+                .contains(" ttft=")
+                .contains(" tokens=")
+                .endsWith(" id=" + requestId);
     }
 
     @Test
     void recordsWhyVgateRejectedARequest() {
         String badJson = "bad-" + UUID.randomUUID();
-        given().contentType("application/json").header("X-Request-Id", badJson).body("{\"messages\": [")
-                .post("/v1/chat/completions").then().statusCode(400);
+        given().contentType("application/json")
+                .header("X-Request-Id", badJson)
+                .body("{\"messages\": [")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(400);
         String unknown = "unknown-" + UUID.randomUUID();
-        given().header("X-Request-Id", unknown).get("/v1/fine_tuning/jobs").then().statusCode(404);
+        given().header("X-Request-Id", unknown)
+                .get("/v1/fine_tuning/jobs")
+                .then()
+                .statusCode(404);
 
         Map<String, String> rejected = accessLog.await(badJson);
         assertThat(rejected.get(Fields.STATUS)).isEqualTo("400");
@@ -146,7 +166,9 @@ class AccessLogTests {
         sim.settings().timeToFirstToken(Duration.ofSeconds(30));
         String requestId = "gone-" + UUID.randomUUID();
         try (var client = new SseClient(vertx)) {
-            var call = client.post(chat, Json.chat("Take your time.", false, Map.of("max_tokens", 5)),
+            var call = client.post(
+                    chat,
+                    Json.chat("Take your time.", false, Map.of("max_tokens", 5)),
                     MultiMap.caseInsensitiveMultiMap().add("X-Request-Id", requestId));
             await().atMost(Duration.ofSeconds(10)).until(() -> sim.running() + sim.waiting() == 1);
             call.disconnect();
@@ -167,17 +189,22 @@ class AccessLogTests {
         var http = java.net.http.HttpClient.newHttpClient();
         for (boolean stream : new boolean[] {false, true}) {
             String requestId = "h2-" + stream + "-" + UUID.randomUUID();
-            var response = http.send(java.net.http.HttpRequest.newBuilder(chat)
-                    .header("Content-Type", "application/json").header("X-Request-Id", requestId)
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
-                            Json.chat("Over HTTP/2.", stream, Map.of("max_tokens", 6))))
-                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            var response = http.send(
+                    java.net.http.HttpRequest.newBuilder(chat)
+                            .header("Content-Type", "application/json")
+                            .header("X-Request-Id", requestId)
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                    Json.chat("Over HTTP/2.", stream, Map.of("max_tokens", 6))))
+                            .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(response.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
             assertThat(response.statusCode()).isEqualTo(200);
 
             Map<String, String> fields = accessLog.await(requestId);
             assertThat(fields.get(Fields.OUTCOME)).as("stream=%s", stream).isEqualTo("completed");
-            assertThat(fields.get(Fields.COMPLETION_TOKENS)).as("stream=%s", stream).isEqualTo("6");
+            assertThat(fields.get(Fields.COMPLETION_TOKENS))
+                    .as("stream=%s", stream)
+                    .isEqualTo("6");
         }
     }
 
@@ -185,9 +212,12 @@ class AccessLogTests {
     void cutsAndNeutralisesTextTheClientControls() {
         String requestId = "model-" + UUID.randomUUID();
         String model = "evil\nINFO forged line " + "x".repeat(500);
-        given().contentType("application/json").header("X-Request-Id", requestId)
-                .body(Json.chat("hi", false, Map.of("model", model))).post("/v1/chat/completions")
-                .then().statusCode(404);
+        given().contentType("application/json")
+                .header("X-Request-Id", requestId)
+                .body(Json.chat("hi", false, Map.of("model", model)))
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(404);
 
         String logged = accessLog.await(requestId).get(Fields.MODEL);
         assertThat(logged).hasSize(128).doesNotContain("\n").startsWith("evil?INFO forged line");

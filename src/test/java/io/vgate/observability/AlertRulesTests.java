@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,7 +49,8 @@ class AlertRulesTests {
 
     @Test
     void promtoolAcceptsTheRules() throws Exception {
-        var result = PrometheusBinaries.promtool(ALERTS, "check", "rules", RULES.getFileName().toString());
+        var result = PrometheusBinaries.promtool(
+                ALERTS, "check", "rules", RULES.getFileName().toString());
 
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.output()).contains("SUCCESS");
@@ -80,10 +80,14 @@ class AlertRulesTests {
         assertThat(alerts).hasSizeGreaterThanOrEqualTo(10);
         var untested = new ArrayList<String>();
         for (String alert : alerts) {
-            if (!Pattern.compile("alertname: " + alert + "\\s*\\n\\s*exp_alerts:\\s*\\n\\s*- exp_labels:").matcher(text).find()) {
+            if (!Pattern.compile("alertname: " + alert + "\\s*\\n\\s*exp_alerts:\\s*\\n\\s*- exp_labels:")
+                    .matcher(text)
+                    .find()) {
                 untested.add(alert + " (firing)");
             }
-            if (!Pattern.compile("alertname: " + alert + "\\s*\\n\\s*exp_alerts: \\[]").matcher(text).find()) {
+            if (!Pattern.compile("alertname: " + alert + "\\s*\\n\\s*exp_alerts: \\[]")
+                    .matcher(text)
+                    .find()) {
                 untested.add(alert + " (quiet)");
             }
         }
@@ -98,7 +102,9 @@ class AlertRulesTests {
             int start = rules.indexOf("- alert: " + alerts.get(i));
             int end = i + 1 < alerts.size() ? rules.indexOf("- alert: " + alerts.get(i + 1)) : rules.length();
             String block = rules.substring(start, end);
-            assertThat(block).as(alerts.get(i)).containsPattern("\\n\\s+runbook: \"[^\"]{40,}\"")
+            assertThat(block)
+                    .as(alerts.get(i))
+                    .containsPattern("\\n\\s+runbook: \"[^\"]{40,}\"")
                     .containsPattern("\\n\\s+severity: (critical|warning)");
         }
     }
@@ -111,7 +117,9 @@ class AlertRulesTests {
         }
 
         assertThat(Files.readString(MANIFEST))
-                .as("%s is out of date: run ./mvnw test -Dtest=AlertRulesTests -Dvgate.alerts.regenerate=true", MANIFEST)
+                .as(
+                        "%s is out of date: run ./mvnw test -Dtest=AlertRulesTests -Dvgate.alerts.regenerate=true",
+                        MANIFEST)
                 .isEqualTo(expected);
     }
 
@@ -136,7 +144,10 @@ class AlertRulesTests {
 
     private static List<Path> testFiles() throws IOException {
         try (var files = Files.list(TESTS)) {
-            return files.filter(f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml")).sorted().toList();
+            return files.filter(
+                            f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml"))
+                    .sorted()
+                    .toList();
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.vgate.observability;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vgate.testing.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,10 +11,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.vgate.testing.Json;
 
 /** The Grafana dashboard's panels and PromQL queries, read from {@code dashboards/}. */
 final class DashboardQueries {
@@ -37,13 +35,15 @@ final class DashboardQueries {
 
         /** The query with Grafana's variables replaced by concrete values. */
         String substituted(String namespace, String pod, String model) {
-            return expr.replace("$__rate_interval", "1m").replace("$__range", "5m")
-                    .replace("$namespace", namespace).replace("$pod", pod).replace("$model", model);
+            return expr.replace("$__rate_interval", "1m")
+                    .replace("$__range", "5m")
+                    .replace("$namespace", namespace)
+                    .replace("$pod", pod)
+                    .replace("$model", model);
         }
     }
 
-    private DashboardQueries() {
-    }
+    private DashboardQueries() {}
 
     static JsonNode dashboard() throws IOException {
         return Json.parse(Files.readString(DASHBOARD));
@@ -63,7 +63,10 @@ final class DashboardQueries {
                 continue;
             }
             for (JsonNode target : targets) {
-                queries.add(new Query(panel.get("title").asText(), target.get("refId").asText(), target.get("expr").asText()));
+                queries.add(new Query(
+                        panel.get("title").asText(),
+                        target.get("refId").asText(),
+                        target.get("expr").asText()));
             }
         }
         return queries;

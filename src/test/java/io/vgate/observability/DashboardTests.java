@@ -2,16 +2,14 @@ package io.vgate.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The dashboard's shape: a data-source variable every panel uses, namespace/pod/model variables every query
@@ -37,7 +35,9 @@ class DashboardTests {
             if ("row".equals(panel.get("type").asText())) {
                 continue;
             }
-            assertThat(panel.get("datasource").get("uid").asText()).as(panel.get("title").asText()).isEqualTo("${datasource}");
+            assertThat(panel.get("datasource").get("uid").asText())
+                    .as(panel.get("title").asText())
+                    .isEqualTo("${datasource}");
             for (JsonNode target : panel.get("targets")) {
                 assertThat(target.get("datasource").get("uid").asText()).isEqualTo("${datasource}");
             }
@@ -65,24 +65,45 @@ class DashboardTests {
         }
         DashboardQueries.queries().forEach(q -> metrics.addAll(q.metrics()));
 
-        assertThat(rows).hasSize(5).satisfiesExactly(
-                row -> assertThat(row).startsWith("User-facing"),
-                row -> assertThat(row).startsWith("Queueing and shaping"),
-                row -> assertThat(row).startsWith("vLLM"),
-                row -> assertThat(row).startsWith("GPU"),
-                row -> assertThat(row).startsWith("System"));
-        assertThat(metrics).contains(
-                "vgate_requests_total", "gen_ai_server_request_duration_seconds", "gen_ai_server_time_to_first_token_seconds",
-                "gen_ai_server_time_per_output_token_seconds", "gen_ai_client_token_usage", "vgate_output_tokens_per_second",
-                "vgate_queue_depth", "vgate_queue_wait_seconds", "vgate_rejections_total", "vgate_context_adjustments_total",
-                "ft_circuitbreaker_state_current",
-                "vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc",
-                "vllm:prefix_cache_hits_total", "vllm:prefix_cache_queries_total", "vllm:num_preemptions_total",
-                "vllm:time_to_first_token_seconds", "vllm:inter_token_latency_seconds", "vllm:generation_tokens_total",
-                "DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_FB_FREE", "DCGM_FI_DEV_POWER_USAGE",
-                "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS",
-                "container_cpu_usage_seconds_total", "container_memory_working_set_bytes",
-                "kube_pod_container_status_restarts_total", "kube_pod_container_status_last_terminated_reason");
+        assertThat(rows)
+                .hasSize(5)
+                .satisfiesExactly(
+                        row -> assertThat(row).startsWith("User-facing"),
+                        row -> assertThat(row).startsWith("Queueing and shaping"),
+                        row -> assertThat(row).startsWith("vLLM"),
+                        row -> assertThat(row).startsWith("GPU"),
+                        row -> assertThat(row).startsWith("System"));
+        assertThat(metrics)
+                .contains(
+                        "vgate_requests_total",
+                        "gen_ai_server_request_duration_seconds",
+                        "gen_ai_server_time_to_first_token_seconds",
+                        "gen_ai_server_time_per_output_token_seconds",
+                        "gen_ai_client_token_usage",
+                        "vgate_output_tokens_per_second",
+                        "vgate_queue_depth",
+                        "vgate_queue_wait_seconds",
+                        "vgate_rejections_total",
+                        "vgate_context_adjustments_total",
+                        "ft_circuitbreaker_state_current",
+                        "vllm:num_requests_running",
+                        "vllm:num_requests_waiting",
+                        "vllm:kv_cache_usage_perc",
+                        "vllm:prefix_cache_hits_total",
+                        "vllm:prefix_cache_queries_total",
+                        "vllm:num_preemptions_total",
+                        "vllm:time_to_first_token_seconds",
+                        "vllm:inter_token_latency_seconds",
+                        "vllm:generation_tokens_total",
+                        "DCGM_FI_DEV_GPU_UTIL",
+                        "DCGM_FI_DEV_FB_USED",
+                        "DCGM_FI_DEV_FB_FREE",
+                        "DCGM_FI_DEV_POWER_USAGE",
+                        "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS",
+                        "container_cpu_usage_seconds_total",
+                        "container_memory_working_set_bytes",
+                        "kube_pod_container_status_restarts_total",
+                        "kube_pod_container_status_last_terminated_reason");
     }
 
     @Test

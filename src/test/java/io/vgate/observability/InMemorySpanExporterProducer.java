@@ -1,10 +1,9 @@
 package io.vgate.observability;
 
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-
-import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 
 /**
  * Collects the spans of the test application in memory. Quarkus's default {@code cdi} trace exporter

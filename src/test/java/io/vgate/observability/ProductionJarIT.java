@@ -3,6 +3,8 @@ package io.vgate.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vgate.testing.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -24,13 +26,8 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.vgate.testing.Json;
 
 /**
  * The packaged application as it runs in production (prod profile, configured only through environment
@@ -45,7 +42,8 @@ class ProductionJarIT {
 
     private static final String API_KEY = "sk-prod-" + UUID.randomUUID();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<String> console = new CopyOnWriteArrayList<>();
     private Process app;
 
@@ -70,9 +68,16 @@ class ProductionJarIT {
         assertThat(fields.get("status").asText()).isEqualTo("200");
         assertThat(fields.get("outcome").asText()).isEqualTo("completed");
         assertThat(fields.get("completionTokens").asText()).isEqualTo("4");
-        assertThat(fields.has("traceId")).as("tracing stays off without an OTLP endpoint").isFalse();
-        assertThat(console).isNotEmpty().allSatisfy(line -> assertThat(Json.parse(line).isObject()).as(line).isTrue());
-        assertThat(String.join("\n", console)).doesNotContain("localhost:4317").doesNotContain("Failed to export")
+        assertThat(fields.has("traceId"))
+                .as("tracing stays off without an OTLP endpoint")
+                .isFalse();
+        assertThat(console)
+                .isNotEmpty()
+                .allSatisfy(
+                        line -> assertThat(Json.parse(line).isObject()).as(line).isTrue());
+        assertThat(String.join("\n", console))
+                .doesNotContain("localhost:4317")
+                .doesNotContain("Failed to export")
                 .doesNotContain(API_KEY);
         assertThat(fields.get("keyId").asText()).isEqualTo("prod-it");
     }
@@ -82,9 +87,12 @@ class ProductionJarIT {
         URI base = start(Map.of("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"));
         String requestId = "prod-trace-" + UUID.randomUUID();
         String traceId = "5b8efff798038103d269b633813fc60c";
-        assertThat(chat(base, requestId, "00-" + traceId + "-eee19b7ec3c1b174-01").statusCode()).isEqualTo(200);
+        assertThat(chat(base, requestId, "00-" + traceId + "-eee19b7ec3c1b174-01")
+                        .statusCode())
+                .isEqualTo(200);
 
-        assertThat(awaitAccessLine(requestId).get("mdc").get("traceId").asText()).isEqualTo(traceId);
+        assertThat(awaitAccessLine(requestId).get("mdc").get("traceId").asText())
+                .isEqualTo(traceId);
     }
 
     private URI start(Map<String, String> extraEnv) throws IOException {
@@ -112,16 +120,21 @@ class ProductionJarIT {
                 // The process ended.
             }
         });
-        int port = await().atMost(Duration.ofSeconds(60)).until(() -> {
-            assertThat(app.isAlive()).as(String.join("\n", console)).isTrue();
-            for (String line : console) {
-                Matcher matcher = LISTENING.matcher(line);
-                if (matcher.find()) {
-                    return Integer.parseInt(matcher.group(1));
-                }
-            }
-            return 0;
-        }, p -> p > 0);
+        int port = await().atMost(Duration.ofSeconds(60))
+                .until(
+                        () -> {
+                            assertThat(app.isAlive())
+                                    .as(String.join("\n", console))
+                                    .isTrue();
+                            for (String line : console) {
+                                Matcher matcher = LISTENING.matcher(line);
+                                if (matcher.find()) {
+                                    return Integer.parseInt(matcher.group(1));
+                                }
+                            }
+                            return 0;
+                        },
+                        p -> p > 0);
         return URI.create("http://127.0.0.1:" + port);
     }
 
@@ -142,8 +155,10 @@ class ProductionJarIT {
     }
 
     private HttpResponse<String> chat(URI base, String requestId, String traceparent) throws Exception {
-        var request = HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").header("X-Request-Id", requestId)
+        var request = HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("X-Request-Id", requestId)
                 .header("Authorization", "Bearer " + API_KEY)
                 .POST(HttpRequest.BodyPublishers.ofString(Json.chat("Log me.", false, Map.of("max_tokens", 4))));
         if (traceparent != null) {
@@ -153,16 +168,20 @@ class ProductionJarIT {
     }
 
     private JsonNode awaitAccessLine(String requestId) {
-        return await().atMost(Duration.ofSeconds(20)).until(() -> {
-            List<JsonNode> found = new ArrayList<>();
-            for (String line : console) {
-                if (line.contains(requestId) && line.contains("\"io.vgate.access\"")) {
-                    found.add(Json.parse(line));
-                }
-            }
-            assertThat(found).as("access lines for " + requestId).hasSizeLessThanOrEqualTo(1);
-            return found.isEmpty() ? null : found.getFirst();
-        }, line -> line != null);
+        return await().atMost(Duration.ofSeconds(20))
+                .until(
+                        () -> {
+                            List<JsonNode> found = new ArrayList<>();
+                            for (String line : console) {
+                                if (line.contains(requestId) && line.contains("\"io.vgate.access\"")) {
+                                    found.add(Json.parse(line));
+                                }
+                            }
+                            assertThat(found)
+                                    .as("access lines for " + requestId)
+                                    .hasSizeLessThanOrEqualTo(1);
+                            return found.isEmpty() ? null : found.getFirst();
+                        },
+                        line -> line != null);
     }
-
 }

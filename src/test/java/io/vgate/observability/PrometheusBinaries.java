@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -22,8 +21,7 @@ final class PrometheusBinaries {
 
     static final String SKIP = "vgate.tests.skip-prometheus";
 
-    private PrometheusBinaries() {
-    }
+    private PrometheusBinaries() {}
 
     static Path promtool() {
         return find("promtool");
@@ -34,14 +32,16 @@ final class PrometheusBinaries {
     }
 
     /** Exit status and combined output of one promtool run. */
-    record Result(int exitCode, String output) {
-    }
+    record Result(int exitCode, String output) {}
 
     static Result promtool(Path workDir, String... args) throws IOException, InterruptedException {
         var command = new ArrayList<String>();
         command.add(promtool().toString());
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .start();
         byte[] output = process.getInputStream().readAllBytes();
         if (!process.waitFor(Duration.ofMinutes(2).toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly();

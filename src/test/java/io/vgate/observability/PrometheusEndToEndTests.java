@@ -4,6 +4,15 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Vertx;
+import io.vgate.sim.VllmSimulator;
+import io.vgate.testing.Json;
+import io.vgate.testing.PrometheusText;
+import io.vgate.testing.SseClient;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -18,29 +27,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import jakarta.inject.Inject;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.vertx.core.Vertx;
-import io.vgate.sim.VllmSimulator;
-import io.vgate.testing.Json;
-import io.vgate.testing.PrometheusText;
-import io.vgate.testing.SseClient;
 
 /**
  * The dashboard and alert rules against a real Prometheus (Debian's {@code /usr/bin/prometheus}) scraping
@@ -61,9 +56,14 @@ class PrometheusEndToEndTests {
     private static final String POD = "vgate-e2e-0";
     private static final Pattern OURS = Pattern.compile("^(vgate_|gen_ai_|vllm:|ft_|jvm_|namespace:vgate_).*");
     /** Series other features register; see the class comment. */
-    private static final Set<String> OTHER_FEATURES = Set.of("vgate_queue_depth", "vgate_in_flight_requests",
-            "vgate_queue_wait_seconds", "vgate_context_adjustments_total", "ft_circuitbreaker_state_current",
-            "ft_circuitbreaker_opened_total", "vgate_rate_limit_redis_up");
+    private static final Set<String> OTHER_FEATURES = Set.of(
+            "vgate_queue_depth",
+            "vgate_in_flight_requests",
+            "vgate_queue_wait_seconds",
+            "vgate_context_adjustments_total",
+            "ft_circuitbreaker_state_current",
+            "ft_circuitbreaker_opened_total",
+            "vgate_rate_limit_redis_up");
     /**
      * Queries whose value the simulator cannot give: it exposes vLLM's prefix-cache counters but never counts
      * prefix-cache lookups, so their ratio is 0/0. These must still return a sample (the series are scraped).
@@ -79,7 +79,8 @@ class PrometheusEndToEndTests {
     @TestHTTPResource("/")
     URI gateway;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Path workDir;
     private Process prometheus;
     private URI prometheusUri;
@@ -108,21 +109,32 @@ class PrometheusEndToEndTests {
                     static_configs:
                       - targets: ['%s:%d']
                         labels: {namespace: %s, pod: %s, container: vllm}
-                """.formatted(rules, gateway.getHost(), gateway.getPort(), NAMESPACE, POD,
-                sim.baseUri().getHost(), sim.baseUri().getPort(), NAMESPACE, POD));
-        prometheus = new ProcessBuilder(binary.toString(),
-                "--config.file=" + workDir.resolve("prometheus.yml"),
-                "--storage.tsdb.path=" + workDir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port,
-                "--log.level=warn")
+                """.formatted(
+                        rules,
+                        gateway.getHost(),
+                        gateway.getPort(),
+                        NAMESPACE,
+                        POD,
+                        sim.baseUri().getHost(),
+                        sim.baseUri().getPort(),
+                        NAMESPACE,
+                        POD));
+        prometheus = new ProcessBuilder(
+                        binary.toString(),
+                        "--config.file=" + workDir.resolve("prometheus.yml"),
+                        "--storage.tsdb.path=" + workDir.resolve("data"),
+                        "--web.listen-address=127.0.0.1:" + port,
+                        "--log.level=warn")
                 .redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("prometheus.log").toFile())
                 .start();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .ignoreExceptionsInstanceOf(IOException.class).until(() -> {
-            assertThat(prometheus.isAlive()).as(log()).isTrue();
-            return status(get("/-/ready")) == 200;
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreExceptionsInstanceOf(IOException.class)
+                .until(() -> {
+                    assertThat(prometheus.isAlive()).as(log()).isTrue();
+                    return status(get("/-/ready")) == 200;
+                });
     }
 
     @AfterAll
@@ -137,7 +149,8 @@ class PrometheusEndToEndTests {
         }
         if (workDir != null) {
             try (Stream<Path> files = Files.walk(workDir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                files.sorted(Comparator.reverseOrder())
+                        .forEach(path -> path.toFile().delete());
             }
         }
         sim.settings().reset();
@@ -149,8 +162,8 @@ class PrometheusEndToEndTests {
         driveTraffic();
         // Two scrapes after the last request, so every rate() window holds the traffic.
         long scrapedAfter = System.currentTimeMillis();
-        await().atMost(Duration.ofSeconds(60)).until(() -> lastScrape("vgate") > scrapedAfter + 1000
-                && lastScrape("vllm") > scrapedAfter + 1000);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> lastScrape("vgate") > scrapedAfter + 1000 && lastScrape("vllm") > scrapedAfter + 1000);
 
         Set<String> exposed = metricFamilies();
         var failures = new ArrayList<String>();
@@ -164,9 +177,10 @@ class PrometheusEndToEndTests {
                 failures.add(where + " -> " + response);
                 continue;
             }
-            boolean ours = query.metrics().stream().anyMatch(m -> OURS.matcher(m).matches());
-            boolean waitsForOthers = query.metrics().stream()
-                    .anyMatch(m -> OTHER_FEATURES.contains(m) && !exposed.contains(m));
+            boolean ours =
+                    query.metrics().stream().anyMatch(m -> OURS.matcher(m).matches());
+            boolean waitsForOthers =
+                    query.metrics().stream().anyMatch(m -> OTHER_FEATURES.contains(m) && !exposed.contains(m));
             if (!ours) {
                 continue;
             }
@@ -189,7 +203,11 @@ class PrometheusEndToEndTests {
     @Test
     void templateVariablesResolve() throws Exception {
         await().atMost(Duration.ofSeconds(60)).until(() -> targetsUp() == 2);
-        given().contentType("application/json").body(chat(false, 3)).post("/v1/chat/completions").then().statusCode(200);
+        given().contentType("application/json")
+                .body(chat(false, 3))
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200);
         Pattern labelValues = Pattern.compile("label_values\\((.*),\\s*(\\w+)\\)");
 
         for (JsonNode variable : DashboardQueries.dashboard().get("templating").get("list")) {
@@ -200,11 +218,14 @@ class PrometheusEndToEndTests {
             assertThat(matcher.matches()).as(variable.get("name").asText()).isTrue();
             String selector = matcher.group(1).replace("$namespace", NAMESPACE);
             String label = matcher.group(2);
-            String expected = Map.of("namespace", NAMESPACE, "pod", POD, "model_name", sim.modelName()).get(label);
+            String expected = Map.of("namespace", NAMESPACE, "pod", POD, "model_name", sim.modelName())
+                    .get(label);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 JsonNode values = Json.parse(body(get("/api/v1/label/" + label + "/values?match[]="
                         + URLEncoder.encode(selector, StandardCharsets.UTF_8))));
-                assertThat(values.get("data").toString()).as(variable.get("name").asText()).contains("\"" + expected + "\"");
+                assertThat(values.get("data").toString())
+                        .as(variable.get("name").asText())
+                        .contains("\"" + expected + "\"");
             });
         }
     }
@@ -218,7 +239,8 @@ class PrometheusEndToEndTests {
             assertThat(groups).hasSize(3);
             for (JsonNode group : groups) {
                 for (JsonNode rule : group.get("rules")) {
-                    assertThat(rule.get("health").asText()).as(rule.get("name").asText() + ": " + rule.path("lastError"))
+                    assertThat(rule.get("health").asText())
+                            .as(rule.get("name").asText() + ": " + rule.path("lastError"))
                             .isEqualTo("ok");
                 }
             }
@@ -233,19 +255,41 @@ class PrometheusEndToEndTests {
 
     private void driveTraffic() {
         for (int i = 0; i < 4; i++) {
-            given().contentType("application/json").body(chat(false, 6)).post("/v1/chat/completions").then().statusCode(200);
-            given().contentType("application/json").body(chat(true, 12)).post("/v1/chat/completions").then().statusCode(200);
+            given().contentType("application/json")
+                    .body(chat(false, 6))
+                    .post("/v1/chat/completions")
+                    .then()
+                    .statusCode(200);
+            given().contentType("application/json")
+                    .body(chat(true, 12))
+                    .post("/v1/chat/completions")
+                    .then()
+                    .statusCode(200);
         }
         given().contentType("application/json")
-                .body(Json.write(Map.of("model", sim.modelName(), "prompt", "Once upon", "max_tokens", 5, "stream", true)))
-                .post("/v1/completions").then().statusCode(200);
-        given().contentType("application/json").body(Json.write(Map.of("model", sim.modelName(), "input", "vector")))
-                .post("/v1/embeddings").then().statusCode(200);
-        given().contentType("application/json").body("{").post("/v1/chat/completions").then().statusCode(400);
+                .body(Json.write(
+                        Map.of("model", sim.modelName(), "prompt", "Once upon", "max_tokens", 5, "stream", true)))
+                .post("/v1/completions")
+                .then()
+                .statusCode(200);
+        given().contentType("application/json")
+                .body(Json.write(Map.of("model", sim.modelName(), "input", "vector")))
+                .post("/v1/embeddings")
+                .then()
+                .statusCode(200);
+        given().contentType("application/json")
+                .body("{")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(400);
         given().get("/v1/models").then().statusCode(200);
 
         sim.settings().faults().resetAfterEvents(2);
-        given().contentType("application/json").body(chat(true, 12)).post("/v1/chat/completions").then().statusCode(200);
+        given().contentType("application/json")
+                .body(chat(true, 12))
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200);
         sim.settings().faults().resetAfterEvents(-1);
 
         sim.settings().interTokenLatency(Duration.ofMillis(40));
@@ -293,7 +337,9 @@ class PrometheusEndToEndTests {
         JsonNode targets = Json.parse(body(get("/api/v1/targets"))).get("data").get("activeTargets");
         for (JsonNode target : targets) {
             if (job.equals(target.get("labels").get("job").asText())) {
-                return java.time.OffsetDateTime.parse(target.get("lastScrape").asText()).toInstant().toEpochMilli();
+                return java.time.OffsetDateTime.parse(target.get("lastScrape").asText())
+                        .toInstant()
+                        .toEpochMilli();
             }
         }
         return 0;
@@ -301,14 +347,19 @@ class PrometheusEndToEndTests {
 
     private Set<String> metricFamilies() {
         var names = new java.util.HashSet<String>();
-        for (var sample : PrometheusText.parse(given().get("/q/metrics").asString()).samples()) {
+        for (var sample :
+                PrometheusText.parse(given().get("/q/metrics").asString()).samples()) {
             names.add(sample.name().replaceAll("_(bucket|sum|count)$", ""));
         }
         return names;
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(prometheusUri.resolve(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+        return http.send(
+                HttpRequest.newBuilder(prometheusUri.resolve(path))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

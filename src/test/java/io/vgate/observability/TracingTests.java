@@ -4,22 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.lang.reflect.Proxy;
-import java.net.URI;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -40,6 +24,19 @@ import io.vgate.testing.Json;
 import io.vgate.upstream.UpstreamConfig;
 import io.vgate.upstream.UpstreamTarget;
 import io.vgate.upstream.VllmHttpClient;
+import jakarta.inject.Inject;
+import java.lang.reflect.Proxy;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * OpenTelemetry in the test profile (SDK on, spans into an in-memory exporter): a server span per
@@ -82,20 +79,26 @@ class TracingTests {
     @Test
     void continuesTheCallersTraceThroughVgateToVllm() {
         String requestId = "trace-" + UUID.randomUUID();
-        given().contentType("application/json").header("traceparent", "00-" + TRACE_ID + "-" + CALLER_SPAN_ID + "-01")
+        given().contentType("application/json")
+                .header("traceparent", "00-" + TRACE_ID + "-" + CALLER_SPAN_ID + "-01")
                 .header("X-Request-Id", requestId)
-                .body(Json.chat("Trace me.", false, Map.of("max_tokens", 3))).post("/v1/chat/completions")
-                .then().statusCode(200);
+                .body(Json.chat("Trace me.", false, Map.of("max_tokens", 3)))
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200);
 
-        SpanData server = await().atMost(Duration.ofSeconds(10)).until(() -> find(SpanKind.SERVER, TRACE_ID), Optional::isPresent)
+        SpanData server = await().atMost(Duration.ofSeconds(10))
+                .until(() -> find(SpanKind.SERVER, TRACE_ID), Optional::isPresent)
                 .orElseThrow();
-        SpanData client = await().atMost(Duration.ofSeconds(10)).until(() -> find(SpanKind.CLIENT, TRACE_ID), Optional::isPresent)
+        SpanData client = await().atMost(Duration.ofSeconds(10))
+                .until(() -> find(SpanKind.CLIENT, TRACE_ID), Optional::isPresent)
                 .orElseThrow();
 
         assertThat(server.getParentSpanId()).isEqualTo(CALLER_SPAN_ID);
         assertThat(server.getAttributes().get(URL_PATH)).isEqualTo("/v1/chat/completions");
         assertThat(client.getParentSpanId()).isEqualTo(server.getSpanId());
-        assertThat(client.getAttributes().get(URL_FULL)).isEqualTo(sim.baseUri().resolve("/v1/chat/completions").toString());
+        assertThat(client.getAttributes().get(URL_FULL))
+                .isEqualTo(sim.baseUri().resolve("/v1/chat/completions").toString());
         assertThat(accessLog.await(requestId).get(AccessLog.Fields.TRACE_ID)).isEqualTo(TRACE_ID);
     }
 
@@ -106,7 +109,8 @@ class TracingTests {
 
         String traceId = accessLog.await(requestId).get(AccessLog.Fields.TRACE_ID);
         assertThat(traceId).matches("[0-9a-f]{32}").isNotEqualTo("0".repeat(32));
-        SpanData server = await().atMost(Duration.ofSeconds(10)).until(() -> find(SpanKind.SERVER, traceId), Optional::isPresent)
+        SpanData server = await().atMost(Duration.ofSeconds(10))
+                .until(() -> find(SpanKind.SERVER, traceId), Optional::isPresent)
                 .orElseThrow();
         assertThat(server.getParentSpanContext().isValid()).isFalse();
         assertThat(server.getName()).isEqualTo("GET /v1/models");
@@ -119,7 +123,8 @@ class TracingTests {
         String requestId = "after-probes-" + UUID.randomUUID();
         given().header("X-Request-Id", requestId).get("/v1/models").then().statusCode(200);
         String traceId = accessLog.await(requestId).get(AccessLog.Fields.TRACE_ID);
-        await().atMost(Duration.ofSeconds(10)).until(() -> find(SpanKind.SERVER, traceId).isPresent());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> find(SpanKind.SERVER, traceId).isPresent());
 
         // Only the /v1/models request's own spans: none for the probe, the scrape, or the probe's call to vLLM.
         assertThat(spans.getFinishedSpanItems())
@@ -136,12 +141,18 @@ class TracingTests {
         var received = new CompletableFuture<MultiMap>();
         // The stand-in runs on a Vert.x of its own, like the simulator: a separate process in real life.
         Vertx elsewhere = Vertx.vertx();
-        HttpServer upstream = elsewhere.createHttpServer()
+        HttpServer upstream = elsewhere
+                .createHttpServer()
                 .requestHandler(request -> {
                     received.complete(request.headers());
-                    request.response().putHeader("content-type", "application/json").end("{}");
+                    request.response()
+                            .putHeader("content-type", "application/json")
+                            .end("{}");
                 })
-                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
         try {
             var target = new UpstreamTarget(upstreamAt(URI.create("http://127.0.0.1:" + upstream.actualPort())), sim);
             var relayClient = new VllmHttpClient(vertx, upstreamAt(target.baseUri()), target);
@@ -151,7 +162,8 @@ class TracingTests {
             var scope = new CompletableFuture<Scope>();
             context.runOnContext(ignored -> {
                 scope.complete(parent.makeCurrent());
-                relayClient.open(HttpMethod.POST, "/v1/chat/completions")
+                relayClient
+                        .open(HttpMethod.POST, "/v1/chat/completions")
                         .compose(request -> request.send(Buffer.buffer("{}")));
             });
 
@@ -167,13 +179,15 @@ class TracingTests {
 
     private Optional<SpanData> find(SpanKind kind, String traceId) {
         List<SpanData> finished = spans.getFinishedSpanItems();
-        return finished.stream().filter(span -> span.getKind() == kind && span.getTraceId().equals(traceId)).findFirst();
+        return finished.stream()
+                .filter(span -> span.getKind() == kind && span.getTraceId().equals(traceId))
+                .findFirst();
     }
 
     /** Upstream settings pointing at {@code url}, with short timeouts and small defaults for everything else. */
     private static UpstreamConfig upstreamAt(URI url) {
-        return (UpstreamConfig) Proxy.newProxyInstance(UpstreamConfig.class.getClassLoader(),
-                new Class<?>[] {UpstreamConfig.class}, (proxy, method, args) -> {
+        return (UpstreamConfig) Proxy.newProxyInstance(
+                UpstreamConfig.class.getClassLoader(), new Class<?>[] {UpstreamConfig.class}, (proxy, method, args) -> {
                     if (method.getName().equals("url")) {
                         return Optional.of(url);
                     }

@@ -2,23 +2,12 @@ package io.vgate.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
@@ -26,6 +15,14 @@ import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The client libraries people actually use, pointed at vgate: OpenAI's official Java SDK and
@@ -48,27 +45,43 @@ class ClientLibrariesTests {
 
     @Test
     void openAiJavaCompletesAChat() {
-        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(v1.toString()).apiKey(KEY).build();
+        OpenAIClient client =
+                OpenAIOkHttpClient.builder().baseUrl(v1.toString()).apiKey(KEY).build();
 
-        ChatCompletion completion = client.chat().completions().create(ChatCompletionCreateParams.builder()
-                .model(model).addUserMessage("Say something short.").maxCompletionTokens(8).build());
+        ChatCompletion completion = client.chat()
+                .completions()
+                .create(ChatCompletionCreateParams.builder()
+                        .model(model)
+                        .addUserMessage("Say something short.")
+                        .maxCompletionTokens(8)
+                        .build());
 
         assertThat(completion.model()).isEqualTo(model);
         assertThat(completion.choices()).hasSize(1);
-        assertThat(completion.choices().getFirst().message().content()).get().asString().isNotBlank();
-        assertThat(completion.usage()).get().satisfies(usage -> assertThat(usage.completionTokens()).isBetween(1L, 8L));
+        assertThat(completion.choices().getFirst().message().content())
+                .get()
+                .asString()
+                .isNotBlank();
+        assertThat(completion.usage())
+                .get()
+                .satisfies(usage -> assertThat(usage.completionTokens()).isBetween(1L, 8L));
     }
 
     @Test
     void openAiJavaStreamsAChat() {
-        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(v1.toString()).apiKey(KEY).build();
+        OpenAIClient client =
+                OpenAIOkHttpClient.builder().baseUrl(v1.toString()).apiKey(KEY).build();
         var params = ChatCompletionCreateParams.builder()
-                .model(model).addUserMessage("Stream a few words.").maxCompletionTokens(10).build();
+                .model(model)
+                .addUserMessage("Stream a few words.")
+                .maxCompletionTokens(10)
+                .build();
 
         StringBuilder text = new StringBuilder();
         List<String> finishReasons = new ArrayList<>();
         int chunks;
-        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+        try (StreamResponse<ChatCompletionChunk> stream =
+                client.chat().completions().createStreaming(params)) {
             List<ChatCompletionChunk> all = stream.stream().toList();
             chunks = all.size();
             for (ChatCompletionChunk chunk : all) {
@@ -86,8 +99,13 @@ class ClientLibrariesTests {
 
     @Test
     void langChain4jCompletesAChat() {
-        var chatModel = OpenAiChatModel.builder().baseUrl(v1.toString()).apiKey(KEY).modelName(model)
-                .maxTokens(8).timeout(Duration.ofSeconds(30)).build();
+        var chatModel = OpenAiChatModel.builder()
+                .baseUrl(v1.toString())
+                .apiKey(KEY)
+                .modelName(model)
+                .maxTokens(8)
+                .timeout(Duration.ofSeconds(30))
+                .build();
 
         String answer = chatModel.chat("Say something short.");
 
@@ -96,8 +114,13 @@ class ClientLibrariesTests {
 
     @Test
     void langChain4jStreamsAChat() throws Exception {
-        var streamingModel = OpenAiStreamingChatModel.builder().baseUrl(v1.toString()).apiKey(KEY).modelName(model)
-                .maxTokens(10).timeout(Duration.ofSeconds(30)).build();
+        var streamingModel = OpenAiStreamingChatModel.builder()
+                .baseUrl(v1.toString())
+                .apiKey(KEY)
+                .modelName(model)
+                .maxTokens(10)
+                .timeout(Duration.ofSeconds(30))
+                .build();
         List<String> partials = new ArrayList<>();
         var done = new CompletableFuture<ChatResponse>();
 

@@ -3,22 +3,19 @@ package io.vgate.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.Map;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.Vertx;
 import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.SseClient;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * A client that goes away must free its slot on the GPU: vgate closes the upstream request at once, so
@@ -57,7 +54,8 @@ class DisconnectTests {
     @Test
     void closingAStreamAbortsTheGeneration() {
         long abortedBefore = sim.aborted();
-        var call = client.post(chat, Json.chat("Go on forever.", true, Map.of("max_tokens", 3000, "ignore_eos", true)), null);
+        var call = client.post(
+                chat, Json.chat("Go on forever.", true, Map.of("max_tokens", 3000, "ignore_eos", true)), null);
         await().atMost(Duration.ofSeconds(10)).until(() -> call.events().size() >= 3);
         assertThat(sim.running()).isEqualTo(1);
 
@@ -70,7 +68,8 @@ class DisconnectTests {
     @Test
     void leavingWhileWaitingForANonStreamingAnswerAbortsTheGeneration() {
         long abortedBefore = sim.aborted();
-        var call = client.post(chat, Json.chat("Take your time.", false, Map.of("max_tokens", 3000, "ignore_eos", true)), null);
+        var call = client.post(
+                chat, Json.chat("Take your time.", false, Map.of("max_tokens", 3000, "ignore_eos", true)), null);
         await().atMost(Duration.ofSeconds(10)).until(() -> sim.running() == 1);
 
         call.disconnect();

@@ -3,24 +3,20 @@ package io.vgate.proxy;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Map;
-import java.util.UUID;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.OpenAiErrorSchema;
+import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every OpenAI route through vgate against the simulator: what the client gets is what vLLM sent.
@@ -38,18 +34,26 @@ class OpenAiRoutesTests {
 
     @Test
     void listsTheServedModelsWithTheirContextLength() {
-        JsonNode models = Json.parse(given().get("/v1/models").then().statusCode(200)
-                .contentType("application/json").extract().asString());
+        JsonNode models = Json.parse(given().get("/v1/models")
+                .then()
+                .statusCode(200)
+                .contentType("application/json")
+                .extract()
+                .asString());
 
         assertThat(models.get("object").asText()).isEqualTo("list");
-        assertThat(models.at("/data/0/max_model_len").asInt()).isEqualTo(sim.settings().maxModelLen());
-        assertThat(withoutVolatileFields(models)).isEqualTo(withoutVolatileFields(
-                Json.parse(given().baseUri(sim.baseUri().toString()).port(sim.baseUri().getPort())
-                        .get("/v1/models").asString())));
+        assertThat(models.at("/data/0/max_model_len").asInt())
+                .isEqualTo(sim.settings().maxModelLen());
+        assertThat(withoutVolatileFields(models))
+                .isEqualTo(withoutVolatileFields(
+                        Json.parse(given().baseUri(sim.baseUri().toString())
+                                .port(sim.baseUri().getPort())
+                                .get("/v1/models")
+                                .asString())));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "/v1/chat/completions", "/v1/completions", "/v1/embeddings" })
+    @ValueSource(strings = {"/v1/chat/completions", "/v1/completions", "/v1/embeddings"})
     void relaysNonStreamingAnswersUnchanged(String path) {
         String body = switch (path) {
             case "/v1/chat/completions" -> Json.chat("Tell me about relays.", false, Map.of("max_tokens", 12));
@@ -82,7 +86,8 @@ class OpenAiRoutesTests {
 
     @Test
     void replacesAnUnsafeClientRequestId() {
-        Response response = given().contentType("application/json").header("X-Request-Id", "bad id;<script>")
+        Response response = given().contentType("application/json")
+                .header("X-Request-Id", "bad id;<script>")
                 .body(Json.chat("hi", false, Map.of("max_tokens", 2)))
                 .post("/v1/chat/completions");
 
@@ -90,12 +95,15 @@ class OpenAiRoutesTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
-            "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream_options\":{\"include_usage\":true}}",
-            // An oversized max_tokens no longer reaches vLLM: context fitting clamps it (vgate.shaping.context.policy).
-            "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":0}",
-            "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":-1}" })
+    @ValueSource(
+            strings = {
+                "{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream_options\":{\"include_usage\":true}}",
+                // An oversized max_tokens no longer reaches vLLM: context fitting clamps it
+                // (vgate.shaping.context.policy).
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":0}",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":-1}"
+            })
     void passesVllmErrorsThroughUnchanged(String body) {
         Response direct = post(true, "/v1/chat/completions", body, "err-1");
         Response relayed = post(false, "/v1/chat/completions", body, "err-1");
@@ -107,8 +115,13 @@ class OpenAiRoutesTests {
 
     @Test
     void rejectsMalformedJsonItself() {
-        String body = given().contentType("application/json").body("{\"messages\": [")
-                .post("/v1/chat/completions").then().statusCode(400).extract().asString();
+        String body = given().contentType("application/json")
+                .body("{\"messages\": [")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(400)
+                .extract()
+                .asString();
 
         JsonNode error = OpenAiErrorSchema.assertValid(body);
         assertThat(error.get("code").asText()).isEqualTo("invalid_json");
@@ -116,8 +129,13 @@ class OpenAiRoutesTests {
 
     @Test
     void rejectsANonJsonContentType() {
-        String body = given().contentType("text/plain").body("{\"prompt\":\"x\"}")
-                .post("/v1/completions").then().statusCode(415).extract().asString();
+        String body = given().contentType("text/plain")
+                .body("{\"prompt\":\"x\"}")
+                .post("/v1/completions")
+                .then()
+                .statusCode(415)
+                .extract()
+                .asString();
 
         assertThat(OpenAiErrorSchema.assertValid(body).get("code").asText()).isEqualTo("unsupported_media_type");
     }
@@ -126,33 +144,53 @@ class OpenAiRoutesTests {
     void rejectsABodyOverTheSizeLimit() {
         String huge = "{\"prompt\":\"" + "a".repeat(9 * 1024 * 1024) + "\"}";
 
-        String body = given().contentType("application/json").body(huge)
-                .post("/v1/completions").then().statusCode(413).extract().asString();
+        String body = given().contentType("application/json")
+                .body(huge)
+                .post("/v1/completions")
+                .then()
+                .statusCode(413)
+                .extract()
+                .asString();
 
         assertThat(OpenAiErrorSchema.assertValid(body).get("code").asText()).isEqualTo("request_too_large");
     }
 
     @Test
     void answersUnknownRoutesAndMethodsInOpenAiShape() {
-        String unknown = given().get("/v1/engines").then().statusCode(404).extract().asString();
-        String wrongMethod = given().delete("/v1/chat/completions").then().statusCode(405).extract().asString();
+        String unknown =
+                given().get("/v1/engines").then().statusCode(404).extract().asString();
+        String wrongMethod = given().delete("/v1/chat/completions")
+                .then()
+                .statusCode(405)
+                .extract()
+                .asString();
 
         assertThat(OpenAiErrorSchema.assertValid(unknown).get("code").asText()).isEqualTo("unknown_url");
-        assertThat(OpenAiErrorSchema.assertValid(wrongMethod).get("code").asText()).isEqualTo("method_not_allowed");
+        assertThat(OpenAiErrorSchema.assertValid(wrongMethod).get("code").asText())
+                .isEqualTo("method_not_allowed");
     }
 
     @Test
     void neverForwardsRoutesOutsideTheOpenAiApi() {
-        given().contentType("application/json").body("{\"prompt\":\"x\"}")
-                .post("/v1/tokenize").then().statusCode(404);
-        given().contentType("application/json").body("{\"prompt\":\"x\"}")
-                .post("/tokenize").then().statusCode(404);
+        given().contentType("application/json")
+                .body("{\"prompt\":\"x\"}")
+                .post("/v1/tokenize")
+                .then()
+                .statusCode(404);
+        given().contentType("application/json")
+                .body("{\"prompt\":\"x\"}")
+                .post("/tokenize")
+                .then()
+                .statusCode(404);
     }
 
     private Response post(boolean direct, String path, String body, String requestId) {
-        var request = given().contentType("application/json").header("X-Request-Id", requestId).body(body);
+        var request = given().contentType("application/json")
+                .header("X-Request-Id", requestId)
+                .body(body);
         if (direct) {
-            request.baseUri("http://" + sim.baseUri().getHost()).port(sim.baseUri().getPort());
+            request.baseUri("http://" + sim.baseUri().getHost())
+                    .port(sim.baseUri().getPort());
         }
         return request.post(path);
     }

@@ -2,18 +2,6 @@ package io.vgate.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.MultiMap;
@@ -21,6 +9,15 @@ import io.vertx.core.Vertx;
 import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.SseClient;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * SSE through vgate: the same events, byte for byte, as straight from vLLM, each forwarded when it arrives.
@@ -52,7 +49,9 @@ class StreamRelayTests {
 
     @Test
     void relaysExactlyTheEventsVllmSends() {
-        String body = Json.chat("Stream me a story.", true,
+        String body = Json.chat(
+                "Stream me a story.",
+                true,
                 Map.of("max_tokens", 20, "n", 2, "stream_options", Map.of("include_usage", true)));
         String requestId = "stream-" + UUID.randomUUID();
 
@@ -89,8 +88,8 @@ class StreamRelayTests {
 
     @Test
     void keepsTheUsageChunkWhenTheClientAskedForIt() {
-        String body = Json.chat("Count my tokens.", true,
-                Map.of("max_tokens", 6, "stream_options", Map.of("include_usage", true)));
+        String body = Json.chat(
+                "Count my tokens.", true, Map.of("max_tokens", 6, "stream_options", Map.of("include_usage", true)));
 
         List<String> relayed = events(gateway(), "/v1/chat/completions", body, "u-" + UUID.randomUUID());
 
@@ -99,8 +98,8 @@ class StreamRelayTests {
 
     @Test
     void sendsStreamingHeaders() {
-        var call = client.post(gateway().resolve("/v1/chat/completions"),
-                Json.chat("hi", true, Map.of("max_tokens", 3)), null);
+        var call = client.post(
+                gateway().resolve("/v1/chat/completions"), Json.chat("hi", true, Map.of("max_tokens", 3)), null);
 
         assertThat(call.status()).isEqualTo(200);
         MultiMap headers = call.headers();
@@ -117,8 +116,10 @@ class StreamRelayTests {
         sim.settings().interTokenLatency(itl).timeToFirstToken(Duration.ZERO);
         int tokens = 8;
 
-        var call = client.post(gateway().resolve("/v1/chat/completions"),
-                Json.chat("Slowly, please.", true, Map.of("max_tokens", tokens, "ignore_eos", true)), null);
+        var call = client.post(
+                gateway().resolve("/v1/chat/completions"),
+                Json.chat("Slowly, please.", true, Map.of("max_tokens", tokens, "ignore_eos", true)),
+                null);
         call.body();
 
         List<SseClient.Event> events = call.events();
@@ -138,7 +139,8 @@ class StreamRelayTests {
     }
 
     private List<String> events(URI base, String path, String body, String requestId) {
-        var call = client.post(base.resolve(path), body, MultiMap.caseInsensitiveMultiMap().add("X-Request-Id", requestId));
+        var call = client.post(
+                base.resolve(path), body, MultiMap.caseInsensitiveMultiMap().add("X-Request-Id", requestId));
         assertThat(call.status()).isEqualTo(200);
         call.body();
         return call.events().stream().map(SseClient.Event::text).toList();
@@ -146,6 +148,8 @@ class StreamRelayTests {
 
     /** The only field two identical requests may differ in is the creation second. */
     private static List<String> normalised(List<String> events) {
-        return events.stream().map(event -> event.replaceAll("\"created\":\\d+", "\"created\":0")).toList();
+        return events.stream()
+                .map(event -> event.replaceAll("\"created\":\\d+", "\"created\":0"))
+                .toList();
     }
 }

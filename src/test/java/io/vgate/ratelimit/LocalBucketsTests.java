@@ -2,10 +2,9 @@ package io.vgate.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
-
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
+import org.junit.jupiter.api.Test;
 
 /** Buckets in one replica's memory: burst, refill arithmetic, token debts, and separate limits per config. */
 class LocalBucketsTests {
@@ -25,9 +24,14 @@ class LocalBucketsTests {
 
         assertThat(refused.isConsumed()).isFalse();
         assertThat(refused.getNanosToWaitForRefill()).isBetween(19_000_000_000L, 20_000_000_000L);
-        assertThat(buckets.tryConsume(limit, "key:b", 1).join().isConsumed()).as("other identities are separate").isTrue();
-        assertThat(buckets.tryConsume(Limit.perMinute("rpm", 4), "key:a", 1).join().isConsumed())
-                .as("a changed limit starts a fresh bucket").isTrue();
+        assertThat(buckets.tryConsume(limit, "key:b", 1).join().isConsumed())
+                .as("other identities are separate")
+                .isTrue();
+        assertThat(buckets.tryConsume(Limit.perMinute("rpm", 4), "key:a", 1)
+                        .join()
+                        .isConsumed())
+                .as("a changed limit starts a fresh bucket")
+                .isTrue();
     }
 
     @Test

@@ -3,19 +3,17 @@ package io.vgate.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import io.github.bucket4j.ConsumptionProbe;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vgate.testing.RedisServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The Redis bucket store on its own, against a real {@code redis-server}: state is shared through Redis,
@@ -39,7 +37,11 @@ class RedisBucketsTests {
     @AfterAll
     static void stopRedis() {
         client.close();
-        vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+        vertx.close()
+                .toCompletionStage()
+                .toCompletableFuture()
+                .orTimeout(10, TimeUnit.SECONDS)
+                .join();
         server.stop();
     }
 
@@ -55,7 +57,9 @@ class RedisBucketsTests {
             int admitted = 0;
             for (int i = 0; i < 10; i++) {
                 RedisBuckets replica = i % 2 == 0 ? first : second;
-                ConsumptionProbe probe = replica.tryConsume(limit, "client-a", 1).orTimeout(5, TimeUnit.SECONDS).join();
+                ConsumptionProbe probe = replica.tryConsume(limit, "client-a", 1)
+                        .orTimeout(5, TimeUnit.SECONDS)
+                        .join();
                 admitted += probe.isConsumed() ? 1 : 0;
             }
 

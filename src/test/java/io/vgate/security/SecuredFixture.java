@@ -1,5 +1,7 @@
 package io.vgate.security;
 
+import io.restassured.RestAssured;
+import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +21,6 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.restassured.RestAssured;
-import io.restassured.specification.RequestSpecification;
-
 /**
  * Credentials and addresses of the secured test application ({@link SecuredProfile}): the plain keys
  * whose hashes are in its keys file, the RSA key that signs test JWTs, and a fresh client address per
@@ -35,6 +34,7 @@ public final class SecuredFixture {
     public static final Path DIR = Path.of("target", "secured-test").toAbsolutePath();
     /** The keys file, mounted the way the kubelet mounts a Secret (see {@link #updateSecret}). */
     public static final Path KEYS_FILE = DIR.resolve("secret").resolve("api-keys.yaml");
+
     public static final Path JWT_PUBLIC_KEY = DIR.resolve("jwt-public.pem");
     public static final Path JWT_PRIVATE_KEY = DIR.resolve("jwt-private.pem");
     public static final Path REDIS_DIR = DIR.resolve("redis");
@@ -49,7 +49,8 @@ public final class SecuredFixture {
     public static final String TPM_STREAM_KEY = "vgk-tpm-stream-c41f8e07a2d9";
 
     /** The keys file the application starts with. */
-    public static final String KEYS_YAML = """
+    public static final String KEYS_YAML =
+            """
             # Test keys; the plain keys are constants of SecuredFixture.
             - id: team-a-app
               tenant: team-a
@@ -77,14 +78,15 @@ public final class SecuredFixture {
 
     private static final AtomicInteger ADDRESSES = new AtomicInteger((int) (System.nanoTime() & 0xFFF));
 
-    private SecuredFixture() {
-    }
+    private SecuredFixture() {}
 
     /** {@code sha256:<hex>}, exactly what {@code printf %s "$KEY" | sha256sum} prints. */
     public static String hash(String key) {
         try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(key.getBytes(StandardCharsets.UTF_8)));
+            return "sha256:"
+                    + HexFormat.of()
+                            .formatHex(
+                                    MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -119,7 +121,8 @@ public final class SecuredFixture {
             generator.initialize(2048);
             KeyPair pair = generator.generateKeyPair();
             Files.writeString(JWT_PUBLIC_KEY, pem("PUBLIC KEY", pair.getPublic().getEncoded()));
-            Files.writeString(JWT_PRIVATE_KEY, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+            Files.writeString(
+                    JWT_PRIVATE_KEY, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (NoSuchAlgorithmException e) {
@@ -160,8 +163,11 @@ public final class SecuredFixture {
     /** The private key whose public half the application trusts. */
     public static PrivateKey signingKey() {
         try {
-            String pem = Files.readString(JWT_PRIVATE_KEY).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
+            String pem = Files.readString(JWT_PRIVATE_KEY)
+                    .replaceAll("-----[A-Z ]+-----", "")
+                    .replaceAll("\\s", "");
+            return KeyFactory.getInstance("RSA")
+                    .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (Exception e) {
@@ -192,7 +198,8 @@ public final class SecuredFixture {
     }
 
     private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der) + "\n-----END " + type + "-----\n";
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 }

@@ -1,9 +1,8 @@
 package io.vgate.security;
 
+import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.List;
 import java.util.Map;
-
-import io.quarkus.test.junit.QuarkusTestProfile;
 
 /**
  * vgate as deployed: API keys from a file, JWTs, per-address and per-key limits shared through a real
@@ -26,7 +25,9 @@ public class SecuredProfile implements QuarkusTestProfile {
                 Map.entry("vgate.auth.jwt.enabled", "true"),
                 // Set here, not by the test resource, so that the build sees a key is configured and
                 // smallrye-jwt does not generate its dev/test key pair (which would win over a location).
-                Map.entry("mp.jwt.verify.publickey.location", SecuredFixture.JWT_PUBLIC_KEY.toUri().toString()),
+                Map.entry(
+                        "mp.jwt.verify.publickey.location",
+                        SecuredFixture.JWT_PUBLIC_KEY.toUri().toString()),
                 Map.entry("mp.jwt.verify.issuer", SecuredFixture.ISSUER),
                 Map.entry("mp.jwt.verify.audiences", SecuredFixture.AUDIENCE),
                 Map.entry("vgate.rate-limit.enabled", "true"),

@@ -1,9 +1,8 @@
 package io.vgate.security;
 
-import java.util.Map;
-
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.vgate.testing.RedisServer;
+import java.util.Map;
 
 /**
  * Starts what the secured application needs before it boots: a real {@code redis-server} on a free

@@ -4,17 +4,15 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.vgate.testing.Json;
 import io.vgate.testing.OpenAiErrorSchema;
 import io.vgate.testing.SseClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * Admission under overload, against a simulated GPU of two sequences behind a cap of two: requests beyond
@@ -34,16 +32,20 @@ class AdmissionTests extends ShapingSuite {
     @Test
     void queuesBeyondTheCapThenTurnsAwayWith503AndRetryAfter() {
         // Two long streams hold the GPU until the test lets them go.
-        var holders = List.of(traffic.generate("holder-a", null, 2000, true), traffic.generate("holder-b", null, 2000, true));
+        var holders =
+                List.of(traffic.generate("holder-a", null, 2000, true), traffic.generate("holder-b", null, 2000, true));
         await().atMost(Duration.ofSeconds(5)).until(() -> admission.inFlight() == SLOTS && sim.running() == SLOTS);
         List<SseClient.Call> queued = new ArrayList<>();
         for (int i = 0; i < QUEUE; i++) {
             queued.add(traffic.generate("tenant-" + i, null, 5, false));
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> admission.queued() == QUEUE);
-        assertThat(sim.waiting()).as("vLLM's own queue stays empty while vgate holds the queue").isZero();
+        assertThat(sim.waiting())
+                .as("vLLM's own queue stays empty while vgate holds the queue")
+                .isZero();
         String metrics = given().get("/q/metrics").asString();
-        assertThat(metrics).contains("vgate_queue_depth{priority=\"interactive\"} " + QUEUE + ".0")
+        assertThat(metrics)
+                .contains("vgate_queue_depth{priority=\"interactive\"} " + QUEUE + ".0")
                 .contains("vgate_in_flight_requests " + SLOTS + ".0");
 
         long sent = System.nanoTime();
@@ -60,7 +62,8 @@ class AdmissionTests extends ShapingSuite {
         holders.forEach(SseClient.Call::disconnect);
         for (var call : queued) {
             assertThat(call.status()).isEqualTo(200);
-            assertThat(Json.parse(call.body()).at("/usage/completion_tokens").asInt()).isEqualTo(5);
+            assertThat(Json.parse(call.body()).at("/usage/completion_tokens").asInt())
+                    .isEqualTo(5);
         }
         assertThat(given().get("/q/metrics").asString())
                 .contains("vgate_queue_wait_seconds_count{outcome=\"admitted\",priority=\"interactive\"}");

@@ -3,18 +3,7 @@ package io.vgate.shaping;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
@@ -23,6 +12,13 @@ import io.vgate.sim.SimulatorConfig;
 import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.OpenAiErrorSchema;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Context fitting against the simulator's tokenizer, with exact counts: every expected number below is
@@ -165,7 +161,9 @@ class ContextFittingTests {
         Response response = chat(CLAMP, conversation(true, 1, "Hi!"), Map.of("max_tokens", 5));
 
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.header(ContextFitter.PROMPT_TOKENS_HEADER)).as("no /tokenize call was needed").isNull();
+        assertThat(response.header(ContextFitter.PROMPT_TOKENS_HEADER))
+                .as("no /tokenize call was needed")
+                .isNull();
         assertThat(response.header(ContextFitter.CONTEXT_HEADER)).isNull();
     }
 
@@ -218,7 +216,9 @@ class ContextFittingTests {
         assertThat(response.header(ContextFitter.PROMPT_TOKENS_HEADER)).isEqualTo(Integer.toString(withoutTwo));
         assertThat(response.header(ContextFitter.MAX_TOKENS_HEADER)).isEqualTo(Integer.toString(MIN_COMPLETION));
         assertThat(usage(response, "prompt_tokens")).isEqualTo(withoutTwo);
-        assertThat(Json.parse(response.asString()).at("/choices/0/message/content").asText())
+        assertThat(Json.parse(response.asString())
+                        .at("/choices/0/message/content")
+                        .asText())
                 .isEqualTo("Now summarise our chat.");
         assertThat(Metrics.value("vgate_context_adjustments_total{action=\"trimmed\",model=\"" + TRIM + "\"}"))
                 .isEqualTo(before + 1);
@@ -235,7 +235,9 @@ class ContextFittingTests {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.header(ContextFitter.TRIMMED_MESSAGES_HEADER)).isEqualTo("2");
         assertThat(response.header(ContextFitter.PROMPT_TOKENS_HEADER)).isEqualTo(Integer.toString(withoutOne));
-        assertThat(response.header(ContextFitter.MAX_TOKENS_HEADER)).as("vLLM's default fills the room").isNull();
+        assertThat(response.header(ContextFitter.MAX_TOKENS_HEADER))
+                .as("vLLM's default fills the room")
+                .isNull();
         assertThat(usage(response, "prompt_tokens")).isEqualTo(withoutOne);
     }
 
@@ -293,8 +295,10 @@ class ContextFittingTests {
         }
         for (int i = 1; i <= turns; i++) {
             messages.add(message("user", "Question number " + i + ": tell me something interesting about the sea."));
-            messages.add(message("assistant", "Answer number " + i + ": the sea covers most of the planet and hides"
-                    + " many creatures nobody has seen."));
+            messages.add(message(
+                    "assistant",
+                    "Answer number " + i + ": the sea covers most of the planet and hides"
+                            + " many creatures nobody has seen."));
         }
         messages.add(message("user", last));
         return messages;
@@ -323,7 +327,11 @@ class ContextFittingTests {
     private int count(List<Map<String, String>> messages) {
         SimTokenizer tokenizer = sim.tokenizer();
         return tokenizer.count(tokenizer.renderChat(
-                messages.stream().map(m -> new SimTokenizer.Message(m.get("role"), m.get("content"))).toList(), true, false));
+                messages.stream()
+                        .map(m -> new SimTokenizer.Message(m.get("role"), m.get("content")))
+                        .toList(),
+                true,
+                false));
     }
 
     private static Response chat(String model, List<Map<String, String>> messages, Map<String, Object> extra) {

@@ -2,18 +2,15 @@ package io.vgate.shaping;
 
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.time.Duration;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.vertx.core.Vertx;
 import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.SseClient;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 
 /**
  * What the suites that drive the admission queue share ({@link ShapingTestProfile}'s two-sequence GPU): the

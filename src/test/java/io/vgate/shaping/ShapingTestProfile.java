@@ -1,8 +1,7 @@
 package io.vgate.shaping;
 
-import java.util.Map;
-
 import io.quarkus.test.junit.QuarkusTestProfile;
+import java.util.Map;
 
 /**
  * One application configuration for every shaping, fault-tolerance and readiness test: a GPU of two
@@ -23,6 +22,7 @@ public class ShapingTestProfile implements QuarkusTestProfile {
     public static final String TRIM_MODEL = "sim-trim";
     /** Served name with context fitting {@code off}. */
     public static final String OFF_MODEL = "sim-off";
+
     public static final int TRIM_MIN_COMPLETION = 32;
 
     @Override
@@ -41,7 +41,8 @@ public class ShapingTestProfile implements QuarkusTestProfile {
                 Map.entry("vgate.shaping.trusted.cidrs", "127.0.0.1/32,::1/128"),
                 Map.entry("vgate.shaping.trusted.tenant-header", "true"),
                 Map.entry("vgate.shaping.context.models.\"" + TRIM_MODEL + "\".policy", "trim"),
-                Map.entry("vgate.shaping.context.models.\"" + TRIM_MODEL + "\".min-completion-tokens",
+                Map.entry(
+                        "vgate.shaping.context.models.\"" + TRIM_MODEL + "\".min-completion-tokens",
                         Integer.toString(TRIM_MIN_COMPLETION)),
                 Map.entry("vgate.shaping.context.models.\"" + OFF_MODEL + "\".policy", "off"),
                 Map.entry("vgate.upstream.breaker.request-volume-threshold", "4"),

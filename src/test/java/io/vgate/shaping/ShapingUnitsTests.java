@@ -3,18 +3,15 @@ package io.vgate.shaping;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.time.Duration;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.node.ArrayNode;
-
 import io.vertx.core.net.SocketAddress;
 import io.vgate.shaping.ExchangeTimeouts.Deadline;
 import io.vgate.shaping.ExchangeTimeouts.Limit;
 import io.vgate.shaping.ExchangeTimeouts.Limits;
 import io.vgate.testing.Json;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * The small pure parts of shaping: which timeout applies when, the drain rate behind Retry-After, which
@@ -39,7 +36,8 @@ class ShapingUnitsTests {
     void aLongHealthyStreamHasNoOverallDeadline() {
         // Two hours in, still producing: the next deadline is only the idle one.
         long lastEvent = 100 * S + 7200 * S;
-        assertThat(LIMITS.next(100 * S, 90 * S, true, 100_000, lastEvent).limit()).isEqualTo(Limit.IDLE);
+        assertThat(LIMITS.next(100 * S, 90 * S, true, 100_000, lastEvent).limit())
+                .isEqualTo(Limit.IDLE);
     }
 
     @Test
@@ -111,7 +109,7 @@ class ShapingUnitsTests {
 
         List<int[]> turns = ContextFitter.droppableTurns(messages);
 
-        assertThat(turns).containsExactly(new int[] { 1, 2 }, new int[] { 4, 5, 6 });
+        assertThat(turns).containsExactly(new int[] {1, 2}, new int[] {4, 5, 6});
     }
 
     @Test
@@ -128,7 +126,7 @@ class ShapingUnitsTests {
                 [{"role":"assistant","content":"hello"},{"role":"user","content":"u1"},
                  {"role":"assistant","content":"a1"},{"role":"user","content":"u2"}]"""));
 
-        assertThat(turns).containsExactly(new int[] { 0 }, new int[] { 1, 2 });
+        assertThat(turns).containsExactly(new int[] {0}, new int[] {1, 2});
     }
 
     @Test
@@ -136,11 +134,16 @@ class ShapingUnitsTests {
         var classes = new PriorityClasses(List.of("interactive", "batch"));
         var callers = new TrustedCallers(List.of("10.1.0.0/16", "192.168.7.9", "fd00::/8"), false, classes);
 
-        assertThat(callers.trusted(SocketAddress.inetSocketAddress(4000, "10.1.200.3"))).isTrue();
-        assertThat(callers.trusted(SocketAddress.inetSocketAddress(4000, "192.168.7.9"))).isTrue();
-        assertThat(callers.trusted(SocketAddress.inetSocketAddress(4000, "fd00::12"))).isTrue();
-        assertThat(callers.trusted(SocketAddress.inetSocketAddress(4000, "10.2.0.1"))).isFalse();
-        assertThat(callers.trusted(SocketAddress.inetSocketAddress(4000, "192.168.7.10"))).isFalse();
+        assertThat(callers.trusted(SocketAddress.inetSocketAddress(4000, "10.1.200.3")))
+                .isTrue();
+        assertThat(callers.trusted(SocketAddress.inetSocketAddress(4000, "192.168.7.9")))
+                .isTrue();
+        assertThat(callers.trusted(SocketAddress.inetSocketAddress(4000, "fd00::12")))
+                .isTrue();
+        assertThat(callers.trusted(SocketAddress.inetSocketAddress(4000, "10.2.0.1")))
+                .isFalse();
+        assertThat(callers.trusted(SocketAddress.inetSocketAddress(4000, "192.168.7.10")))
+                .isFalse();
         assertThat(callers.trusted(null)).isFalse();
     }
 
@@ -156,7 +159,9 @@ class ShapingUnitsTests {
 
     @Test
     void retryAfterIsRoundedUpToWholeSeconds() {
-        assertThat(ShapingErrors.queueFull(Duration.ofMillis(1200)).retryAfterSeconds()).isEqualTo(2);
-        assertThat(ShapingErrors.queueFull(Duration.ofMillis(10)).retryAfterSeconds()).isEqualTo(1);
+        assertThat(ShapingErrors.queueFull(Duration.ofMillis(1200)).retryAfterSeconds())
+                .isEqualTo(2);
+        assertThat(ShapingErrors.queueFull(Duration.ofMillis(10)).retryAfterSeconds())
+                .isEqualTo(1);
     }
 }

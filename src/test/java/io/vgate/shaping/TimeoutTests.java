@@ -3,19 +3,7 @@ package io.vgate.shaping;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -24,6 +12,14 @@ import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.OpenAiErrorSchema;
 import io.vgate.testing.SseClient;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The timeouts that guard a request once it is sent to vLLM (1 s to first token, 1 s between events,
@@ -104,11 +100,13 @@ class TimeoutTests {
         long abortedBefore = sim.aborted();
         long sent = System.nanoTime();
 
-        var call = client.post(chat, Json.chat("Write a lot.", false, Map.of("max_tokens", 200, "ignore_eos", true)), null);
+        var call = client.post(
+                chat, Json.chat("Write a lot.", false, Map.of("max_tokens", 200, "ignore_eos", true)), null);
 
         assertThat(call.status()).isEqualTo(504);
         assertThat(Duration.ofNanos(System.nanoTime() - sent)).isGreaterThanOrEqualTo(Duration.ofMillis(2900));
-        assertThat(OpenAiErrorSchema.assertValid(call.body()).get("code").asText()).isEqualTo(ShapingErrors.UPSTREAM_TIMEOUT);
+        assertThat(OpenAiErrorSchema.assertValid(call.body()).get("code").asText())
+                .isEqualTo(ShapingErrors.UPSTREAM_TIMEOUT);
         await().atMost(Duration.ofSeconds(3)).until(() -> sim.running() == 0);
         assertThat(sim.aborted()).isEqualTo(abortedBefore + 1);
     }
@@ -118,16 +116,23 @@ class TimeoutTests {
         // 80 tokens at 50 ms: 4 s in all, longer than each timeout of the profile, never silent for long.
         sim.settings().interTokenLatency(Duration.ofMillis(50));
 
-        var call = client.post(chat, Json.chat("Keep going.", true,
-                Map.of("max_tokens", 80, "ignore_eos", true, "stream_options", Map.of("include_usage", true))), null);
+        var call = client.post(
+                chat,
+                Json.chat(
+                        "Keep going.",
+                        true,
+                        Map.of("max_tokens", 80, "ignore_eos", true, "stream_options", Map.of("include_usage", true))),
+                null);
         call.body();
 
         List<String> events = texts(call);
         assertThat(events.getLast()).isEqualTo("data: [DONE]\n\n");
         assertThat(events).noneMatch(event -> event.startsWith("data: {\"error\""));
-        JsonNode usage = Json.parse(events.get(events.size() - 2).substring("data: ".length())).get("usage");
+        JsonNode usage = Json.parse(events.get(events.size() - 2).substring("data: ".length()))
+                .get("usage");
         assertThat(usage.get("completion_tokens").asInt()).isEqualTo(80);
-        long took = call.events().getLast().arrivalNanos() - call.events().getFirst().arrivalNanos();
+        long took = call.events().getLast().arrivalNanos()
+                - call.events().getFirst().arrivalNanos();
         assertThat(Duration.ofNanos(took)).isGreaterThan(Duration.ofSeconds(3));
     }
 
@@ -137,6 +142,8 @@ class TimeoutTests {
 
     private static String errorCode(String event) {
         assertThat(event).startsWith("data: {\"error\"");
-        return OpenAiErrorSchema.assertValid(event.substring("data: ".length()).trim()).get("code").asText();
+        return OpenAiErrorSchema.assertValid(event.substring("data: ".length()).trim())
+                .get("code")
+                .asText();
     }
 }

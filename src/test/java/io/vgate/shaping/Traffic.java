@@ -1,12 +1,11 @@
 package io.vgate.shaping;
 
-import java.net.URI;
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import io.vertx.core.MultiMap;
 import io.vgate.testing.Json;
 import io.vgate.testing.SseClient;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Builds the requests shaping tests send: generations of a known length (the simulator never stops early
@@ -48,6 +47,8 @@ final class Traffic {
 
     /** Arrival time of the first SSE event, or {@link Long#MAX_VALUE} when none came. */
     static long firstEventAt(SseClient.Call call) {
-        return call.events().isEmpty() ? Long.MAX_VALUE : call.events().getFirst().arrivalNanos();
+        return call.events().isEmpty()
+                ? Long.MAX_VALUE
+                : call.events().getFirst().arrivalNanos();
     }
 }

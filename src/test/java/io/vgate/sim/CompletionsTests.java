@@ -2,17 +2,14 @@ package io.vgate.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vgate.sim.SimulatorConfig.Mode;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.quarkus.test.junit.QuarkusTest;
-import io.vgate.sim.SimulatorConfig.Mode;
 
 @QuarkusTest
 class CompletionsTests extends SimSuite {
@@ -29,13 +26,30 @@ class CompletionsTests extends SimSuite {
 
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode body = SimClient.parse(response.body());
-        assertThat(SimClient.fieldNames(body)).containsExactly("id", "object", "created", "model", "choices",
-                "service_tier", "system_fingerprint", "usage", "kv_transfer_params");
+        assertThat(SimClient.fieldNames(body))
+                .containsExactly(
+                        "id",
+                        "object",
+                        "created",
+                        "model",
+                        "choices",
+                        "service_tier",
+                        "system_fingerprint",
+                        "usage",
+                        "kv_transfer_params");
         assertThat(body.get("id").asText()).matches("cmpl-[0-9a-f]{32}");
         assertThat(body.get("object").asText()).isEqualTo("text_completion");
         JsonNode choice = body.get("choices").get(0);
-        assertThat(SimClient.fieldNames(choice)).containsExactly("index", "text", "logprobs", "finish_reason",
-                "stop_reason", "token_ids", "prompt_logprobs", "prompt_token_ids");
+        assertThat(SimClient.fieldNames(choice))
+                .containsExactly(
+                        "index",
+                        "text",
+                        "logprobs",
+                        "finish_reason",
+                        "stop_reason",
+                        "token_ids",
+                        "prompt_logprobs",
+                        "prompt_token_ids");
         assertThat(choice.get("finish_reason").asText()).isEqualTo("length");
         assertThat(body.at("/usage/completion_tokens").asInt()).isEqualTo(16);
         assertThat(body.at("/usage/prompt_tokens").asInt())
@@ -46,30 +60,38 @@ class CompletionsTests extends SimSuite {
     void streamsChunksWithAllFieldsAndNoRoleChunk() {
         sim.settings().mode(Mode.ECHO);
 
-        HttpResponse<String> response = client.post("/v1/completions",
+        HttpResponse<String> response = client.post(
+                "/v1/completions",
                 "{\"prompt\":\"Hello world.\",\"max_tokens\":2,\"stream\":true,"
                         + "\"stream_options\":{\"include_usage\":true}}",
-                "content-type", "application/json", "x-request-id", "5a1f");
+                "content-type",
+                "application/json",
+                "x-request-id",
+                "5a1f");
 
         assertThat(response.headers().firstValue("content-type")).hasValue("text/event-stream; charset=utf-8");
-        long created = SimClient.parse(SimClient.events(response.body()).get(0)).get("created").asLong();
+        long created = SimClient.parse(SimClient.events(response.body()).get(0))
+                .get("created")
+                .asLong();
         String head = "{\"id\":\"cmpl-5a1f\",\"object\":\"text_completion\",\"created\":" + created
                 + ",\"model\":\"vgate-sim-llama-3-8b\",\"choices\":[";
         int prompt = sim.tokenizer().encode("Hello world.", true).length;
-        assertThat(SimClient.events(response.body())).containsExactly(
-                head + "{\"index\":0,\"text\":\"Hello\",\"logprobs\":null,\"finish_reason\":null,\"stop_reason\":null,"
-                        + "\"prompt_token_ids\":null,\"token_ids\":null}],\"usage\":null}",
-                head + "{\"index\":0,\"text\":\" world\",\"logprobs\":null,\"finish_reason\":\"length\","
-                        + "\"stop_reason\":null,\"prompt_token_ids\":null,\"token_ids\":null}],\"usage\":null}",
-                head + "],\"usage\":{\"prompt_tokens\":" + prompt + ",\"total_tokens\":" + (prompt + 2)
-                        + ",\"completion_tokens\":2}}",
-                "[DONE]");
+        assertThat(SimClient.events(response.body()))
+                .containsExactly(
+                        head
+                                + "{\"index\":0,\"text\":\"Hello\",\"logprobs\":null,\"finish_reason\":null,\"stop_reason\":null,"
+                                + "\"prompt_token_ids\":null,\"token_ids\":null}],\"usage\":null}",
+                        head + "{\"index\":0,\"text\":\" world\",\"logprobs\":null,\"finish_reason\":\"length\","
+                                + "\"stop_reason\":null,\"prompt_token_ids\":null,\"token_ids\":null}],\"usage\":null}",
+                        head + "],\"usage\":{\"prompt_tokens\":" + prompt + ",\"total_tokens\":" + (prompt + 2)
+                                + ",\"completion_tokens\":2}}",
+                        "[DONE]");
     }
 
     @Test
     void streamsWithoutUsageUnlessAsked() {
-        HttpResponse<String> response = client.post("/v1/completions",
-                "{\"prompt\":\"Hello\",\"max_tokens\":3,\"stream\":true}");
+        HttpResponse<String> response =
+                client.post("/v1/completions", "{\"prompt\":\"Hello\",\"max_tokens\":3,\"stream\":true}");
 
         List<String> events = SimClient.events(response.body());
         assertThat(events).hasSize(3 + 1);
@@ -78,8 +100,8 @@ class CompletionsTests extends SimSuite {
 
     @Test
     void answersEveryPromptTimesNWithCountingIndexes() {
-        JsonNode body = client.postJson("/v1/completions",
-                "{\"prompt\":[\"First prompt\",\"Second one\"],\"n\":2,\"max_tokens\":4}");
+        JsonNode body = client.postJson(
+                "/v1/completions", "{\"prompt\":[\"First prompt\",\"Second one\"],\"n\":2,\"max_tokens\":4}");
 
         assertThat(body.get("choices")).hasSize(4);
         for (int i = 0; i < 4; i++) {
@@ -95,7 +117,8 @@ class CompletionsTests extends SimSuite {
     void acceptsTokenIdPrompts() {
         int[] ids = sim.tokenizer().encode("Hello there", false);
 
-        JsonNode body = client.postJson("/v1/completions",
+        JsonNode body = client.postJson(
+                "/v1/completions",
                 "{\"prompt\":" + java.util.Arrays.toString(ids).replace(" ", "") + ",\"max_tokens\":1}");
 
         assertThat(body.at("/usage/prompt_tokens").asInt()).isEqualTo(ids.length);
@@ -103,13 +126,16 @@ class CompletionsTests extends SimSuite {
 
     @Test
     void streamsTwoChoicesWithTheirIndexes() {
-        HttpResponse<String> response = client.post("/v1/completions",
-                "{\"prompt\":\"Hi\",\"n\":2,\"max_tokens\":2,\"stream\":true}");
+        HttpResponse<String> response =
+                client.post("/v1/completions", "{\"prompt\":\"Hi\",\"n\":2,\"max_tokens\":2,\"stream\":true}");
 
-        List<JsonNode> chunks = SimClient.events(response.body()).stream().filter(e -> !e.equals("[DONE]"))
-                .map(SimClient::parse).toList();
+        List<JsonNode> chunks = SimClient.events(response.body()).stream()
+                .filter(e -> !e.equals("[DONE]"))
+                .map(SimClient::parse)
+                .toList();
         assertThat(chunks).extracting(c -> c.at("/choices/0/index").asInt()).containsExactly(0, 1, 0, 1);
-        assertThat(chunks).extracting(c -> c.at("/choices/0/finish_reason").isNull())
+        assertThat(chunks)
+                .extracting(c -> c.at("/choices/0/finish_reason").isNull())
                 .containsExactly(true, true, false, false);
     }
 }

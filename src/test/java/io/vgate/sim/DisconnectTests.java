@@ -3,21 +3,19 @@ package io.vgate.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.quarkus.test.junit.QuarkusTest;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
 class DisconnectTests extends SimSuite {
 
-    private static final String SLOW_CHAT = "{\"messages\":[{\"role\":\"user\",\"content\":\"Talk\"}],"
-            + "\"max_tokens\":400,\"ignore_eos\":true%s}";
+    private static final String SLOW_CHAT =
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"Talk\"}]," + "\"max_tokens\":400,\"ignore_eos\":true%s}";
 
     @BeforeEach
     void setUp() {
@@ -37,7 +35,8 @@ class DisconnectTests extends SimSuite {
 
         await().atMost(Duration.ofSeconds(2)).until(() -> sim.running() == 0 && sim.aborted() == aborted + 1);
         assertThat(aborts()).isEqualTo(abortMetric + 1);
-        assertThat(gaugeText()).contains("vllm:num_requests_running{engine=\"0\",model_name=\"vgate-sim-llama-3-8b\"} 0.0");
+        assertThat(gaugeText())
+                .contains("vllm:num_requests_running{engine=\"0\",model_name=\"vgate-sim-llama-3-8b\"} 0.0");
     }
 
     @Test
@@ -79,13 +78,15 @@ class DisconnectTests extends SimSuite {
         var next = client.post("/v1/completions", "{\"prompt\":\"Next\",\"max_tokens\":2}");
 
         assertThat(next.statusCode()).isEqualTo(200);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not queued behind the abandoned stream")
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .as("not queued behind the abandoned stream")
                 .isLessThan(Duration.ofSeconds(3));
     }
 
     private double aborts() {
         Matcher m = Pattern.compile("(?m)^vllm:request_success_total\\{engine=\"0\",finished_reason=\"abort\","
-                + "model_name=\"vgate-sim-llama-3-8b\"\\} (\\S+)$").matcher(gaugeText());
+                        + "model_name=\"vgate-sim-llama-3-8b\"\\} (\\S+)$")
+                .matcher(gaugeText());
         assertThat(m.find()).isTrue();
         return Double.parseDouble(m.group(1));
     }

@@ -4,17 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.junit.QuarkusTest;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
 class FaultsTests extends SimSuite {
@@ -46,7 +43,9 @@ class FaultsTests extends SimSuite {
 
         long failures = 0;
         for (int i = 0; i < 100; i++) {
-            if (client.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":1}").statusCode() == 500) {
+            if (client.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":1}")
+                            .statusCode()
+                    == 500) {
                 failures++;
             }
         }
@@ -108,15 +107,16 @@ class FaultsTests extends SimSuite {
         assertThat(response.statusCode()).isEqualTo(200);
         List<String> events = SimClient.events(response.body());
         assertThat(events).hasSize(4);
-        assertThat(events.get(2)).startsWith("{\"error\":{\"message\":").endsWith(
-                "\"type\":\"InternalServerError\",\"param\":null,\"code\":500}}");
+        assertThat(events.get(2))
+                .startsWith("{\"error\":{\"message\":")
+                .endsWith("\"type\":\"InternalServerError\",\"param\":null,\"code\":500}}");
         assertThat(events.get(3)).isEqualTo("[DONE]");
     }
 
     @Test
     void refusesConnectionsForAWhileWhenAskedOverHttp() {
-        HttpResponse<String> response = client.post("/sim/settings",
-                "{\"faults\":{\"refuse-connections-for\":\"500ms\"}}");
+        HttpResponse<String> response =
+                client.post("/sim/settings", "{\"faults\":{\"refuse-connections-for\":\"500ms\"}}");
 
         assertThat(response.statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(2)).until(() -> refused());
@@ -129,7 +129,8 @@ class FaultsTests extends SimSuite {
     void refusesConnectionsOnTheSamePortUntilToldOtherwise() {
         sim.settings().faults().refuseConnections(true);
 
-        assertThatThrownBy(() -> new Socket(sim.baseUri().getHost(), sim.baseUri().getPort()).close())
+        assertThatThrownBy(
+                        () -> new Socket(sim.baseUri().getHost(), sim.baseUri().getPort()).close())
                 .isInstanceOf(ConnectException.class);
 
         sim.settings().faults().refuseConnections(false);

@@ -3,6 +3,8 @@ package io.vgate.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.junit.QuarkusTest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -10,12 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
 class SchedulerTests extends SimSuite {
@@ -28,7 +25,8 @@ class SchedulerTests extends SimSuite {
         String request = "{\"prompt\":\"Wait for me\",\"max_tokens\":25,\"ignore_eos\":true}";
 
         List<CompletableFuture<HttpResponse<String>>> responses = IntStream.range(0, 3)
-                .mapToObj(i -> client.postAsync("/v1/completions", request)).toList();
+                .mapToObj(i -> client.postAsync("/v1/completions", request))
+                .toList();
 
         await().atMost(Duration.ofSeconds(5)).until(() -> sim.running() == 2 && sim.waiting() == 1);
         String metrics = client.get("/metrics").body();
@@ -42,12 +40,14 @@ class SchedulerTests extends SimSuite {
 
     @Test
     void takesLongerToTheFirstTokenForLongerPrompts() {
-        sim.settings().timeToFirstToken(Duration.ZERO).prefillTimePerToken(Duration.ofMillis(1))
+        sim.settings()
+                .timeToFirstToken(Duration.ZERO)
+                .prefillTimePerToken(Duration.ofMillis(1))
                 .interTokenLatency(Duration.ZERO);
 
         double shortPrompt = modelledTtft("{\"prompt\":\"Hi\",\"max_tokens\":1,\"stream\":true}");
-        Duration longWallClock = client.timeToFirstEvent("/v1/completions",
-                "{\"prompt\":\"" + " go".repeat(400) + "\",\"max_tokens\":1,\"stream\":true}");
+        Duration longWallClock = client.timeToFirstEvent(
+                "/v1/completions", "{\"prompt\":\"" + " go".repeat(400) + "\",\"max_tokens\":1,\"stream\":true}");
         double longPrompt = modelledTtft("{\"prompt\":\"" + " go".repeat(400) + "\",\"max_tokens\":1,\"stream\":true}");
 
         assertThat(longWallClock).isGreaterThanOrEqualTo(Duration.ofMillis(400));
@@ -57,7 +57,9 @@ class SchedulerTests extends SimSuite {
 
     @Test
     void prefillsPromptsLargerThanTheStepBudgetInSeveralSteps() {
-        sim.settings().timeToFirstToken(Duration.ZERO).prefillTimePerToken(Duration.ZERO)
+        sim.settings()
+                .timeToFirstToken(Duration.ZERO)
+                .prefillTimePerToken(Duration.ZERO)
                 .interTokenLatency(Duration.ofMillis(80));
         String request = "{\"prompt\":\"" + " go".repeat(400) + "\",\"max_tokens\":1,\"stream\":true}";
 
@@ -74,11 +76,12 @@ class SchedulerTests extends SimSuite {
         sim.settings().kvCacheTokens(16 * 8).interTokenLatency(Duration.ofMillis(20));
         String request = "{\"prompt\":\"" + " go".repeat(70) + "\",\"max_tokens\":10,\"ignore_eos\":true}";
 
-        List<CompletableFuture<HttpResponse<String>>> responses = List.of(
-                client.postAsync("/v1/completions", request), client.postAsync("/v1/completions", request));
+        List<CompletableFuture<HttpResponse<String>>> responses =
+                List.of(client.postAsync("/v1/completions", request), client.postAsync("/v1/completions", request));
 
         await().atMost(Duration.ofSeconds(5)).until(() -> sim.running() == 1 && sim.waiting() == 1);
-        assertThat(gauge(client.get("/metrics").body(), "vllm:kv_cache_usage_perc")).isGreaterThan(0.5);
+        assertThat(gauge(client.get("/metrics").body(), "vllm:kv_cache_usage_perc"))
+                .isGreaterThan(0.5);
         assertThat(responses).allSatisfy(r -> assertThat(r.join().statusCode()).isEqualTo(200));
     }
 
@@ -88,14 +91,15 @@ class SchedulerTests extends SimSuite {
         double before = counter(client.get("/metrics").body(), "vllm:num_preemptions_total");
         String request = "{\"prompt\":\"" + " go".repeat(14) + "\",\"max_tokens\":40,\"ignore_eos\":true}";
 
-        List<CompletableFuture<HttpResponse<String>>> responses = List.of(
-                client.postAsync("/v1/completions", request), client.postAsync("/v1/completions", request));
+        List<CompletableFuture<HttpResponse<String>>> responses =
+                List.of(client.postAsync("/v1/completions", request), client.postAsync("/v1/completions", request));
 
         for (CompletableFuture<HttpResponse<String>> response : responses) {
             JsonNode body = SimClient.parse(response.join().body());
             assertThat(body.at("/usage/completion_tokens").asInt()).isEqualTo(40);
         }
-        assertThat(counter(client.get("/metrics").body(), "vllm:num_preemptions_total")).isGreaterThan(before);
+        assertThat(counter(client.get("/metrics").body(), "vllm:num_preemptions_total"))
+                .isGreaterThan(before);
     }
 
     @Test
@@ -103,7 +107,8 @@ class SchedulerTests extends SimSuite {
         sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ZERO);
 
         List<CompletableFuture<HttpResponse<String>>> responses = IntStream.range(0, 200)
-                .mapToObj(i -> client.postAsync("/v1/chat/completions",
+                .mapToObj(i -> client.postAsync(
+                        "/v1/chat/completions",
                         "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi " + i + "\"}],\"max_tokens\":8}"))
                 .toList();
 
@@ -123,7 +128,8 @@ class SchedulerTests extends SimSuite {
     }
 
     private static double gauge(String metrics, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name + LABELS) + " (\\S+)$").matcher(metrics);
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name + LABELS) + " (\\S+)$")
+                .matcher(metrics);
         assertThat(m.find()).as(name).isTrue();
         return Double.parseDouble(m.group(1));
     }

@@ -2,14 +2,11 @@ package io.vgate.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.junit.QuarkusTest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
 class ServerRoutesTests extends SimSuite {
@@ -22,17 +19,29 @@ class ServerRoutesTests extends SimSuite {
         assertThat(SimClient.fieldNames(body)).containsExactly("object", "data");
         assertThat(body.get("data")).hasSize(1);
         JsonNode card = body.get("data").get(0);
-        assertThat(SimClient.fieldNames(card)).containsExactly("id", "object", "created", "owned_by", "root",
-                "parent", "max_model_len", "permission");
+        assertThat(SimClient.fieldNames(card))
+                .containsExactly(
+                        "id", "object", "created", "owned_by", "root", "parent", "max_model_len", "permission");
         assertThat(card.get("id").asText()).isEqualTo("vgate-sim-llama-3-8b");
         assertThat(card.get("owned_by").asText()).isEqualTo("vllm");
         assertThat(card.get("root").asText()).isEqualTo("vgate-sim-llama-3-8b");
         assertThat(card.get("max_model_len").asInt()).isEqualTo(4096);
         JsonNode permission = card.get("permission").get(0);
         assertThat(permission.get("id").asText()).matches("modelperm-[0-9a-f]{32}");
-        assertThat(SimClient.fieldNames(permission)).containsExactly("id", "object", "created", "allow_create_engine",
-                "allow_sampling", "allow_logprobs", "allow_search_indices", "allow_view", "allow_fine_tuning",
-                "organization", "group", "is_blocking");
+        assertThat(SimClient.fieldNames(permission))
+                .containsExactly(
+                        "id",
+                        "object",
+                        "created",
+                        "allow_create_engine",
+                        "allow_sampling",
+                        "allow_logprobs",
+                        "allow_search_indices",
+                        "allow_view",
+                        "allow_fine_tuning",
+                        "organization",
+                        "group",
+                        "is_blocking");
     }
 
     @Test
@@ -50,14 +59,20 @@ class ServerRoutesTests extends SimSuite {
 
     @Test
     void reportsVersionAndLoad() {
-        assertThat(SimClient.parse(client.get("/version").body()).get("version").asText()).matches("\\d+\\.\\d+\\.\\d+");
+        assertThat(SimClient.parse(client.get("/version").body()).get("version").asText())
+                .matches("\\d+\\.\\d+\\.\\d+");
         assertThat(client.get("/load").body()).isEqualTo("{\"server_load\":0}");
     }
 
     @Test
     void echoesTheRequestIdHeader() {
-        HttpResponse<String> response = client.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":1}",
-                "content-type", "application/json", "X-Request-Id", "trace-42");
+        HttpResponse<String> response = client.post(
+                "/v1/completions",
+                "{\"prompt\":\"Hi\",\"max_tokens\":1}",
+                "content-type",
+                "application/json",
+                "X-Request-Id",
+                "trace-42");
 
         assertThat(response.headers().firstValue("x-request-id")).hasValue("trace-42");
         assertThat(SimClient.parse(response.body()).get("id").asText()).isEqualTo("cmpl-trace-42");
@@ -67,10 +82,11 @@ class ServerRoutesTests extends SimSuite {
     void readsAndChangesSettingsOverHttp() {
         JsonNode before = SimClient.parse(client.get("/sim/settings").body());
 
-        HttpResponse<String> changed = client.post("/sim/settings",
+        HttpResponse<String> changed = client.post(
+                "/sim/settings",
                 "{\"inter-token-latency\":\"20ms\",\"mode\":\"echo\",\"faults\":{\"error-rate\":0.5}}");
-        HttpResponse<String> rejected = client.post("/sim/settings",
-                "{\"max-num-seqs\":3,\"faults\":{\"error-rate\":2}}");
+        HttpResponse<String> rejected =
+                client.post("/sim/settings", "{\"max-num-seqs\":3,\"faults\":{\"error-rate\":2}}");
 
         assertThat(before.get("inter-token-latency").asText()).isEqualTo("PT0.001S");
         assertThat(changed.statusCode()).isEqualTo(200);
@@ -110,8 +126,11 @@ class ServerRoutesTests extends SimSuite {
         }
         assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
         assertThat(again.at("/data/0/embedding")).isEqualTo(vector);
-        assertThat(java.util.Base64.getDecoder().decode(base64.at("/data/0/embedding").asText())).hasSize(256 * 4);
+        assertThat(java.util.Base64.getDecoder()
+                        .decode(base64.at("/data/0/embedding").asText()))
+                .hasSize(256 * 4);
         assertThat(first.at("/usage/completion_tokens").asInt()).isZero();
-        assertThat(first.at("/usage/prompt_tokens").asInt()).isEqualTo(first.at("/usage/total_tokens").asInt());
+        assertThat(first.at("/usage/prompt_tokens").asInt())
+                .isEqualTo(first.at("/usage/total_tokens").asInt());
     }
 }

@@ -1,5 +1,7 @@
 package io.vgate.sim;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,9 +19,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 /**
  * Test client for the simulator: plain HTTP with the JDK client (bodies exactly as sent on the wire), SSE splitting,
  * and raw sockets for tests that must drop a connection half-way.
@@ -27,8 +26,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 final class SimClient {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private final URI base;
 
@@ -37,12 +38,14 @@ final class SimClient {
     }
 
     HttpResponse<String> post(String path, String json) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).header("content-type", "application/json")
+        return send(HttpRequest.newBuilder(base.resolve(path))
+                .header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     HttpResponse<String> post(String path, String json, String... headers) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).headers(headers)
+        return send(HttpRequest.newBuilder(base.resolve(path))
+                .headers(headers)
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
@@ -51,8 +54,12 @@ final class SimClient {
     }
 
     CompletableFuture<HttpResponse<String>> postAsync(String path, String json) {
-        return HTTP.sendAsync(HttpRequest.newBuilder(base.resolve(path)).header("content-type", "application/json")
-                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+        return HTTP.sendAsync(
+                HttpRequest.newBuilder(base.resolve(path))
+                        .header("content-type", "application/json")
+                        .timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -60,9 +67,13 @@ final class SimClient {
     Duration timeToFirstEvent(String path, String json) {
         long start = System.nanoTime();
         try {
-            HttpResponse<Stream<String>> response = HTTP.send(HttpRequest.newBuilder(base.resolve(path))
-                    .header("content-type", "application/json").timeout(Duration.ofSeconds(30))
-                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofLines());
+            HttpResponse<Stream<String>> response = HTTP.send(
+                    HttpRequest.newBuilder(base.resolve(path))
+                            .header("content-type", "application/json")
+                            .timeout(Duration.ofSeconds(30))
+                            .POST(HttpRequest.BodyPublishers.ofString(json))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofLines());
             Iterator<String> lines = response.body().iterator();
             Duration first = null;
             while (lines.hasNext()) {
@@ -120,7 +131,7 @@ final class SimClient {
 
     static List<String> fieldNames(JsonNode node) {
         List<String> names = new ArrayList<>();
-        for (Iterator<String> it = node.fieldNames(); it.hasNext();) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             names.add(it.next());
         }
         return names;

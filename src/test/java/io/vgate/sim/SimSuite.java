@@ -1,9 +1,7 @@
 package io.vgate.sim;
 
-import java.time.Duration;
-
 import jakarta.inject.Inject;
-
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 

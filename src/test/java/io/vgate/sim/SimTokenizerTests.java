@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,9 +23,16 @@ class SimTokenizerTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Hello, world!", "  leading spaces and trailing  ", "tabs\tand\nnew\n\nlines",
-            "Numbers 1234567 and 3.14", "Ünïcödé — 漢字 and emoji 🙂", "<|im_start|>user\nHi<|im_end|>\n",
-            "Pneumonoultramicroscopicsilicovolcanoconiosis"})
+    @ValueSource(
+            strings = {
+                "Hello, world!",
+                "  leading spaces and trailing  ",
+                "tabs\tand\nnew\n\nlines",
+                "Numbers 1234567 and 3.14",
+                "Ünïcödé — 漢字 and emoji 🙂",
+                "<|im_start|>user\nHi<|im_end|>\n",
+                "Pneumonoultramicroscopicsilicovolcanoconiosis"
+            })
     void decodesWhatItEncodes(String text) {
         int[] ids = tokenizer.encode(text, false);
 
@@ -49,11 +55,12 @@ class SimTokenizerTests {
 
     @Test
     void rendersChatMlWithOrWithoutAGenerationPrompt() {
-        List<SimTokenizer.Message> messages = List.of(new SimTokenizer.Message("system", "Be brief."),
-                new SimTokenizer.Message("user", "Hi"));
+        List<SimTokenizer.Message> messages =
+                List.of(new SimTokenizer.Message("system", "Be brief."), new SimTokenizer.Message("user", "Hi"));
 
-        assertThat(tokenizer.renderChat(messages, true, false)).isEqualTo(
-                "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+        assertThat(tokenizer.renderChat(messages, true, false))
+                .isEqualTo(
+                        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
         assertThat(tokenizer.renderChat(messages, false, false))
                 .isEqualTo("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n");
         assertThat(tokenizer.renderChat(messages, false, true))

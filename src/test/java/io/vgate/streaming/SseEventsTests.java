@@ -2,9 +2,8 @@ package io.vgate.streaming;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
-
 import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Test;
 
 class SseEventsTests {
 
@@ -12,25 +11,30 @@ class SseEventsTests {
     void recognisesDoneWithAndWithoutSpace() {
         assertThat(SseEvents.isDone(Buffer.buffer("data: [DONE]\n\n"))).isTrue();
         assertThat(SseEvents.isDone(Buffer.buffer("data:[DONE]\r\n\r\n"))).isTrue();
-        assertThat(SseEvents.isDone(Buffer.buffer("data: {\"text\":\"[DONE]\"}\n\n"))).isFalse();
+        assertThat(SseEvents.isDone(Buffer.buffer("data: {\"text\":\"[DONE]\"}\n\n")))
+                .isFalse();
         assertThat(SseEvents.isDone(Buffer.buffer(": [DONE]\n\n"))).isFalse();
     }
 
     @Test
     void flagsOnlyEventsWithANonNullUsage() {
-        assertThat(SseEvents.mayCarryUsage(Buffer.buffer(
-                "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1}}\n\n"))).isTrue();
-        assertThat(SseEvents.mayCarryUsage(Buffer.buffer(
-                "data: {\"choices\":[{\"text\":\"a\"}],\"usage\":null}\n\n"))).isFalse();
-        assertThat(SseEvents.mayCarryUsage(Buffer.buffer(
-                "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"))).isFalse();
+        assertThat(SseEvents.mayCarryUsage(Buffer.buffer("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1}}\n\n")))
+                .isTrue();
+        assertThat(SseEvents.mayCarryUsage(Buffer.buffer("data: {\"choices\":[{\"text\":\"a\"}],\"usage\":null}\n\n")))
+                .isFalse();
+        assertThat(SseEvents.mayCarryUsage(Buffer.buffer("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n")))
+                .isFalse();
     }
 
     @Test
     void extractsTheJsonOfASingleLineDataEvent() {
-        assertThat(SseEvents.jsonPayload(Buffer.buffer("data: {\"a\":1}\n\n")).toString()).isEqualTo("{\"a\":1}");
-        assertThat(SseEvents.jsonPayload(Buffer.buffer("data:{\"a\":1}\r\n\r\n")).toString()).isEqualTo("{\"a\":1}");
+        assertThat(SseEvents.jsonPayload(Buffer.buffer("data: {\"a\":1}\n\n")).toString())
+                .isEqualTo("{\"a\":1}");
+        assertThat(SseEvents.jsonPayload(Buffer.buffer("data:{\"a\":1}\r\n\r\n"))
+                        .toString())
+                .isEqualTo("{\"a\":1}");
         assertThat(SseEvents.jsonPayload(Buffer.buffer("data: a\ndata: b\n\n"))).isNull();
-        assertThat(SseEvents.jsonPayload(Buffer.buffer("event: x\ndata: {}\n\n"))).isNull();
+        assertThat(SseEvents.jsonPayload(Buffer.buffer("event: x\ndata: {}\n\n")))
+                .isNull();
     }
 }

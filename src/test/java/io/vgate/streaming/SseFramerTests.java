@@ -2,16 +2,14 @@ package io.vgate.streaming;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import io.vertx.core.buffer.Buffer;
 
 class SseFramerTests {
 
@@ -51,7 +49,7 @@ class SseFramerTests {
 
     @Test
     void splitsVllmStreamIntoItsEvents() {
-        List<String> events = frame(VLLM_STREAM.getBytes(StandardCharsets.UTF_8), new int[] { Integer.MAX_VALUE });
+        List<String> events = frame(VLLM_STREAM.getBytes(StandardCharsets.UTF_8), new int[] {Integer.MAX_VALUE});
 
         assertThat(events).hasSize(4);
         assertThat(events.get(3)).isEqualTo("data: [DONE]\n\n");
@@ -60,22 +58,23 @@ class SseFramerTests {
 
     @Test
     void keepsCrlfCommentsFieldsAndMultiLineDataIntact() {
-        List<String> events = frame(HARD_STREAM.getBytes(StandardCharsets.UTF_8), new int[] { Integer.MAX_VALUE });
+        List<String> events = frame(HARD_STREAM.getBytes(StandardCharsets.UTF_8), new int[] {Integer.MAX_VALUE});
 
-        assertThat(events).containsExactly(
-                ": keep-alive comment\r\n\r\n",
-                "event: message\r\nid: 7\r\ndata: first line\r\ndata: second line\r\n\r\n",
-                "retry: 1000\n\n",
-                "data: cr only\r\r",
-                "data: {\"content\":\"ünïcödé €\"}\n\n",
-                "data: [DONE]\n\n");
+        assertThat(events)
+                .containsExactly(
+                        ": keep-alive comment\r\n\r\n",
+                        "event: message\r\nid: 7\r\ndata: first line\r\ndata: second line\r\n\r\n",
+                        "retry: 1000\n\n",
+                        "data: cr only\r\r",
+                        "data: {\"content\":\"ünïcödé €\"}\n\n",
+                        "data: [DONE]\n\n");
     }
 
     @ParameterizedTest
-    @ValueSource(longs = { 1, 2, 3, 42, 2024 })
+    @ValueSource(longs = {1, 2, 3, 42, 2024})
     void anyChunkingYieldsTheSameEventsAndBytes(long seed) {
         byte[] bytes = (VLLM_STREAM + HARD_STREAM).getBytes(StandardCharsets.UTF_8);
-        List<String> whole = frame(bytes, new int[] { Integer.MAX_VALUE });
+        List<String> whole = frame(bytes, new int[] {Integer.MAX_VALUE});
 
         var random = new Random(seed);
         int[] sizes = random.ints(bytes.length, 1, 9).toArray();
@@ -100,7 +99,7 @@ class SseFramerTests {
         List<byte[]> raw = new ArrayList<>();
         var framer = new SseFramer(event -> raw.add(event.getBytes()));
         for (byte b : bytes) {
-            framer.feed(Buffer.buffer(new byte[] { b }));
+            framer.feed(Buffer.buffer(new byte[] {b}));
         }
 
         var joined = Buffer.buffer();
@@ -111,8 +110,7 @@ class SseFramerTests {
 
     @Test
     void reportsAnUnfinishedEventAsPending() {
-        var framer = new SseFramer(event -> {
-        });
+        var framer = new SseFramer(event -> {});
         framer.feed(Buffer.buffer("data: complete\n\ndata: cut off mid"));
 
         assertThat(framer.pending().toString()).isEqualTo("data: cut off mid");
@@ -129,6 +127,8 @@ class SseFramerTests {
             offset += size;
         }
         assertThat(framer.pending()).isNull();
-        return raw.stream().map(event -> new String(event, StandardCharsets.UTF_8)).toList();
+        return raw.stream()
+                .map(event -> new String(event, StandardCharsets.UTF_8))
+                .toList();
     }
 }

@@ -2,9 +2,8 @@ package io.vgate.streaming;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
-
 import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Test;
 
 class UsageReaderTests {
 
@@ -40,9 +39,11 @@ class UsageReaderTests {
 
     @Test
     void returnsNullForMissingNullOrBrokenUsage() {
-        assertThat(UsageReader.read(Buffer.buffer("{\"choices\":[],\"usage\":null}"))).isNull();
+        assertThat(UsageReader.read(Buffer.buffer("{\"choices\":[],\"usage\":null}")))
+                .isNull();
         assertThat(UsageReader.read(Buffer.buffer("{\"choices\":[]}"))).isNull();
-        assertThat(UsageReader.read(Buffer.buffer("{\"usage\":{\"prompt_tokens\":"))).isNull();
+        assertThat(UsageReader.read(Buffer.buffer("{\"usage\":{\"prompt_tokens\":")))
+                .isNull();
         assertThat(UsageReader.read(Buffer.buffer("[1,2]"))).isNull();
     }
 

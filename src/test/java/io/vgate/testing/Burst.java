@@ -15,8 +15,7 @@ import java.util.concurrent.Future;
  */
 public final class Burst {
 
-    private Burst() {
-    }
+    private Burst() {}
 
     /** Runs {@code count} calls of {@code request} together and returns their results in order. */
     public static <T> List<T> of(int count, Callable<T> request) {

@@ -1,20 +1,18 @@
 package io.vgate.testing;
 
-import java.io.UncheckedIOException;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
 
 /** Small JSON helpers for tests. */
 public final class Json {
 
     public static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private Json() {
-    }
+    private Json() {}
 
     public static JsonNode parse(String json) {
         try {

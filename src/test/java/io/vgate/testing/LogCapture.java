@@ -8,7 +8,6 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-
 import org.jboss.logmanager.ExtLogRecord;
 
 /**
@@ -43,7 +42,11 @@ public final class LogCapture extends Handler implements AutoCloseable {
     @Override
     public void publish(LogRecord record) {
         String message = record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage();
-        var line = new StringBuilder().append(record.getLevel()).append(' ').append(record.getLoggerName()).append(' ')
+        var line = new StringBuilder()
+                .append(record.getLevel())
+                .append(' ')
+                .append(record.getLoggerName())
+                .append(' ')
                 .append(message);
         if (record.getThrown() != null) {
             var trace = new StringWriter();
@@ -54,8 +57,7 @@ public final class LogCapture extends Handler implements AutoCloseable {
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 
     @Override
     public void close() {

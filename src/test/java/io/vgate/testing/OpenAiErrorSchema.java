@@ -2,13 +2,12 @@ package io.vgate.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Checks a response body against {@code ErrorResponse} from OpenAI's API description (the schema is
@@ -19,8 +18,7 @@ public final class OpenAiErrorSchema {
 
     private static final JsonNode SCHEMA = load();
 
-    private OpenAiErrorSchema() {
-    }
+    private OpenAiErrorSchema() {}
 
     /** Asserts {@code body} is a valid {@code ErrorResponse} and returns its {@code error} object. */
     public static JsonNode assertValid(String body) {
@@ -64,7 +62,11 @@ public final class OpenAiErrorSchema {
                 }
                 schema.path("properties").fields().forEachRemaining(property -> {
                     if (value.has(property.getKey())) {
-                        check(value.get(property.getKey()), property.getValue(), path + "." + property.getKey(), problems);
+                        check(
+                                value.get(property.getKey()),
+                                property.getValue(),
+                                path + "." + property.getKey(),
+                                problems);
                     }
                 });
             }

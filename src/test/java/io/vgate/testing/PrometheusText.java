@@ -49,12 +49,17 @@ public final class PrometheusText {
 
     /** Sum of the samples named {@code name} whose labels include {@code labels} (0 when none). */
     public double sum(String name, Map<String, String> labels) {
-        return samples.stream().filter(s -> s.name().equals(name) && s.matches(labels)).mapToDouble(Sample::value).sum();
+        return samples.stream()
+                .filter(s -> s.name().equals(name) && s.matches(labels))
+                .mapToDouble(Sample::value)
+                .sum();
     }
 
     /** The samples named {@code name} whose labels include {@code labels}. */
     public List<Sample> find(String name, Map<String, String> labels) {
-        return samples.stream().filter(s -> s.name().equals(name) && s.matches(labels)).toList();
+        return samples.stream()
+                .filter(s -> s.name().equals(name) && s.matches(labels))
+                .toList();
     }
 
     /** True when any sample carries label {@code label} with value {@code value}. */

@@ -112,7 +112,10 @@ public final class RawHttp implements AutoCloseable {
             List<String[]> headers = new ArrayList<>();
             for (int i = 1; i < lines.length; i++) {
                 int colon = lines[i].indexOf(':');
-                headers.add(new String[] { lines[i].substring(0, colon).trim(), lines[i].substring(colon + 1).trim() });
+                headers.add(new String[] {
+                    lines[i].substring(0, colon).trim(),
+                    lines[i].substring(colon + 1).trim()
+                });
             }
             var response = new Response(status, headers, "");
             byte[] body;
@@ -157,7 +160,8 @@ public final class RawHttp implements AutoCloseable {
         while (matched < 4) {
             int b = in.read();
             if (b < 0) {
-                throw new IOException("connection closed before a response head: " + head.toString(StandardCharsets.ISO_8859_1));
+                throw new IOException(
+                        "connection closed before a response head: " + head.toString(StandardCharsets.ISO_8859_1));
             }
             head.write(b);
             matched = (b == '\r' || b == '\n') && "\r\n\r\n".charAt(matched) == b ? matched + 1 : (b == '\r' ? 1 : 0);
@@ -171,7 +175,8 @@ public final class RawHttp implements AutoCloseable {
         while (true) {
             String size = readLine(in);
             int semicolon = size.indexOf(';');
-            int length = Integer.parseInt((semicolon < 0 ? size : size.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT), 16);
+            int length = Integer.parseInt(
+                    (semicolon < 0 ? size : size.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT), 16);
             if (length == 0) {
                 readLine(in);
                 return body.toByteArray();

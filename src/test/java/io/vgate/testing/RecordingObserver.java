@@ -1,13 +1,11 @@
 package io.vgate.testing;
 
+import io.vgate.proxy.ExchangeObserver;
+import io.vgate.proxy.ProxyExchange;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import io.vgate.proxy.ExchangeObserver;
-import io.vgate.proxy.ProxyExchange;
 
 /**
  * Remembers the facts of recent exchanges by request id, so tests can check what the data path recorded
@@ -17,8 +15,7 @@ import io.vgate.proxy.ProxyExchange;
 public class RecordingObserver implements ExchangeObserver {
 
     /** What an exchange ended with. */
-    public record Facts(int status, String errorCode, String tenant, String keyId, String priority, String clientIp) {
-    }
+    public record Facts(int status, String errorCode, String tenant, String keyId, String priority, String clientIp) {}
 
     private static final int KEEP = 2000;
 
@@ -27,8 +24,15 @@ public class RecordingObserver implements ExchangeObserver {
 
     @Override
     public void onComplete(ProxyExchange exchange) {
-        byRequestId.put(exchange.requestId(), new Facts(exchange.status(), exchange.errorCode(), exchange.tenant(),
-                exchange.keyId(), exchange.priority(), exchange.clientIp()));
+        byRequestId.put(
+                exchange.requestId(),
+                new Facts(
+                        exchange.status(),
+                        exchange.errorCode(),
+                        exchange.tenant(),
+                        exchange.keyId(),
+                        exchange.priority(),
+                        exchange.clientIp()));
         order.add(exchange.requestId());
         while (order.size() > KEEP) {
             String oldest = order.poll();

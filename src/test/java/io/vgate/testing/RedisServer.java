@@ -44,7 +44,9 @@ public final class RedisServer {
     /** The server whose port and pid were recorded in {@code dir}. */
     public static RedisServer attach(Path dir) {
         try {
-            return new RedisServer(dir, Integer.parseInt(Files.readString(dir.resolve("redis.port")).trim()));
+            return new RedisServer(
+                    dir,
+                    Integer.parseInt(Files.readString(dir.resolve("redis.port")).trim()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -78,7 +80,11 @@ public final class RedisServer {
             socket.setSoTimeout(2000);
             var out = new StringBuilder("*" + words.length + "\r\n");
             for (String word : words) {
-                out.append('$').append(word.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(word).append("\r\n");
+                out.append('$')
+                        .append(word.getBytes(StandardCharsets.UTF_8).length)
+                        .append("\r\n")
+                        .append(word)
+                        .append("\r\n");
             }
             OutputStream stream = socket.getOutputStream();
             stream.write(out.toString().getBytes(StandardCharsets.UTF_8));
@@ -112,8 +118,18 @@ public final class RedisServer {
     private void launch() {
         try {
             Files.createDirectories(dir);
-            Process process = new ProcessBuilder(List.of(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", dir.toAbsolutePath().toString()))
+            Process process = new ProcessBuilder(List.of(
+                            BINARY,
+                            "--port",
+                            Integer.toString(port),
+                            "--bind",
+                            "127.0.0.1",
+                            "--save",
+                            "",
+                            "--appendonly",
+                            "no",
+                            "--dir",
+                            dir.toAbsolutePath().toString()))
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("redis.log").toFile())
                     .start();
@@ -138,7 +154,8 @@ public final class RedisServer {
 
     private Optional<Long> readPid() {
         try {
-            return Optional.of(Long.parseLong(Files.readString(dir.resolve("redis.pid")).trim()));
+            return Optional.of(
+                    Long.parseLong(Files.readString(dir.resolve("redis.pid")).trim()));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }

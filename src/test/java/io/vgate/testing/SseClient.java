@@ -1,12 +1,5 @@
 package io.vgate.testing;
 
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -16,6 +9,12 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vgate.streaming.SseFramer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A test client that records an HTTP response as it arrives: each SSE event with its arrival time, or a
@@ -25,19 +24,21 @@ import io.vgate.streaming.SseFramer;
 public final class SseClient implements AutoCloseable {
 
     /** One event as received: its exact bytes and when it arrived. */
-    public record Event(String text, long arrivalNanos) {
-    }
+    public record Event(String text, long arrivalNanos) {}
 
     private final HttpClient client;
 
     public SseClient(Vertx vertx) {
-        this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setMaxPoolSize(64));
+        this.client = vertx.createHttpClient(
+                new HttpClientOptions().setKeepAlive(false).setMaxPoolSize(64));
     }
 
     /** Starts a POST of {@code json} to {@code url}; the returned call fills in as bytes arrive. */
     public Call post(URI url, String json, MultiMap headers) {
         var call = new Call();
-        var options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url.toString())
+        var options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setAbsoluteURI(url.toString())
                 .putHeader("Content-Type", "application/json");
         if (headers != null) {
             headers.forEach(options::putHeader);
@@ -50,8 +51,8 @@ public final class SseClient implements AutoCloseable {
                 .onSuccess(response -> {
                     call.status.complete(response.statusCode());
                     call.headers.complete(response.headers());
-                    var framer = new SseFramer(event -> call.events.add(
-                            new Event(event.toString(StandardCharsets.UTF_8), System.nanoTime())));
+                    var framer = new SseFramer(event ->
+                            call.events.add(new Event(event.toString(StandardCharsets.UTF_8), System.nanoTime())));
                     response.handler(chunk -> {
                         call.body.appendBuffer(chunk);
                         framer.feed(chunk);
@@ -68,7 +69,11 @@ public final class SseClient implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).join();
+        client.close()
+                .toCompletionStage()
+                .toCompletableFuture()
+                .orTimeout(5, TimeUnit.SECONDS)
+                .join();
     }
 
     /** A response in progress. */

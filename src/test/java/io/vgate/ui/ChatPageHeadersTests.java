@@ -3,15 +3,13 @@ package io.vgate.ui;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
 import java.util.Arrays;
 import java.util.List;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
 
 /**
  * The page and its assets carry the page's hardening headers; the API, health and metrics do not, because
@@ -22,27 +20,29 @@ class ChatPageHeadersTests {
 
     @ParameterizedTest
     @CsvSource({
-            "/, text/html",
-            "/index.html, text/html",
-            "/ui/chat.js, text/javascript",
-            "/ui/chat.css, text/css",
-            "/ui/icon.svg, image/svg+xml" })
+        "/, text/html",
+        "/index.html, text/html",
+        "/ui/chat.js, text/javascript",
+        "/ui/chat.css, text/css",
+        "/ui/icon.svg, image/svg+xml"
+    })
     void pageAndAssetsCarryTheHardeningHeaders(String path, String contentType) {
         Response response = given().get(path).then().statusCode(200).extract().response();
 
         assertThat(response.contentType()).startsWith(contentType);
-        assertThat(directives(response.header("Content-Security-Policy"))).containsExactlyInAnyOrder(
-                "default-src 'none'",
-                "script-src 'self'",
-                "style-src 'self'",
-                "img-src 'self'",
-                "connect-src 'self'",
-                "base-uri 'none'",
-                "form-action 'none'",
-                "frame-ancestors 'none'",
-                "object-src 'none'",
-                "require-trusted-types-for 'script'",
-                "trusted-types 'none'");
+        assertThat(directives(response.header("Content-Security-Policy")))
+                .containsExactlyInAnyOrder(
+                        "default-src 'none'",
+                        "script-src 'self'",
+                        "style-src 'self'",
+                        "img-src 'self'",
+                        "connect-src 'self'",
+                        "base-uri 'none'",
+                        "form-action 'none'",
+                        "frame-ancestors 'none'",
+                        "object-src 'none'",
+                        "require-trusted-types-for 'script'",
+                        "trusted-types 'none'");
         assertThat(response.header("X-Content-Type-Options")).isEqualTo("nosniff");
         assertThat(response.header("Referrer-Policy")).isEqualTo("no-referrer");
         assertThat(response.header("X-Frame-Options")).isEqualTo("DENY");
@@ -51,7 +51,7 @@ class ChatPageHeadersTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "/index.html", "/ui/chat.js" })
+    @ValueSource(strings = {"/index.html", "/ui/chat.js"})
     void headRequestsGetTheSameHeaders(String path) {
         Response response = given().head(path).then().statusCode(200).extract().response();
 
@@ -60,7 +60,7 @@ class ChatPageHeadersTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "/v1/models", "/v1/nope", "/q/health/live" })
+    @ValueSource(strings = {"/v1/models", "/v1/nope", "/q/health/live"})
     void apiAndHealthAnswersAreLeftAlone(String path) {
         Response response = given().get(path).then().extract().response();
 
@@ -74,7 +74,8 @@ class ChatPageHeadersTests {
         String html = given().get("/").then().statusCode(200).extract().asString();
 
         // No inline script or style: the policy would block them, and the page must work under it.
-        assertThat(html).contains("<script type=\"module\" src=\"/ui/chat.js\"></script>")
+        assertThat(html)
+                .contains("<script type=\"module\" src=\"/ui/chat.js\"></script>")
                 .doesNotContainPattern("<script(?![^>]*\\ssrc=)[^>]*>")
                 .doesNotContain("<style", " style=", "onclick", "onload", "http://", "https://");
     }

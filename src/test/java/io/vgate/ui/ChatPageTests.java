@@ -3,25 +3,6 @@ package io.vgate.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URL;
-import java.nio.file.Files;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.microsoft.playwright.APIResponse;
 import com.microsoft.playwright.BrowserContext;
@@ -33,12 +14,27 @@ import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.ColorScheme;
-
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vgate.sim.SimulatorConfig.Mode;
 import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The chat page in a real headless Chromium against vgate and its simulator: streaming, Stop, safe rendering,
@@ -80,9 +76,10 @@ class ChatPageTests {
 
     @BeforeEach
     void openBrowserTab() {
-        context = chromium.browser().newContext(new com.microsoft.playwright.Browser.NewContextOptions()
-                .setViewportSize(1280, 860)
-                .setColorScheme(ColorScheme.LIGHT));
+        context = chromium.browser()
+                .newContext(new com.microsoft.playwright.Browser.NewContextOptions()
+                        .setViewportSize(1280, 860)
+                        .setColorScheme(ColorScheme.LIGHT));
         context.setDefaultTimeout(10_000);
         page = context.newPage();
         page.onConsoleMessage(message -> {
@@ -110,7 +107,11 @@ class ChatPageTests {
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.headerValue("content-security-policy"))
-                .contains("default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'",
+                .contains(
+                        "default-src 'none'",
+                        "script-src 'self'",
+                        "connect-src 'self'",
+                        "frame-ancestors 'none'",
                         "require-trusted-types-for 'script'")
                 .doesNotContain("unsafe-inline", "unsafe-eval");
         expect(page.getByLabel("Model")).hasValue(sim.modelName());
@@ -145,9 +146,14 @@ class ChatPageTests {
         Locator answer = lastAnswer();
         expect(answer).hasAttribute("data-state", "done");
         expect(answer.locator(".message-body")).hasText(question);
-        List<double[]> growth = growth().stream().filter(sample -> sample[1] > 0).toList();
-        List<Double> lengths = growth.stream().map(sample -> sample[1]).distinct().toList();
-        assertThat(lengths).as("answer lengths seen while streaming").hasSizeGreaterThanOrEqualTo(5).isSorted();
+        List<double[]> growth =
+                growth().stream().filter(sample -> sample[1] > 0).toList();
+        List<Double> lengths =
+                growth.stream().map(sample -> sample[1]).distinct().toList();
+        assertThat(lengths)
+                .as("answer lengths seen while streaming")
+                .hasSizeGreaterThanOrEqualTo(5)
+                .isSorted();
         assertThat(lengths.get(0)).isLessThan(question.length() / 4.0);
         double spanMillis = growth.get(growth.size() - 1)[0] - growth.get(0)[0];
         assertThat(spanMillis).as("time from the first to the last piece").isGreaterThan(300);
@@ -183,32 +189,42 @@ class ChatPageTests {
 
     @Test
     void stopAbortsTheGenerationInVllm() {
-        sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ofMillis(40)).meanOutputTokens(3000);
+        sim.settings()
+                .timeToFirstToken(Duration.ZERO)
+                .interTokenLatency(Duration.ofMillis(40))
+                .meanOutputTokens(3000);
         openPage();
         long abortedBefore = sim.aborted();
         send("Write a very long essay about GPUs.");
         Locator answer = lastAnswer();
         expect(answer).hasAttribute("data-state", "streaming");
-        page.waitForFunction("() => document.querySelector('.message.assistant .message-body').textContent.length > 40");
+        page.waitForFunction(
+                "() => document.querySelector('.message.assistant .message-body').textContent.length > 40");
         assertThat(sim.running()).isEqualTo(1);
         screenshot("streaming-light");
         page.emulateMedia(new Page.EmulateMediaOptions().setColorScheme(ColorScheme.DARK));
         screenshot("streaming-dark");
 
-        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Stop")).click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Stop"))
+                .click();
 
         await().atMost(ABORT_DEADLINE).until(() -> sim.running() == 0);
         assertThat(sim.aborted()).isEqualTo(abortedBefore + 1);
         expect(answer).hasAttribute("data-state", "stopped");
         expect(answer.locator(".badge.stopped")).hasText("Stopped");
         assertThat(answerText()).hasSizeGreaterThan(40);
-        expect(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Send"))).isEnabled();
-        expect(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Stop"))).isHidden();
+        expect(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Send")))
+                .isEnabled();
+        expect(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Stop")))
+                .isHidden();
     }
 
     @Test
     void escapeStopsTheAnswerToo() {
-        sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ofMillis(40)).meanOutputTokens(3000);
+        sim.settings()
+                .timeToFirstToken(Duration.ZERO)
+                .interTokenLatency(Duration.ofMillis(40))
+                .meanOutputTokens(3000);
         openPage();
         send("Keep talking.");
         expect(lastAnswer()).hasAttribute("data-state", "streaming");
@@ -232,11 +248,12 @@ class ChatPageTests {
         assertThat(second.get("model").asText()).isEqualTo(sim.modelName());
         assertThat(second.get("stream").asBoolean()).isTrue();
         assertThat(second.at("/stream_options/include_usage").asBoolean()).isTrue();
-        assertThat(roles(second)).containsExactly("user:first question", "assistant:first question",
-                "user:second question");
+        assertThat(roles(second))
+                .containsExactly("user:first question", "assistant:first question", "user:second question");
         expect(page.locator(".turn")).hasCount(2);
 
-        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("New chat")).click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("New chat"))
+                .click();
         expect(page.locator(".turn")).hasCount(0);
         expect(page.getByLabel("Message")).isFocused();
         JsonNode third = sentBody(() -> send("third question"));
@@ -245,12 +262,17 @@ class ChatPageTests {
 
     @Test
     void newChatStopsTheAnswerAndForgetsIt() {
-        sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ofMillis(40)).meanOutputTokens(3000);
+        sim.settings()
+                .timeToFirstToken(Duration.ZERO)
+                .interTokenLatency(Duration.ofMillis(40))
+                .meanOutputTokens(3000);
         openPage();
         send("Talk for a long time.");
-        page.waitForFunction("() => document.querySelector('.message.assistant .message-body').textContent.length > 10");
+        page.waitForFunction(
+                "() => document.querySelector('.message.assistant .message-body').textContent.length > 10");
 
-        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("New chat")).click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("New chat"))
+                .click();
 
         await().atMost(ABORT_DEADLINE).until(() -> sim.running() == 0);
         expect(page.locator(".turn")).hasCount(0);
@@ -272,7 +294,8 @@ class ChatPageTests {
         expect(answer).hasAttribute("data-state", "done");
         assertThat(answerText()).isEqualTo(payload);
         expect(page.locator(".message.user .message-body")).hasText(payload);
-        expect(page.locator("#transcript img, #transcript script, #transcript b, #transcript a")).hasCount(0);
+        expect(page.locator("#transcript img, #transcript script, #transcript b, #transcript a"))
+                .hasCount(0);
         assertThat(page.evaluate("() => window.__xss === undefined")).isEqualTo(true);
         assertThat(cspViolations()).isEmpty();
         assertThat(consoleErrors).isEmpty();
@@ -307,7 +330,8 @@ class ChatPageTests {
         expect(notice).containsText("Wait a moment, then retry.");
         expect(notice.locator(".notice-meta")).containsText("HTTP 429");
         expect(notice.locator(".countdown")).hasCount(0);
-        expect(notice.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Retry"))).isEnabled();
+        expect(notice.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Retry")))
+                .isEnabled();
         expect(lastAnswer()).hasAttribute("data-state", "failed");
         screenshot("error-light");
     }
@@ -315,12 +339,23 @@ class ChatPageTests {
     @Test
     void retryAfterCountsDownBeforeRetryUnlocks() {
         openPage();
-        page.route(CHAT, route -> route.fulfill(new Route.FulfillOptions()
-                .setStatus(429)
-                .setHeaders(Map.of("Content-Type", "application/json", "Retry-After", "3",
-                        "RateLimit-Limit", "10", "RateLimit-Remaining", "0", "RateLimit-Reset", "3"))
-                .setBody("{\"error\":{\"message\":\"Rate limit reached for this key: 10 requests per minute.\","
-                        + "\"type\":\"rate_limit_error\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}")));
+        page.route(
+                CHAT,
+                route -> route.fulfill(new Route.FulfillOptions()
+                        .setStatus(429)
+                        .setHeaders(Map.of(
+                                "Content-Type",
+                                "application/json",
+                                "Retry-After",
+                                "3",
+                                "RateLimit-Limit",
+                                "10",
+                                "RateLimit-Remaining",
+                                "0",
+                                "RateLimit-Reset",
+                                "3"))
+                        .setBody("{\"error\":{\"message\":\"Rate limit reached for this key: 10 requests per minute.\","
+                                + "\"type\":\"rate_limit_error\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}")));
 
         send("Hello?");
 
@@ -352,11 +387,13 @@ class ChatPageTests {
     @Test
     void capacityErrorShowsTheReasonAndCountdown() {
         openPage();
-        page.route(CHAT, route -> route.fulfill(new Route.FulfillOptions()
-                .setStatus(503)
-                .setHeaders(Map.of("Content-Type", "application/json", "Retry-After", "7"))
-                .setBody("{\"error\":{\"message\":\"All generation slots are busy and the queue is full.\","
-                        + "\"type\":\"server_error\",\"param\":null,\"code\":\"queue_full\"}}")));
+        page.route(
+                CHAT,
+                route -> route.fulfill(new Route.FulfillOptions()
+                        .setStatus(503)
+                        .setHeaders(Map.of("Content-Type", "application/json", "Retry-After", "7"))
+                        .setBody("{\"error\":{\"message\":\"All generation slots are busy and the queue is full.\","
+                                + "\"type\":\"server_error\",\"param\":null,\"code\":\"queue_full\"}}")));
 
         send("Hello?");
 
@@ -412,10 +449,13 @@ class ChatPageTests {
                 if (("Bearer " + key).equals(route.request().headerValue("authorization"))) {
                     route.resume();
                 } else {
-                    route.fulfill(new Route.FulfillOptions().setStatus(401)
-                            .setHeaders(Map.of("Content-Type", "application/json"))
-                            .setBody("{\"error\":{\"message\":\"Missing or invalid API key.\","
-                                    + "\"type\":\"authentication_error\",\"param\":null,\"code\":\"invalid_api_key\"}}"));
+                    route.fulfill(
+                            new Route.FulfillOptions()
+                                    .setStatus(401)
+                                    .setHeaders(Map.of("Content-Type", "application/json"))
+                                    .setBody(
+                                            "{\"error\":{\"message\":\"Missing or invalid API key.\","
+                                                    + "\"type\":\"authentication_error\",\"param\":null,\"code\":\"invalid_api_key\"}}"));
                 }
             });
         }
@@ -434,13 +474,16 @@ class ChatPageTests {
         keyField.fill(key);
         keyField.press("Tab");
         expect(page.getByLabel("Model")).hasValue(sim.modelName());
-        Request sent = page.waitForRequest(CHAT, () -> notice.getByRole(AriaRole.BUTTON,
-                new Locator.GetByRoleOptions().setName("Retry")).click());
+        Request sent = page.waitForRequest(
+                CHAT,
+                () -> notice.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Retry"))
+                        .click());
 
         assertThat(sent.headerValue("authorization")).isEqualTo("Bearer " + key);
         expect(lastAnswer()).hasAttribute("data-state", "done");
         expect(keyField).not().hasAttribute("aria-invalid", "true");
-        assertThat(page.evaluate("() => sessionStorage.getItem('vgate.apiKey')")).isEqualTo(key);
+        assertThat(page.evaluate("() => sessionStorage.getItem('vgate.apiKey')"))
+                .isEqualTo(key);
         assertThat(page.evaluate("() => localStorage.length")).isEqualTo(0);
         assertThat(context.cookies()).isEmpty();
         page.reload();
@@ -473,8 +516,12 @@ class ChatPageTests {
                 + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4,\"total_tokens\":7}}\n\n"
                 + "data: [DONE]\n\n"
                 + "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" after the end\"}}]}\n\n";
-        page.route(CHAT, route -> route.fulfill(new Route.FulfillOptions().setStatus(200)
-                .setHeaders(Map.of("Content-Type", "text/event-stream")).setBody(stream)));
+        page.route(
+                CHAT,
+                route -> route.fulfill(new Route.FulfillOptions()
+                        .setStatus(200)
+                        .setHeaders(Map.of("Content-Type", "text/event-stream"))
+                        .setBody(stream)));
 
         send("Hi");
 
@@ -490,9 +537,12 @@ class ChatPageTests {
     @Test
     void streamThatEndsWithoutDoneIsMarkedCutOff() {
         openPage();
-        page.route(CHAT, route -> route.fulfill(new Route.FulfillOptions().setStatus(200)
-                .setHeaders(Map.of("Content-Type", "text/event-stream"))
-                .setBody("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half an\"}}]}\n\n")));
+        page.route(
+                CHAT,
+                route -> route.fulfill(new Route.FulfillOptions()
+                        .setStatus(200)
+                        .setHeaders(Map.of("Content-Type", "text/event-stream"))
+                        .setBody("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half an\"}}]}\n\n")));
 
         send("Hi");
 
@@ -510,18 +560,30 @@ class ChatPageTests {
 
         expect(page.locator(".notice.error .notice-title")).hasText("Could not reach vgate");
         expect(lastAnswer()).hasAttribute("data-state", "failed");
-        expect(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Send"))).isEnabled();
+        expect(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Send")))
+                .isEnabled();
     }
 
     @Test
     void serverErrorMessagesAreShownAsText() {
         openPage();
         String message = "Bad value <img src=x onerror=\"window.__xss = 4\"><script>window.__xss = 5</script>";
-        page.route(CHAT, route -> route.fulfill(new Route.FulfillOptions().setStatus(400)
-                .setHeaders(Map.of("Content-Type", "application/json"))
-                .setBody(Json.MAPPER.createObjectNode().set("error", Json.MAPPER.createObjectNode()
-                        .put("message", message).put("type", "BadRequestError").putNull("param").put("code", 400))
-                        .toString())));
+        page.route(
+                CHAT,
+                route -> route.fulfill(new Route.FulfillOptions()
+                        .setStatus(400)
+                        .setHeaders(Map.of("Content-Type", "application/json"))
+                        .setBody(Json.MAPPER
+                                .createObjectNode()
+                                .set(
+                                        "error",
+                                        Json.MAPPER
+                                                .createObjectNode()
+                                                .put("message", message)
+                                                .put("type", "BadRequestError")
+                                                .putNull("param")
+                                                .put("code", 400))
+                                .toString())));
 
         send("Hello?");
 
@@ -541,7 +603,8 @@ class ChatPageTests {
 
     private void send(String text) {
         page.getByLabel("Message").fill(text);
-        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Send")).click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Send"))
+                .click();
     }
 
     private JsonNode sentBody(Runnable action) {
@@ -551,7 +614,9 @@ class ChatPageTests {
 
     private static List<String> roles(JsonNode body) {
         List<String> roles = new ArrayList<>();
-        body.get("messages").forEach(m -> roles.add(m.get("role").asText() + ":" + m.get("content").asText()));
+        body.get("messages")
+                .forEach(m -> roles.add(
+                        m.get("role").asText() + ":" + m.get("content").asText()));
         return roles;
     }
 
@@ -567,7 +632,8 @@ class ChatPageTests {
     private List<double[]> growth() {
         List<List<Number>> samples = (List<List<Number>>) page.evaluate("() => window.__growth");
         return samples.stream()
-                .map(sample -> new double[] { sample.get(0).doubleValue(), sample.get(1).doubleValue() })
+                .map(sample ->
+                        new double[] {sample.get(0).doubleValue(), sample.get(1).doubleValue()})
                 .toList();
     }
 

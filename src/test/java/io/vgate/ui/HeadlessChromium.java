@@ -1,14 +1,13 @@
 package io.vgate.ui;
 
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Playwright;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
-
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserType;
-import com.microsoft.playwright.Playwright;
 
 /**
  * One headless Chromium per test class, driven by Playwright. It is the system's browser (Debian's
@@ -23,9 +22,18 @@ final class HeadlessChromium implements AutoCloseable {
 
     private static final String DEFAULT_BINARY = "/usr/bin/chromium";
     private static final List<String> ARGS = List.of(
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-default-apps", "--disable-extensions", "--metrics-recording-only", "--mute-audio");
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-default-apps",
+            "--disable-extensions",
+            "--metrics-recording-only",
+            "--mute-audio");
 
     private final Playwright playwright;
     private final Browser browser;
@@ -41,14 +49,16 @@ final class HeadlessChromium implements AutoCloseable {
             throw new IllegalStateException("No Chromium at " + binary
                     + ": run .ci/install-deps (Debian's chromium) or pass -Dvgate.test.chromium=<browser binary>");
         }
-        Playwright playwright = Playwright.create(new Playwright.CreateOptions()
-                .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        Playwright playwright = Playwright.create(
+                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
         try {
-            Browser browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                    .setExecutablePath(binary)
-                    .setHeadless(true)
-                    .setChromiumSandbox(false)
-                    .setArgs(ARGS));
+            Browser browser = playwright
+                    .chromium()
+                    .launch(new BrowserType.LaunchOptions()
+                            .setExecutablePath(binary)
+                            .setHeadless(true)
+                            .setChromiumSandbox(false)
+                            .setArgs(ARGS));
             return new HeadlessChromium(playwright, browser);
         } catch (RuntimeException e) {
             playwright.close();

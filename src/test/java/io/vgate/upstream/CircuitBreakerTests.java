@@ -4,15 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
-import java.util.Map;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
@@ -22,6 +13,12 @@ import io.vgate.shaping.ShapingTestProfile;
 import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.OpenAiErrorSchema;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The circuit breaker on relayed traffic (profile: 4 requests, half failing, open it for 1 s; one success
@@ -50,7 +47,9 @@ class CircuitBreakerTests {
         sim.settings().faults().errorRate(1.0).errorStatus(500);
         for (int i = 0; i < 4; i++) {
             Response relayed = chat();
-            assertThat(relayed.statusCode()).as("vLLM's own error passes through").isEqualTo(500);
+            assertThat(relayed.statusCode())
+                    .as("vLLM's own error passes through")
+                    .isEqualTo(500);
             assertThat(Json.error(relayed.asString()).get("type").asText()).isEqualTo("InternalServerError");
         }
         assertThat(breakers.currentState(UpstreamGuard.BREAKER)).isEqualTo(CircuitBreakerState.OPEN);
@@ -61,7 +60,10 @@ class CircuitBreakerTests {
         long tookMillis = (System.nanoTime() - sent) / 1_000_000;
 
         assertThat(rejected.statusCode()).isEqualTo(503);
-        assertThat(OpenAiErrorSchema.assertValid(rejected.asString()).get("code").asText()).isEqualTo("circuit_open");
+        assertThat(OpenAiErrorSchema.assertValid(rejected.asString())
+                        .get("code")
+                        .asText())
+                .isEqualTo("circuit_open");
         assertThat(Integer.parseInt(rejected.header("Retry-After"))).isEqualTo(1);
         assertThat(tookMillis).isLessThan(1000);
         assertThat(sim.received()).isEqualTo(received);
@@ -77,7 +79,9 @@ class CircuitBreakerTests {
 
         sim.settings().faults().errorRate(0);
 
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200)).until(() -> chat().statusCode() == 200);
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> chat().statusCode() == 200);
         assertThat(breakers.currentState(UpstreamGuard.BREAKER)).isEqualTo(CircuitBreakerState.CLOSED);
     }
 
@@ -85,7 +89,8 @@ class CircuitBreakerTests {
     void clientErrorsFromVllmDoNotOpenTheBreaker() {
         for (int i = 0; i < 6; i++) {
             Response response = given().contentType("application/json")
-                    .body(Json.chat("hi", false, Map.of("model", "no-such-model"))).post("/v1/chat/completions");
+                    .body(Json.chat("hi", false, Map.of("model", "no-such-model")))
+                    .post("/v1/chat/completions");
             assertThat(response.statusCode()).isEqualTo(404);
         }
 
@@ -93,7 +98,8 @@ class CircuitBreakerTests {
     }
 
     private static Response chat() {
-        return given().contentType("application/json").body(Json.chat("hi", false, Map.of("max_tokens", 3)))
+        return given().contentType("application/json")
+                .body(Json.chat("hi", false, Map.of("max_tokens", 3)))
                 .post("/v1/chat/completions");
     }
 }

@@ -3,17 +3,6 @@ package io.vgate.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -24,6 +13,14 @@ import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.OpenAiErrorSchema;
 import io.vgate.testing.SseClient;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Retries happen only while nothing has been answered: a request whose connection vLLM closed before
@@ -71,7 +68,8 @@ class RetryTests {
         var call = client.post(chat, Json.chat("hi", false, Map.of("max_tokens", 3)), null);
 
         assertThat(call.status()).isEqualTo(502);
-        assertThat(OpenAiErrorSchema.assertValid(call.body()).get("code").asText()).isEqualTo("upstream_error");
+        assertThat(OpenAiErrorSchema.assertValid(call.body()).get("code").asText())
+                .isEqualTo("upstream_error");
         await().atMost(Duration.ofSeconds(2)).until(() -> sim.received() == received + 3);
     }
 

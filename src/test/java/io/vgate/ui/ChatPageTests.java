@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.microsoft.playwright.APIResponse;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Locator;
@@ -525,6 +526,107 @@ class ChatPageTests {
                     send("And 18*23?");
                 })))
                 .contains("assistant:\n\n391");
+    }
+
+    @Test
+    void reasoningFromTheSimulatorShowsAsThinkingWhileItStreamsThenCollapsedAboveTheAnswer() {
+        sim.settings()
+                .reasoning("always")
+                .timeToFirstToken(Duration.ZERO)
+                .interTokenLatency(Duration.ofMillis(30))
+                .meanOutputTokens(60);
+        openPage();
+        // Records the reasoning block and the answer each time the DOM changes while the answer streams.
+        page.evaluate("() => { window.__seen = []; const log = document.getElementById('transcript');"
+                + " new MutationObserver(() => { const a = [...log.querySelectorAll('.message.assistant')].pop();"
+                + "  const d = a && a.querySelector('details.reasoning'); if (!d || d.hidden) return;"
+                + "  window.__seen.push({ summary: d.querySelector('summary').textContent, open: d.open,"
+                + "   thought: d.querySelector('.reasoning-body').textContent.length,"
+                + "   answer: a.querySelector('.message-body').textContent.length }); })"
+                + " .observe(log, { subtree: true, childList: true, characterData: true, attributes: true }); }");
+
+        send("What is 17*23?");
+
+        Locator answer = lastAnswer();
+        Locator reasoning = answer.locator("details.reasoning");
+        expect(reasoning.locator("summary")).hasText("Thinking…");
+        screenshot("thinking-light");
+        expect(answer).hasAttribute("data-state", "done");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> seen = (List<Map<String, Object>>) page.evaluate("() => window.__seen");
+        List<Map<String, Object>> whileThinking = seen.stream()
+                .filter(sample -> "Thinking…".equals(sample.get("summary")))
+                .toList();
+        assertThat(whileThinking).as("renders while thinking").hasSizeGreaterThanOrEqualTo(3);
+        assertThat(whileThinking)
+                .allSatisfy(sample -> assertThat(sample)
+                        .as("collapsed, with no answer below it yet")
+                        .containsEntry("open", false)
+                        .containsEntry("answer", 0));
+        assertThat(whileThinking.stream()
+                        .map(sample -> ((Number) sample.get("thought")).intValue())
+                        .distinct()
+                        .toList())
+                .as("reasoning lengths while thinking")
+                .hasSizeGreaterThanOrEqualTo(3)
+                .isSorted();
+        expect(reasoning.locator("summary")).hasText(Pattern.compile("^Thought for (\\d+ ms|\\d+\\.\\d\\d s)$"));
+        expect(reasoning).not().hasAttribute("open", "");
+        assertThat(answerText()).isNotBlank();
+        assertThat(reasoning.boundingBox().y)
+                .isLessThan(answer.locator(".message-body").boundingBox().y);
+        reasoning.locator("summary").click();
+        assertThat(reasoning.locator(".reasoning-body").textContent()).isNotBlank();
+        assertThat(cspViolations()).isEmpty();
+        assertThat(consoleErrors).isEmpty();
+    }
+
+    @Test
+    void toolCallFromTheSimulatorShowsAsANamedBlockWithItsArguments() {
+        sim.settings().mode(Mode.ECHO);
+        openPage();
+        send("Here is how to call it:\n\n```python\nweather = get_weather(city=\"Paris\", unit=\"celsius\")\n```");
+        expect(lastAnswer()).hasAttribute("data-state", "done");
+        sim.settings().reasoning("always");
+        // The page sends no tools: add one, and require a call, on the way out; vgate and the simulator answer.
+        page.route(CHAT, route -> {
+            ObjectNode body = (ObjectNode) Json.parse(route.request().postData());
+            body.set(
+                    "tools",
+                    Json.parse("[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+                            + "\"description\":\"Current weather in a city\",\"parameters\":{\"type\":\"object\","
+                            + "\"properties\":{\"city\":{\"type\":\"string\"},"
+                            + "\"unit\":{\"type\":\"string\",\"enum\":[\"celsius\",\"fahrenheit\"]}},"
+                            + "\"required\":[\"city\",\"unit\"],\"additionalProperties\":false}}}]"));
+            body.put("tool_choice", "required");
+            route.resume(new Route.ResumeOptions().setPostData(body.toString()));
+        });
+
+        send("What is the weather in Paris?");
+
+        Locator answer = lastAnswer();
+        expect(answer).hasAttribute("data-state", "done");
+        Locator call = answer.locator(".tool-call").first();
+        expect(call.locator(".tool-call-name")).hasText("get_weather");
+        expect(call.locator(".tool-call-id")).hasText(Pattern.compile("^chatcmpl-tool-\\S+$"));
+        expect(call).hasAttribute("data-complete", "true");
+        String shown = call.locator("pre code").textContent();
+        JsonNode arguments = Json.parse(shown);
+        // Pretty-printed: one member a line, indented by two spaces.
+        assertThat(shown.lines().toList()).hasSize(arguments.size() + 2).first().isEqualTo("{");
+        assertThat(shown.lines().skip(1).limit(arguments.size())).allMatch(line -> line.matches("^  \"\\w+\": .+$"));
+        assertThat(arguments.get("city").isTextual()).isTrue();
+        assertThat(arguments.get("unit").asText()).isIn("celsius", "fahrenheit");
+        assertThat(arguments.size()).isEqualTo(2);
+        expect(answer.locator("details.reasoning")).isVisible();
+        expect(answer.locator(".placeholder")).hasCount(0);
+
+        answer.locator("details.reasoning summary").click();
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(HeadlessChromium.SCREENSHOTS.resolve("code-reasoning-tool-call-light.png"))
+                .setFullPage(true));
+        assertThat(cspViolations()).isEmpty();
+        assertThat(consoleErrors).isEmpty();
     }
 
     @Test

@@ -10,9 +10,10 @@ import jakarta.enterprise.event.Observes;
 import java.util.List;
 
 /**
- * The chat page's own response headers. The page itself is three static files under
- * {@code META-INF/resources} ({@code /index.html}, {@code /ui/chat.js}, {@code /ui/chat.css}, plus an icon),
- * served by Quarkus's static handler; this class runs just before that handler on exactly those paths and
+ * The chat page's own response headers. The page itself is four static files under
+ * {@code META-INF/resources} ({@code /index.html}, {@code /ui/chat.js}, {@code /ui/markdown.js},
+ * {@code /ui/chat.css}, plus an icon), served by Quarkus's static handler; this class runs just before that
+ * handler on exactly those paths and
  * adds a strict Content-Security-Policy and the other browser hardening headers. {@code /v1/*}, health and
  * metrics never pass through it.
  *

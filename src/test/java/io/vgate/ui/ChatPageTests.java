@@ -630,6 +630,38 @@ class ChatPageTests {
     }
 
     @Test
+    void anAnswerThatArrivesWithoutStreamingShowsItsReasoningAndToolCalls() {
+        openPage();
+        // vLLM's non-streaming shape (the wire reference, 1.3 and 3.3), for a server or proxy that ignores stream.
+        String body = "{\"id\":\"chatcmpl-3f9a1c0e7b2d4a65\",\"object\":\"chat.completion\",\"created\":1767225600,"
+                + "\"model\":\"qwen3-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                + "\"content\":null,\"refusal\":null,\"annotations\":null,\"audio\":null,\"function_call\":null,"
+                + "\"tool_calls\":[{\"id\":\"chatcmpl-tool-8c41d2e09a7b3f16\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\": \\\"Paris\\\"}\"}}],"
+                + "\"reasoning\":\"The user wants the weather.\"},\"logprobs\":null,\"finish_reason\":\"tool_calls\","
+                + "\"stop_reason\":null,\"token_ids\":null}],\"service_tier\":null,\"system_fingerprint\":null,"
+                + "\"usage\":{\"prompt_tokens\":212,\"total_tokens\":268,\"completion_tokens\":56,"
+                + "\"prompt_tokens_details\":null,\"completion_tokens_details\":null},\"prompt_logprobs\":null,"
+                + "\"prompt_token_ids\":null,\"kv_transfer_params\":null}";
+        page.route(
+                CHAT,
+                route -> route.fulfill(new Route.FulfillOptions()
+                        .setStatus(200)
+                        .setHeaders(Map.of("Content-Type", "application/json"))
+                        .setBody(body)));
+
+        send("Weather in Paris?");
+
+        Locator answer = lastAnswer();
+        expect(answer).hasAttribute("data-state", "done");
+        expect(answer.locator("details.reasoning")).not().hasAttribute("open", "");
+        expect(answer.locator(".reasoning-body")).hasText("The user wants the weather.");
+        expect(answer.locator(".tool-call .tool-call-name")).hasText("get_weather");
+        assertThat(answer.locator(".tool-call pre code").textContent()).isEqualTo("{\n  \"city\": \"Paris\"\n}");
+        expect(answer.locator("[data-stat=tokens]")).hasText("56 tokens");
+    }
+
+    @Test
     void olderReasoningFieldNamesAreReadOnce() {
         openPage();
         // v0.11.1–v0.15 send the text under both names, and "reasoning_content": null beside content.

@@ -10,6 +10,9 @@ final class Choice {
     final int promptLen;
     final int maxTokens;
     final TokenSource source;
+    /** Reasoning, tool calls or constrained text beyond plain content; null for plain text. */
+    ModelOutput output;
+
     final StringBuilder text = new StringBuilder(64);
     int emitted;
     int generated;
@@ -40,12 +43,30 @@ final class Choice {
 
     /** Generates the next token and decides whether the sequence finishes. */
     void produce(String[] stops, boolean includeStopStr, int maxModelLen) {
-        String piece = source.next();
-        generated++;
-        if (piece == null) {
-            // The end-of-sequence token counts as a generated token but adds no text.
-            finishReason = "stop";
-            return;
+        String piece;
+        if (output != null) {
+            ModelOutput.Token token = output.next();
+            generated++;
+            if (token == ModelOutput.Token.END) {
+                finishReason = output.endReason();
+                return;
+            }
+            if (token != ModelOutput.Token.CONTENT) {
+                // Reasoning and calls are not matched against stop strings, only limited in length.
+                if (generated >= maxTokens || promptLen + generated >= maxModelLen) {
+                    finishReason = "length";
+                }
+                return;
+            }
+            piece = output.lastText();
+        } else {
+            piece = source.next();
+            generated++;
+            if (piece == null) {
+                // The end-of-sequence token counts as a generated token but adds no text.
+                finishReason = "stop";
+                return;
+            }
         }
         int before = text.length();
         text.append(piece);

@@ -16,6 +16,7 @@ final class ChunkWriter {
     private final String model;
     private final boolean continuousUsage;
     private final int usagePromptTokens;
+    private final ReasoningPlan.Field reasoningField;
     /** Everything of a stream chunk up to its choices, the same for every chunk of the answer. */
     private final String chunkHead;
 
@@ -25,13 +26,15 @@ final class ChunkWriter {
             long created,
             String model,
             boolean continuousUsage,
-            int usagePromptTokens) {
+            int usagePromptTokens,
+            ReasoningPlan.Field reasoningField) {
         this.kind = kind;
         this.id = id;
         this.created = created;
         this.model = model;
         this.continuousUsage = continuousUsage;
         this.usagePromptTokens = usagePromptTokens;
+        this.reasoningField = reasoningField;
         StringBuilder head = new StringBuilder(128).append("data: {\"id\":");
         Json.str(head, id)
                 .append(
@@ -66,7 +69,12 @@ final class ChunkWriter {
                 .append("{\"index\":")
                 .append(c.index);
         if (kind == GenerationJob.Kind.CHAT) {
-            Json.str(sb.append(",\"delta\":{\"content\":"), delta).append("},\"logprobs\":null,\"finish_reason\":");
+            if (c.output != null) {
+                c.output.writeDelta(sb.append(",\"delta\":{"), delta, c.finished());
+                sb.append("},\"logprobs\":null,\"finish_reason\":");
+            } else {
+                Json.str(sb.append(",\"delta\":{\"content\":"), delta).append("},\"logprobs\":null,\"finish_reason\":");
+            }
             Json.strOrNull(sb, c.finishReason);
             if (c.finished()) {
                 Json.strOrNull(sb.append(",\"stop_reason\":"), c.stopReason);
@@ -93,7 +101,9 @@ final class ChunkWriter {
     CharSequence usageChunk(Choice[] choices) {
         StringBuilder sb =
                 new StringBuilder(chunkHead.length() + 96).append(chunkHead).append("],\"usage\":");
-        return usage(sb, usagePromptTokens, completionTokens(choices), false).append("}\n\n");
+        usage(sb, usagePromptTokens, completionTokens(choices), false);
+        reasoningDetails(sb, choices, false);
+        return sb.append("}\n\n");
     }
 
     /** The event the {@code error-after-events} fault ends a stream with (before {@link #DONE_EVENT}). */
@@ -126,15 +136,22 @@ final class ChunkWriter {
             if (i > 0) {
                 sb.append(',');
             }
-            sb.append("{\"index\":").append(c.index).append(",\"message\":{\"role\":\"assistant\",\"content\":");
-            Json.str(sb, c.text)
-                    .append(",\"refusal\":null,\"annotations\":null,\"audio\":null,\"function_call\":null,"
-                            + "\"reasoning\":null},\"logprobs\":null,\"finish_reason\":");
+            sb.append("{\"index\":").append(c.index).append(",\"message\":{\"role\":\"assistant\",");
+            if (c.output != null) {
+                c.output.writeMessage(sb, c.text);
+            } else {
+                Json.str(sb.append("\"content\":"), c.text)
+                        .append(",\"refusal\":null,\"annotations\":null,\"audio\":null,\"function_call\":null,\"")
+                        .append(reasoningField.json)
+                        .append("\":null");
+            }
+            sb.append("},\"logprobs\":null,\"finish_reason\":");
             Json.strOrNull(sb, c.finishReason).append(",\"stop_reason\":");
             Json.strOrNull(sb, c.stopReason).append(",\"token_ids\":null}");
         }
         sb.append("],\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
         usage(sb, usagePromptTokens, completionTokens(choices), true);
+        reasoningDetails(sb, choices, true);
         return sb.append(",\"prompt_logprobs\":null,\"prompt_token_ids\":null,\"kv_transfer_params\":null}")
                 .toString();
     }
@@ -161,6 +178,26 @@ final class ChunkWriter {
         sb.append("],\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
         usage(sb, usagePromptTokens, completionTokens(choices), true);
         return sb.append(",\"kv_transfer_params\":null}").toString();
+    }
+
+    /**
+     * Adds {@code completion_tokens_details.reasoning_tokens} inside the usage object just written (before its closing
+     * brace) when the answer reasoned, as vLLM with a reasoning parser reports it.
+     */
+    private static void reasoningDetails(StringBuilder sb, Choice[] choices, boolean full) {
+        int reasoning = 0;
+        for (Choice c : choices) {
+            if (c.output != null) {
+                reasoning += c.output.reasoningTokens();
+            }
+        }
+        if (reasoning == 0) {
+            return;
+        }
+        sb.setLength(sb.length() - 1);
+        sb.append(",\"completion_tokens_details\":{\"reasoning_tokens\":")
+                .append(reasoning)
+                .append("}}");
     }
 
     private static int completionTokens(Choice[] choices) {

@@ -1,5 +1,6 @@
 package io.vgate.sim;
 
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -32,12 +33,18 @@ final class FaultPlan {
     /**
      * The {@code error-rate} fault, decided before generation starts.
      *
-     * @throws SimError the injected error, with the configured status
+     * @param model the model the request named, for a {@code model_not_found} error
+     * @throws SimError the injected error: a typed one when {@code error-types} is set, else the configured status
      */
-    static void maybeInjectError(SimSettings.Faults faults) {
+    static void maybeInjectError(SimSettings.Faults faults, String model, int maxModelLen, int promptTokens) {
         double rate = faults.errorRate();
         if (rate > 0 && (rate >= 1.0 || ThreadLocalRandom.current().nextDouble() < rate)) {
-            throw SimError.injected(faults.errorStatus());
+            List<FaultType> types = faults.errorTypeList();
+            if (types.isEmpty()) {
+                throw SimError.injected(faults.errorStatus());
+            }
+            FaultType type = types.get(ThreadLocalRandom.current().nextInt(types.size()));
+            throw SimError.raw(type.status(), type.body(model, maxModelLen, promptTokens));
         }
     }
 

@@ -7,6 +7,8 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vgate.sim.SimulatorConfig.Mode;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code POST /v1/chat/completions} and {@code POST /v1/completions}: the request is read and validated in vLLM's
@@ -46,18 +48,16 @@ final class GenerateRoutes {
         boolean logprobs = r.bool("logprobs", false);
         Integer topLogprobs = r.optInt("top_logprobs");
         String bodyRequestId = r.optString("request_id");
+        ReasoningPlan reasoning = ReasoningPlan.read(r, settings.reasoningMode());
+        MediaParts media = MediaParts.count(r);
+        ToolPlan tools = ToolPlan.read(r);
+        OutputConstraint constraint = OutputConstraint.read(r, tools);
         r.throwIfInvalid();
 
         validation.checkModel(model);
         VllmValidation.checkStreamOptions(sampling.streamOptions(), sampling.stream());
-        JsonNode tools = r.raw("tools");
-        if (tools != null && tools.isArray() && tools.isEmpty()) {
-            throw SimError.validation(
-                    "`tools` must not be an empty array. "
-                            + "Either provide at least one tool or omit the field entirely.",
-                    "tools",
-                    null);
-        }
+        tools.checkServing(settings.toolParser());
+        media.check(settings.multimodal(), servedNames.get(0));
         if (topLogprobs != null) {
             if (topLogprobs < 0 && topLogprobs != -1) {
                 throw SimError.validation(
@@ -74,21 +74,52 @@ final class GenerateRoutes {
         }
 
         String prompt = tokenizer.renderChat(messages, addGenerationPrompt && !continueFinal, continueFinal);
-        int promptTokens = tokenizer.count(prompt);
+        // Templates render tool definitions and earlier calls into the prompt, and a placeholder per media item.
+        String templated = tools.promptText() + assistantCalls(r.raw("messages"));
+        int promptTokens =
+                tokenizer.count(prompt) + (templated.isEmpty() ? 0 : tokenizer.count(templated)) + media.tokens();
         boolean completionParam = maxCompletionTokens != null;
         Integer requested = completionParam ? maxCompletionTokens : sampling.maxTokens();
         validation.checkContext(promptTokens, requested, completionParam ? "max_completion_tokens" : "max_tokens");
         int effectiveMax = requested != null ? requested : settings.maxModelLen() - promptTokens;
         int choices = sampling.choices();
         VllmValidation.checkSampling(sampling, effectiveMax);
-        FaultPlan.maybeInjectError(settings.faults());
+        FaultPlan.maybeInjectError(
+                settings.faults(), model != null ? model : servedNames.get(0), settings.maxModelLen(), promptTokens);
 
         String base = SimRoutes.requestId(request, bodyRequestId);
         long baseSeed = sampling.seed() != null ? sampling.seed() : TokenSource.seedOf(prompt);
-        String echo = settings.mode() == Mode.ECHO ? lastUserContent(messages) : null;
+        String lastUser = lastUserContent(messages);
+        String echo = settings.mode() == Mode.ECHO ? lastUser : null;
+        boolean afterToolResults = !messages.isEmpty()
+                && ("tool".equals(messages.getLast().role())
+                        || "function".equals(messages.getLast().role()));
         Choice[] out = new Choice[choices];
         for (int i = 0; i < choices; i++) {
-            out[i] = new Choice(i, promptTokens, effectiveMax, source(baseSeed, i, echo, sampling.ignoreEos()));
+            TokenSource source = source(baseSeed, i, echo, sampling.ignoreEos());
+            long seed = TokenSource.seedFor(baseSeed, i);
+            List<ToolPlan.Call> calls = tools.calls(
+                    new SplittableRandom(TokenSource.seedFor(seed, 2)),
+                    new SplittableRandom(ThreadLocalRandom.current().nextLong()),
+                    settings.autoToolCallRate(),
+                    afterToolResults,
+                    lastUser);
+            if (constraint != null && calls.isEmpty()) {
+                String constrained = constraint.render(new SplittableRandom(TokenSource.seedFor(seed, 3)));
+                source = TokenSource.echo(constrained, seed, settings.meanOutputTokens(), false);
+            }
+            out[i] = new Choice(i, promptTokens, effectiveMax, source);
+            if (reasoning.think() || !calls.isEmpty() || constraint != null) {
+                TokenSource thinking = reasoning.think()
+                        ? TokenSource.random(
+                                TokenSource.seedFor(seed, 1),
+                                Math.max(4, (int)
+                                        Math.round(settings.meanOutputTokens() * reasoning.lengthFactor() / 2)),
+                                false)
+                        : null;
+                out[i].output = new ModelOutput(
+                        thinking, reasoning.visible(), source, tools.mode, calls, settings.reasoningField());
+            }
         }
         GenerationRequest b = job(rc, GenerationJob.Kind.CHAT, "chatcmpl-" + base, base);
         sampling.applyTo(b, effectiveMax);
@@ -127,7 +158,8 @@ final class GenerateRoutes {
         }
         int choices = sampling.choices();
         VllmValidation.checkSampling(sampling, requested);
-        FaultPlan.maybeInjectError(settings.faults());
+        FaultPlan.maybeInjectError(
+                settings.faults(), model != null ? model : servedNames.get(0), settings.maxModelLen(), usagePrompt);
 
         String base = SimRoutes.requestId(request, bodyRequestId);
         Choice[] out = new Choice[prompts.size() * choices];
@@ -154,6 +186,28 @@ final class GenerateRoutes {
         long seed = TokenSource.seedFor(baseSeed, index);
         int mean = settings.meanOutputTokens();
         return echo != null ? TokenSource.echo(echo, seed, mean, ignoreEos) : TokenSource.random(seed, mean, ignoreEos);
+    }
+
+    /** The tool calls of earlier assistant turns, as a template writes them back into the prompt. */
+    private static String assistantCalls(JsonNode messages) {
+        if (messages == null || !messages.isArray()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode m : messages) {
+            JsonNode calls = m.get("tool_calls");
+            if (calls != null && calls.isArray() && !calls.isEmpty()) {
+                for (JsonNode call : calls) {
+                    JsonNode function = call.path("function");
+                    sb.append("<tool_call>\n{\"name\": ")
+                            .append(Json.quote(function.path("name").asText("")))
+                            .append(", \"arguments\": ")
+                            .append(function.path("arguments").asText("{}"))
+                            .append("}\n</tool_call>\n");
+                }
+            }
+        }
+        return sb.toString();
     }
 
     private static String lastUserContent(List<SimTokenizer.Message> messages) {

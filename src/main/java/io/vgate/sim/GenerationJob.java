@@ -90,7 +90,8 @@ final class GenerationJob {
         this.includeUsage = b.includeUsage;
         this.id = b.id;
         this.choices = b.choices;
-        this.chunks = new ChunkWriter(b.kind, b.id, b.created, b.model, b.continuousUsage, b.usagePromptTokens);
+        this.chunks = new ChunkWriter(
+                b.kind, b.id, b.created, b.model, b.continuousUsage, b.usagePromptTokens, settings.reasoningField());
         this.faults = new FaultPlan(settings.faults());
         this.prefillTokens = b.prefillTokens;
         this.paramN = b.paramN;
@@ -168,7 +169,7 @@ final class GenerationJob {
         int budget = Math.max(1, settings.maxNumBatchedTokens() - Math.max(0, engine.runningSeqs() - liveSeqs));
         long prefillSteps = Math.max(1, (prefill + budget - 1) / budget);
         long ttft = (long) (factor
-                * (settings.timeToFirstTokenNanos()
+                * (jitter(settings.timeToFirstTokenNanos(), settings.timeToFirstTokenStdDevNanos())
                         + (double) prefill * settings.prefillTimePerTokenNanos()
                         + (prefillSteps - 1) * (double) settings.interTokenLatencyNanos()));
         if (!preempted) {
@@ -176,6 +177,15 @@ final class GenerationJob {
         }
         nextDue = admittedNanos + ttft;
         pump();
+    }
+
+    /** A latency drawn from a normal distribution around {@code mean}, never negative; exactly the mean without spread. */
+    private static double jitter(long mean, long stdDev) {
+        if (stdDev <= 0) {
+            return mean;
+        }
+        return Math.max(
+                0, mean + java.util.concurrent.ThreadLocalRandom.current().nextGaussian() * stdDev);
     }
 
     /** Emits every token that is due, then waits for a timer or the write queue to drain. */
@@ -292,7 +302,7 @@ final class GenerationJob {
             metrics.iterationTokens.observe(tokens + (first ? prefillTokens : 0));
             prevDue = due;
             first = false;
-            nextDue = due + (long) (engine.loadFactor() * itlNanos);
+            nextDue = due + (long) (engine.loadFactor() * jitter(itlNanos, settings.interTokenLatencyStdDevNanos()));
             // A merged step that needs a new KV block ends the merge; the next step asks the scheduler for it.
             if (allFinished || !merge || nextDue > now || needsBlock()) {
                 break;
@@ -311,7 +321,7 @@ final class GenerationJob {
                 if (c.finished()) {
                     c.reported = true;
                     cut = event(out, chunks.contentChunk(c, delta));
-                } else if (!delta.isEmpty()) {
+                } else if (!delta.isEmpty() || (c.output != null && c.output.pending())) {
                     cut = event(out, chunks.contentChunk(c, delta));
                 }
             }

@@ -48,9 +48,25 @@ final class SettingsJson {
                 .append('"');
         sb.append(",\"embedding-dimensions\":").append(s.embeddingDimensions());
         sb.append(",\"kv-cache-tokens\":").append(s.kvCacheTokens());
+        sb.append(",\"time-to-first-token-std-dev\":\"")
+                .append(s.timeToFirstTokenStdDev())
+                .append('"');
+        sb.append(",\"inter-token-latency-std-dev\":\"")
+                .append(s.interTokenLatencyStdDev())
+                .append('"');
+        sb.append(",\"reasoning\":\"").append(s.reasoning()).append('"');
+        sb.append(",\"reasoning-field\":\"").append(s.reasoningFieldName()).append('"');
+        sb.append(",\"tool-parser\":").append(s.toolParser());
+        sb.append(",\"auto-tool-call-rate\":").append(s.autoToolCallRate());
+        sb.append(",\"multimodal\":").append(s.multimodal());
         sb.append(",\"faults\":{");
         sb.append("\"error-rate\":").append(f.errorRate());
         sb.append(",\"error-status\":").append(f.errorStatus());
+        sb.append(",\"error-types\":[");
+        for (int i = 0; i < f.errorTypes().size(); i++) {
+            Json.str(sb.append(i > 0 ? "," : ""), f.errorTypes().get(i));
+        }
+        sb.append(']');
         sb.append(",\"slow-first-token\":\"").append(f.slowFirstToken()).append('"');
         sb.append(",\"reset-after-events\":").append(f.resetAfterEvents());
         sb.append(",\"error-after-events\":").append(f.errorAfterEvents());
@@ -84,6 +100,13 @@ final class SettingsJson {
                 case "mode" -> add(updates, key, mode(v), s::mode);
                 case "embedding-dimensions" -> add(updates, key, intValue(key, v), s::embeddingDimensions);
                 case "kv-cache-tokens" -> add(updates, key, intValue(key, v), s::kvCacheTokens);
+                case "time-to-first-token-std-dev" -> add(updates, key, duration(key, v), s::timeToFirstTokenStdDev);
+                case "inter-token-latency-std-dev" -> add(updates, key, duration(key, v), s::interTokenLatencyStdDev);
+                case "reasoning" -> add(updates, key, text(key, v), s::reasoning);
+                case "reasoning-field" -> add(updates, key, text(key, v), s::reasoningField);
+                case "tool-parser" -> add(updates, key, boolValue(key, v), s::toolParser);
+                case "auto-tool-call-rate" -> add(updates, key, doubleValue(key, v), s::autoToolCallRate);
+                case "multimodal" -> add(updates, key, boolValue(key, v), s::multimodal);
                 case "faults" -> faults(s.faults(), v, updates);
                 default -> throw new IllegalArgumentException("unknown setting: " + key);
             }
@@ -116,6 +139,7 @@ final class SettingsJson {
             switch (e.getKey()) {
                 case "error-rate" -> add(updates, key, doubleValue(key, v), f::errorRate);
                 case "error-status" -> add(updates, key, intValue(key, v), f::errorStatus);
+                case "error-types" -> add(updates, key, textList(key, v), f::errorTypes);
                 case "slow-first-token" -> add(updates, key, duration(key, v), f::slowFirstToken);
                 case "reset-after-events" -> add(updates, key, intValue(key, v), f::resetAfterEvents);
                 case "error-after-events" -> add(updates, key, intValue(key, v), f::errorAfterEvents);
@@ -157,6 +181,27 @@ final class SettingsJson {
             throw new IllegalArgumentException(key + " must be a number");
         }
         return v.doubleValue();
+    }
+
+    private static String text(String key, JsonNode v) {
+        if (!v.isTextual()) {
+            throw new IllegalArgumentException(key + " must be a string");
+        }
+        return v.textValue();
+    }
+
+    private static List<String> textList(String key, JsonNode v) {
+        if (v.isTextual()) {
+            return v.textValue().isBlank() ? List.of() : List.of(v.textValue().split("\\s*,\\s*"));
+        }
+        if (!v.isArray()) {
+            throw new IllegalArgumentException(key + " must be a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode item : v) {
+            out.add(text(key, item));
+        }
+        return out;
     }
 
     private static boolean boolValue(String key, JsonNode v) {

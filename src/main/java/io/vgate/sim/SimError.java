@@ -9,12 +9,24 @@ final class SimError extends RuntimeException {
     final int status;
     final String type;
     final String param;
+    /** A body that is not the nested shape (vLLM's 401 is {@code {"error":"Unauthorized"}}); null for the usual one. */
+    private final String rawBody;
 
     SimError(int status, String type, String message, String param) {
+        this(status, type, message, param, null);
+    }
+
+    private SimError(int status, String type, String message, String param, String rawBody) {
         super(message, null, false, false);
         this.status = status;
         this.type = type;
         this.param = param;
+        this.rawBody = rawBody;
+    }
+
+    /** An error answered with exactly {@code body}. */
+    static SimError raw(int status, String body) {
+        return new SimError(status, null, body, null, body);
     }
 
     /**
@@ -71,6 +83,9 @@ final class SimError extends RuntimeException {
 
     /** The error body, {@code {"error":{"message":…,"type":…,"param":…,"code":…}}}. */
     String body() {
+        if (rawBody != null) {
+            return rawBody;
+        }
         StringBuilder sb = new StringBuilder(128 + getMessage().length());
         sb.append("{\"error\":{\"message\":");
         Json.str(sb, getMessage());

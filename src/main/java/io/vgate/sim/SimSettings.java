@@ -2,6 +2,7 @@ package io.vgate.sim;
 
 import io.vgate.sim.SimulatorConfig.Mode;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -30,6 +31,13 @@ public final class SimSettings {
     private volatile Mode mode;
     private volatile int embeddingDimensions;
     private volatile int kvCacheTokens;
+    private volatile long timeToFirstTokenStdDevNanos;
+    private volatile long interTokenLatencyStdDevNanos;
+    private volatile ReasoningPlan.Mode reasoning;
+    private volatile ReasoningPlan.Field reasoningField;
+    private volatile boolean toolParser;
+    private volatile double autoToolCallRate;
+    private volatile boolean multimodal;
 
     /**
      * Creates settings holding the configured values.
@@ -65,6 +73,13 @@ public final class SimSettings {
         mode = Objects.requireNonNull(config.mode());
         embeddingDimensions = positive("embedding-dimensions", config.embeddingDimensions());
         kvCacheTokens = positive("kv-cache-tokens", config.kvCacheTokens());
+        timeToFirstTokenStdDevNanos = nanos("time-to-first-token-std-dev", config.timeToFirstTokenStdDev());
+        interTokenLatencyStdDevNanos = nanos("inter-token-latency-std-dev", config.interTokenLatencyStdDev());
+        reasoning = ReasoningPlan.Mode.parse(config.reasoning());
+        reasoningField = ReasoningPlan.Field.parse(config.reasoningField());
+        toolParser = config.toolParser();
+        autoToolCallRate = probability("auto-tool-call-rate", config.autoToolCallRate());
+        multimodal = config.multimodal();
         faults.applyConfig(config.faults());
     }
 
@@ -222,6 +237,120 @@ public final class SimSettings {
         return changed();
     }
 
+    /** @return standard deviation of the time to first token */
+    public Duration timeToFirstTokenStdDev() {
+        return Duration.ofNanos(timeToFirstTokenStdDevNanos);
+    }
+
+    /**
+     * @param value standard deviation of the time to first token, zero or more
+     * @return this
+     */
+    public SimSettings timeToFirstTokenStdDev(Duration value) {
+        timeToFirstTokenStdDevNanos = nanos("time-to-first-token-std-dev", value);
+        return changed();
+    }
+
+    /** @return standard deviation of the inter-token latency */
+    public Duration interTokenLatencyStdDev() {
+        return Duration.ofNanos(interTokenLatencyStdDevNanos);
+    }
+
+    /**
+     * @param value standard deviation of the inter-token latency, zero or more
+     * @return this
+     */
+    public SimSettings interTokenLatencyStdDev(Duration value) {
+        interTokenLatencyStdDevNanos = nanos("inter-token-latency-std-dev", value);
+        return changed();
+    }
+
+    /** @return when the model reasons: {@code off}, {@code on-request} or {@code always} */
+    public String reasoning() {
+        return reasoning.json;
+    }
+
+    /**
+     * @param value {@code off}, {@code on-request} or {@code always}
+     * @return this
+     */
+    public SimSettings reasoning(String value) {
+        reasoning = ReasoningPlan.Mode.parse(value);
+        return changed();
+    }
+
+    /** @return the key reasoning travels under: {@code reasoning} or {@code reasoning_content} */
+    public String reasoningFieldName() {
+        return reasoningField.json;
+    }
+
+    /**
+     * @param value {@code reasoning} or {@code reasoning_content}
+     * @return this
+     */
+    public SimSettings reasoningField(String value) {
+        reasoningField = ReasoningPlan.Field.parse(value);
+        return changed();
+    }
+
+    /** @return whether the server plays one started with a tool-call parser */
+    public boolean toolParser() {
+        return toolParser;
+    }
+
+    /**
+     * @param value whether the server plays one started with a tool-call parser
+     * @return this
+     */
+    public SimSettings toolParser(boolean value) {
+        toolParser = value;
+        return changed();
+    }
+
+    /** @return probability that {@code tool_choice: "auto"} produces a call */
+    public double autoToolCallRate() {
+        return autoToolCallRate;
+    }
+
+    /**
+     * @param value probability (0 to 1) that {@code tool_choice: "auto"} produces a call
+     * @return this
+     */
+    public SimSettings autoToolCallRate(double value) {
+        autoToolCallRate = probability("auto-tool-call-rate", value);
+        return changed();
+    }
+
+    /** @return whether the model takes images, audio and video */
+    public boolean multimodal() {
+        return multimodal;
+    }
+
+    /**
+     * @param value whether the model takes images, audio and video
+     * @return this
+     */
+    public SimSettings multimodal(boolean value) {
+        multimodal = value;
+        return changed();
+    }
+
+    ReasoningPlan.Mode reasoningMode() {
+        return reasoning;
+    }
+
+    ReasoningPlan.Field reasoningField() {
+        return reasoningField;
+    }
+
+    long timeToFirstTokenStdDevNanos() {
+        return timeToFirstTokenStdDevNanos;
+    }
+
+    long interTokenLatencyStdDevNanos() {
+        return interTokenLatencyStdDevNanos;
+    }
+
     /** @return the fault-injection settings */
     public Faults faults() {
         return faults;
@@ -263,6 +392,13 @@ public final class SimSettings {
         return value.toNanos();
     }
 
+    private static double probability(String name, double value) {
+        if (!(value >= 0.0 && value <= 1.0)) {
+            throw new IllegalArgumentException(name + " must be between 0 and 1, got " + value);
+        }
+        return value;
+    }
+
     private static double factor(double value) {
         if (!(value >= 1.0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException("time-factor-under-load must be at least 1, got " + value);
@@ -282,6 +418,7 @@ public final class SimSettings {
 
         private volatile double errorRate;
         private volatile int errorStatus;
+        private volatile List<FaultType> errorTypes = List.of();
         private volatile long slowFirstTokenNanos;
         private volatile int resetAfterEvents;
         private volatile int errorAfterEvents;
@@ -293,6 +430,7 @@ public final class SimSettings {
         private void applyConfig(SimulatorConfig.Faults config) {
             errorRate = rate(config.errorRate());
             errorStatus = status(config.errorStatus());
+            errorTypes = types(config.errorTypes().orElse(List.of()));
             slowFirstTokenNanos = nanos("slow-first-token", config.slowFirstToken());
             resetAfterEvents =
                     events("reset-after-events", config.resetAfterEvents().orElse(-1));
@@ -330,6 +468,30 @@ public final class SimSettings {
             errorStatus = status(value);
             changed();
             return this;
+        }
+
+        /** @return the typed errors injected instead of the status error, by name; empty when none */
+        public List<String> errorTypes() {
+            return errorTypes.stream().map(t -> t.json).toList();
+        }
+
+        /**
+         * @param value typed errors to inject ({@code rate_limit}, {@code invalid_api_key}, {@code context_length},
+         *     {@code server_error}, {@code invalid_request}, {@code model_not_found}); empty for the status error
+         * @return this
+         */
+        public Faults errorTypes(List<String> value) {
+            errorTypes = types(value);
+            changed();
+            return this;
+        }
+
+        List<FaultType> errorTypeList() {
+            return errorTypes;
+        }
+
+        private static List<FaultType> types(List<String> names) {
+            return names.stream().map(FaultType::parse).distinct().toList();
         }
 
         /** @return extra delay before every first token */

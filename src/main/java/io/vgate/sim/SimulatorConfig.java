@@ -136,6 +136,65 @@ public interface SimulatorConfig {
     int kvCacheTokens();
 
     /**
+     * Standard deviation of the time to first token: each request's fixed part is drawn from a normal distribution
+     * around {@link #timeToFirstToken()} (never below zero).
+     * <p>Defaults to {@code 0s} (every request the same).</p>
+     */
+    @WithDefault("0s")
+    Duration timeToFirstTokenStdDev();
+
+    /**
+     * Standard deviation of the inter-token latency: each engine step's time is drawn from a normal distribution
+     * around {@link #interTokenLatency()} (never below zero).
+     * <p>Defaults to {@code 0s}.</p>
+     */
+    @WithDefault("0s")
+    Duration interTokenLatencyStdDev();
+
+    /**
+     * Plays a model served with a reasoning parser ({@code --reasoning-parser}): {@code off} (never thinks),
+     * {@code on-request} (thinks when the request sets {@code chat_template_kwargs.enable_thinking: true} or a
+     * {@code reasoning_effort} other than {@code none}) or {@code always} (thinks unless the request turns it off).
+     * <p>Defaults to {@code on-request}.</p>
+     */
+    @WithDefault("on-request")
+    String reasoning();
+
+    /**
+     * The key reasoning travels under in messages and deltas: {@code reasoning} (vLLM 0.16 and later) or
+     * {@code reasoning_content} (older releases).
+     * <p>Defaults to {@code reasoning}.</p>
+     */
+    @WithDefault("reasoning")
+    String reasoningField();
+
+    /**
+     * Plays a server started with {@code --enable-auto-tool-choice --tool-call-parser}: tool calls for
+     * {@code tool_choice} {@code auto}, {@code required} and named functions. When false, requests with tools get
+     * vLLM's 400 for a server without a tool parser.
+     * <p>Defaults to {@code true}.</p>
+     */
+    @WithDefault("true")
+    boolean toolParser();
+
+    /**
+     * Probability (0 to 1) that the model calls a tool under {@code tool_choice: "auto"} when the conversation does
+     * not end with tool results (it then answers them in text). Drawn from the request's {@code seed}, else its
+     * prompt, so one request always gets the same answer.
+     * <p>Defaults to {@code 1.0}.</p>
+     */
+    @WithDefault("1.0")
+    double autoToolCallRate();
+
+    /**
+     * Whether the model takes images, audio and video ({@code image_url}, {@code input_audio}, {@code audio_url},
+     * {@code video_url} parts); a text-only model answers them with vLLM's 400 "is not a multimodal model".
+     * <p>Defaults to {@code true}.</p>
+     */
+    @WithDefault("true")
+    boolean multimodal();
+
+    /**
      * Number of HTTP server instances (each on its own event loop) sharing the port.
      * <p>Defaults to the number of available processors.</p>
      */
@@ -175,6 +234,15 @@ public interface SimulatorConfig {
          */
         @WithDefault("500")
         int errorStatus();
+
+        /**
+         * Typed injected errors: when set, each injected error is one of these types (drawn at random), answered
+         * with vLLM's status and body for it instead of {@link #errorStatus()}: {@code rate_limit} (429),
+         * {@code invalid_api_key} (401), {@code context_length} (400), {@code server_error} (500),
+         * {@code invalid_request} (400), {@code model_not_found} (404).
+         * <p>Defaults to none (the {@link #errorStatus()} error).</p>
+         */
+        Optional<List<String>> errorTypes();
 
         /**
          * Extra delay before the first token of every generation.

@@ -99,6 +99,41 @@ class TestConfig implements SimulatorConfig {
     }
 
     @Override
+    public Duration timeToFirstTokenStdDev() {
+        return Duration.ZERO;
+    }
+
+    @Override
+    public Duration interTokenLatencyStdDev() {
+        return Duration.ZERO;
+    }
+
+    @Override
+    public String reasoning() {
+        return "on-request";
+    }
+
+    @Override
+    public String reasoningField() {
+        return "reasoning";
+    }
+
+    @Override
+    public boolean toolParser() {
+        return true;
+    }
+
+    @Override
+    public double autoToolCallRate() {
+        return 1.0;
+    }
+
+    @Override
+    public boolean multimodal() {
+        return true;
+    }
+
+    @Override
     public OptionalInt eventLoops() {
         return OptionalInt.of(2);
     }
@@ -114,6 +149,11 @@ class TestConfig implements SimulatorConfig {
             @Override
             public int errorStatus() {
                 return 500;
+            }
+
+            @Override
+            public java.util.Optional<java.util.List<String>> errorTypes() {
+                return java.util.Optional.empty();
             }
 
             @Override

@@ -6,8 +6,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.vgate.api.ApiRoute;
-import io.vgate.proxy.ExchangeObserver;
-import io.vgate.proxy.ProxyExchange;
 import io.vgate.streaming.RelayOutcome;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -74,9 +72,8 @@ public class GatewayMetrics implements ExchangeObserver {
     }
 
     @Override
-    public void onComplete(ProxyExchange exchange) {
-        var request = exchange.inferenceRequest();
-        boolean stream = request != null && request.stream();
+    public void onComplete(ExchangeRecord exchange) {
+        boolean stream = exchange.stream();
         int status = exchange.status();
         int statusClass = status >= 100 && status < 600 ? status / 100 : 0;
         String errorCode = exchange.errorCode();
@@ -134,7 +131,7 @@ public class GatewayMetrics implements ExchangeObserver {
     }
 
     private static void recordSpeed(
-            ProxyExchange exchange, RouteMeters meters, boolean stream, long completion, long durationNanos) {
+            ExchangeRecord exchange, RouteMeters meters, boolean stream, long completion, long durationNanos) {
         if (exchange.streaming()) {
             long decodeNanos = exchange.lastEventNanos() - exchange.firstEventNanos();
             if (completion > 1 && decodeNanos > 0) {
@@ -148,7 +145,7 @@ public class GatewayMetrics implements ExchangeObserver {
     }
 
     /** What vLLM did wrong, or {@code null} when it did nothing wrong. */
-    private static String upstreamError(ProxyExchange exchange, String errorCode, int statusClass) {
+    private static String upstreamError(ExchangeRecord exchange, String errorCode, int statusClass) {
         if (errorCode != null) {
             String reason = Reasons.of(errorCode);
             return Reasons.UPSTREAM.equals(reason) || Reasons.TIMEOUT.equals(reason) ? errorCode : null;
@@ -159,7 +156,7 @@ public class GatewayMetrics implements ExchangeObserver {
         return statusClass == 5 ? "status_5xx" : null;
     }
 
-    private String tenant(ProxyExchange exchange) {
+    private String tenant(ExchangeRecord exchange) {
         return exchange.hasTenant() ? tenants.admit(exchange.tenant()) : ANONYMOUS;
     }
 

@@ -6,7 +6,7 @@ package io.vgate.metrics;
  * Micrometer's Prometheus naming turns dots into underscores and appends the unit ({@code _seconds}) and
  * the counter suffix ({@code _total}). The Prometheus name is given for each.
  * <p>
- * Every timing starts at {@link io.vgate.proxy.ProxyExchange#startNanos()}, when the request reached
+ * Every timing starts at {@link ExchangeRecord#startNanos()}, when the request reached
  * vgate's handler, so it includes vgate's own queueing as the client experiences it.
  */
 public final class MetricNames {

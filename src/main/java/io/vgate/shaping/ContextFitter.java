@@ -7,19 +7,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
 import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
-import io.vgate.proxy.ProxyExchange;
 import io.vgate.upstream.VllmClient;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,21 +51,18 @@ import org.jboss.logging.Logger;
 public class ContextFitter {
 
     /** What context fitting changed: {@code clamped} or {@code trimmed}. */
-    public static final String CONTEXT_HEADER = "X-Vgate-Context";
+    public static final String CONTEXT_HEADER = Fitting.CONTEXT_HEADER;
     /** How many messages trimming dropped. */
-    public static final String TRIMMED_MESSAGES_HEADER = "X-Vgate-Trimmed-Messages";
+    public static final String TRIMMED_MESSAGES_HEADER = Fitting.TRIMMED_MESSAGES_HEADER;
     /** The completion limit sent to vLLM after clamping. */
-    public static final String MAX_TOKENS_HEADER = "X-Vgate-Max-Tokens";
+    public static final String MAX_TOKENS_HEADER = Fitting.MAX_TOKENS_HEADER;
     /** The prompt's token count, when vgate counted it. */
-    public static final String PROMPT_TOKENS_HEADER = "X-Vgate-Prompt-Tokens";
-
-    static final String CLAMPED = "clamped";
-    static final String TRIMMED = "trimmed";
+    public static final String PROMPT_TOKENS_HEADER = Fitting.PROMPT_TOKENS_HEADER;
     /** vLLM's default {@code max_tokens} for {@code /v1/completions}. */
     static final int COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
 
     private static final Logger LOG = Logger.getLogger(ContextFitter.class);
-    private static final Future<Void> UNCHANGED = Future.succeededFuture();
+    private static final Future<Fitting> UNCHANGED = Future.succeededFuture(Fitting.NONE);
     private static final long WARN_EVERY_NANOS = 60_000_000_000L;
     /** Fields of a chat request that change how its template renders, so {@code /tokenize} needs them too. */
     private static final String[] TEMPLATE_FIELDS = {
@@ -103,11 +98,12 @@ public class ContextFitter {
     }
 
     /**
-     * Fits the exchange's request, editing its body when the policy says so. Completes on the exchange's event
-     * loop; fails with {@link ApiException} ({@code context_length_exceeded}) when it cannot fit.
+     * Decides how the request fits: the edits and headers, for the data path to apply. Completes on the
+     * request's event loop; fails with {@link ApiException} ({@code context_length_exceeded}, with the
+     * prompt's count in its headers) when it cannot fit.
      */
-    public Future<Void> fit(ProxyExchange exchange, InferenceRequest request) {
-        if (!request.route().generates() || exchange.completed() || request.body() == null) {
+    public Future<Fitting> fit(InferenceRequest request) {
+        if (!request.route().generates() || request.body() == null) {
             return UNCHANGED;
         }
         String model = request.model();
@@ -123,18 +119,15 @@ public class ContextFitter {
         if (maxModelLen != null && fitsByBound(job, maxModelLen)) {
             return UNCHANGED;
         }
-        // The slow path: read the model list and/or count with /tokenize, then edit on the event loop.
-        Context context = Vertx.currentContext();
+        // The slow path: read the model list and/or count with /tokenize.
         Uni<Integer> length = maxModelLen != null ? Uni.createFrom().item(maxModelLen) : catalog.load(model);
-        Promise<Void> fitted = Promise.promise();
-        length.chain(max -> max == null || (maxModelLen == null && fitsByBound(job, max))
+        var decided = length.chain(max -> max == null || (maxModelLen == null && fitsByBound(job, max))
                         ? Uni.createFrom().<Outcome>nullItem()
                         : decide(job, max))
-                .emitOn(executor(context))
-                .invoke(outcome -> apply(exchange, request, job, outcome))
-                .subscribe()
-                .with(outcome -> fitted.complete(), fitted::fail);
-        return fitted.future();
+                .map(outcome -> fitting(job, outcome))
+                .subscribeAsCompletionStage();
+        Context context = Vertx.currentContext();
+        return context == null ? Future.fromCompletionStage(decided) : Future.fromCompletionStage(decided, context);
     }
 
     private ContextPolicy policy(String model) {
@@ -531,43 +524,45 @@ public class ContextFitter {
 
     // -- applying ---------------------------------------------------------------------------------
 
-    private void apply(ProxyExchange exchange, InferenceRequest request, Job job, Outcome outcome) {
+    private Fitting fitting(Job job, Outcome outcome) {
         if (outcome == null) {
-            return;
+            return Fitting.NONE;
         }
-        var headers = exchange.response().headers();
-        headers.set(PROMPT_TOKENS_HEADER, Integer.toString(outcome.promptTokens()));
         if (outcome.error() != null) {
-            throw new ApiException(outcome.error());
+            throw new ContextLengthExceeded(outcome.error(), outcome.promptTokens());
         }
         String action = null;
         if (outcome.messages() != null) {
-            request.body().set("messages", outcome.messages());
-            headers.set(TRIMMED_MESSAGES_HEADER, Integer.toString(outcome.trimmedMessages()));
-            action = TRIMMED;
+            action = Fitting.TRIMMED;
         }
-        if (outcome.maxTokens() > 0) {
-            request.body().put(job.field() != null ? job.field() : "max_tokens", outcome.maxTokens());
-            headers.set(MAX_TOKENS_HEADER, Integer.toString(outcome.maxTokens()));
-            action = action == null ? CLAMPED : action;
+        if (outcome.maxTokens() > 0 && action == null) {
+            action = Fitting.CLAMPED;
         }
-        if (action == null) {
-            return;
+        if (action != null) {
+            String model = catalog.resolve(job.request().model());
+            metrics.contextAdjusted(model == null ? "unknown" : model, action);
         }
-        request.markModified();
-        headers.set(CONTEXT_HEADER, action);
-        exchange.contextAdjustment(action, outcome.trimmedMessages());
-        String model = catalog.resolve(request.model());
-        metrics.contextAdjusted(model == null ? "unknown" : model, action);
+        return new Fitting(
+                outcome.promptTokens(),
+                outcome.messages(),
+                outcome.trimmedMessages(),
+                outcome.maxTokens(),
+                job.field() != null ? job.field() : "max_tokens",
+                action);
     }
 
-    private static Executor executor(Context context) {
-        return task -> {
-            if (context == null || Vertx.currentContext() == context) {
-                task.run();
-            } else {
-                context.runOnContext(ignored -> task.run());
-            }
-        };
+    /** {@code 400 context_length_exceeded}, telling the caller the prompt's count. */
+    static final class ContextLengthExceeded extends ApiException {
+        private final int promptTokens;
+
+        ContextLengthExceeded(ApiError error, int promptTokens) {
+            super(error);
+            this.promptTokens = promptTokens;
+        }
+
+        @Override
+        public void writeHeaders(MultiMap headers) {
+            headers.set(PROMPT_TOKENS_HEADER, Integer.toString(promptTokens));
+        }
     }
 }

@@ -15,6 +15,9 @@ final class PriorityClasses {
 
     private static final Logger LOG = Logger.getLogger(PriorityClasses.class);
 
+    /** The usual class of callers that name none. */
+    static final String DEFAULT = "interactive";
+
     private final List<String> names;
     private final Map<String, Integer> ranks = new HashMap<>();
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
@@ -29,6 +32,14 @@ final class PriorityClasses {
                 throw new IllegalArgumentException("vgate.shaping.priority.classes lists '" + names.get(i) + "' twice");
             }
         }
+    }
+
+    /**
+     * The class of callers that name none: {@code interactive} when configured (the default classes), else
+     * the lowest configured class.
+     */
+    String defaultClass() {
+        return known(DEFAULT) ? DEFAULT : names.get(names.size() - 1);
     }
 
     int count() {

@@ -12,8 +12,9 @@ import io.vgate.api.ApiErrors;
  * <p>
  * A JSON body passes through with its status and bytes unchanged. An SSE stream is relayed event by
  * event: each event is written the moment its terminating blank line arrives, bytes unchanged, never
- * held back to be merged with the next one; the {@link RelayListener} sees each event first. The only
- * event ever dropped is the usage chunk vgate asked for on the client's behalf.
+ * held back to be merged with the next one; each is counted in the {@link RelayProgress} first. The only
+ * events ever dropped are those the {@link ChunkFilter} claims (the usage chunk vgate asked for on the
+ * client's behalf).
  * <p>
  * The client's pace sets the upstream's: when the client's write queue fills, reading from vLLM pauses
  * until it drains. If vLLM breaks a stream that has begun, the client gets one {@code data: {"error":…}}
@@ -35,29 +36,40 @@ public final class ResponseRelay {
 
     private final HttpClientResponse upstream;
     private final HttpServerResponse client;
+    private final RelayProgress progress;
     private final RelayListener listener;
-    private final boolean dropUsageChunk;
+    private final ChunkFilter filter;
     private boolean sawDone;
     private boolean finished;
 
     private ResponseRelay(
-            HttpClientResponse upstream, HttpServerResponse client, RelayListener listener, boolean dropUsageChunk) {
+            HttpClientResponse upstream,
+            HttpServerResponse client,
+            RelayProgress progress,
+            RelayListener listener,
+            ChunkFilter filter) {
         this.upstream = upstream;
         this.client = client;
+        this.progress = progress;
         this.listener = listener;
-        this.dropUsageChunk = dropUsageChunk;
+        this.filter = filter;
     }
 
     /**
      * Starts relaying {@code upstream} to {@code client}.
      *
-     * @param dropUsageChunk true when vgate added {@code stream_options.include_usage} itself, so the
-     *        usage-only chunk is read for metrics but not forwarded
+     * @param progress where the relay records how far the response got
+     * @param listener told once how the response ended
+     * @param filter which usage chunks not to forward, or {@code null} to forward every event
      * @return the relay, which {@link #abort} can end early
      */
     public static ResponseRelay relay(
-            HttpClientResponse upstream, HttpServerResponse client, RelayListener listener, boolean dropUsageChunk) {
-        var relay = new ResponseRelay(upstream, client, listener, dropUsageChunk);
+            HttpClientResponse upstream,
+            HttpServerResponse client,
+            RelayProgress progress,
+            RelayListener listener,
+            ChunkFilter filter) {
+        var relay = new ResponseRelay(upstream, client, progress, listener, filter);
         relay.start();
         return relay;
     }
@@ -105,7 +117,7 @@ public final class ResponseRelay {
         }
         upstream.exceptionHandler(this::upstreamFailed);
         boolean stream = status == 200 && contentType != null && contentType.startsWith("text/event-stream");
-        listener.onResponseHead(status, stream);
+        progress.head(stream);
         if (stream) {
             relayStream();
         } else {
@@ -191,11 +203,11 @@ public final class ResponseRelay {
             Buffer json = SseEvents.jsonPayload(event);
             UsageReader.Usage usage = json == null ? null : UsageReader.read(json);
             reportUsage(usage);
-            if (dropUsageChunk && usage != null && usage.noChoices()) {
+            if (filter != null && usage != null && filter.drop(usage)) {
                 return;
             }
         }
-        listener.onEvent(event);
+        progress.event();
         write(event);
     }
 
@@ -247,7 +259,7 @@ public final class ResponseRelay {
 
     private void reportUsage(UsageReader.Usage usage) {
         if (usage != null) {
-            listener.onUsage(usage.promptTokens(), usage.completionTokens());
+            progress.usage(usage.promptTokens(), usage.completionTokens());
         }
     }
 

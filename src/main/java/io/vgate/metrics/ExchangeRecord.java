@@ -13,6 +13,7 @@ import io.vgate.streaming.RelayOutcome;
  * @param method the HTTP method
  * @param path the request path as the client sent it
  * @param model the {@code model} the client asked for, or {@code null}
+ * @param servedModel the model vLLM named in its answer when the client named none, else {@code null}
  * @param stream whether the client asked for a stream
  * @param tenant who was billed and queued: the caller's tenant, or {@code null} when no step named one
  * @param keyId id of the API key or token subject that authenticated the caller, or {@code null}
@@ -41,6 +42,7 @@ public record ExchangeRecord(
         String method,
         String path,
         String model,
+        String servedModel,
         boolean stream,
         String tenant,
         String keyId,

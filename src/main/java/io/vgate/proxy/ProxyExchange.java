@@ -13,6 +13,7 @@ import io.vgate.ratelimit.CallerDecision;
 import io.vgate.ratelimit.RateLimiter;
 import io.vgate.shaping.ExchangeTimeouts;
 import io.vgate.shaping.Ticket;
+import io.vgate.streaming.RelayListener;
 import io.vgate.streaming.RelayOutcome;
 import io.vgate.streaming.RelayProgress;
 import io.vgate.streaming.ResponseRelay;
@@ -23,14 +24,14 @@ import org.jboss.logging.Logger;
  * One client request on its way through vgate: the only holder of the request's state. The steps of the
  * data path return what they decided ({@link ProxyHandler} records it here); this class takes care of the
  * exits: whatever ends the exchange, it ends exactly once, in {@link #complete}, which releases what the
- * request took (the admission ticket, the timeout's timer, the token charge) and hands the observers an
+ * request took (the admission ticket, the timeout's timer) and hands the observers an
  * immutable {@link ExchangeRecord}.
  * <p>
  * Everything happens on the client connection's event loop, so no field needs synchronisation. When the
  * client goes away first, the upstream request is reset at once so vLLM aborts the generation and frees
  * its slot.
  */
-final class ProxyExchange {
+final class ProxyExchange implements RelayListener {
 
     private static final Logger LOG = Logger.getLogger(ProxyExchange.class);
 
@@ -59,6 +60,7 @@ final class ProxyExchange {
     private UpstreamCall call;
     private ResponseRelay relay;
 
+    private boolean charged;
     private boolean clientGone;
     private boolean completed;
     private String errorCode;
@@ -121,7 +123,7 @@ final class ProxyExchange {
         this.ticket = ticket;
     }
 
-    /** Holds the caller's limit decision, whose token limit is charged when the exchange completes. */
+    /** Holds the caller's limit decision, whose token limit is charged once vLLM reports usage. */
     void charge(RateLimiter limiter, CallerDecision limits) {
         this.limiter = limiter;
         this.limits = limits;
@@ -169,11 +171,21 @@ final class ProxyExchange {
         }
         errorCode = error.code();
         ApiErrors.send(context.response(), error);
-        complete(RelayOutcome.COMPLETED);
+        complete(RelayOutcome.of(false, true));
+    }
+
+    /** Charges the caller's token limit as soon as vLLM reports usage, before the client has the end. */
+    @Override
+    public void onUsage(long promptTokens, long completionTokens) {
+        if (limits.chargesTokens() && !charged) {
+            charged = true;
+            limiter.charge(limits, Math.max(0, promptTokens) + Math.max(0, completionTokens));
+        }
     }
 
     /** The relay is done: the one way a relayed answer ends. */
-    void relayEnded(RelayOutcome outcome) {
+    @Override
+    public void onEnd(RelayOutcome outcome) {
         complete(outcome);
     }
 
@@ -186,7 +198,7 @@ final class ProxyExchange {
         if (call != null) {
             call.cancel();
         }
-        complete(RelayOutcome.CLIENT_GONE);
+        complete(RelayOutcome.of(true, false));
     }
 
     /**
@@ -203,9 +215,6 @@ final class ProxyExchange {
         ticket.release();
         if (watch != null) {
             watch.cancel();
-        }
-        if (limits.chargesTokens()) {
-            limiter.charge(limits, Math.max(0, progress.promptTokens()) + Math.max(0, progress.completionTokens()));
         }
         if (observers.length > 0) {
             notifyObservers(record(outcome, endNanos));
@@ -225,6 +234,7 @@ final class ProxyExchange {
                 http.method().name(),
                 http.path(),
                 request == null ? null : request.model(),
+                progress.servedModel(),
                 request != null && request.stream(),
                 tenant,
                 keyId,

@@ -46,6 +46,8 @@ public class ProxyHandler {
 
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);
 
+    private static final Future<Fitting> NOT_FITTED = Future.succeededFuture(Fitting.NONE);
+
     /** Routing-context key of the exchange, from {@link #admit} to {@link #handle}. */
     static final String EXCHANGE = "vgate.exchange";
 
@@ -148,25 +150,27 @@ public class ProxyHandler {
             return;
         }
         exchange.hold(ticket);
-        ticket.granted()
-                .compose(admitted ->
-                        exchange.completed() ? Future.succeededFuture(Fitting.NONE) : contextFitter.fit(request))
-                .onComplete(
-                        fitted -> { // clamp / trim, or 400
-                            if (exchange.completed()) {
-                                return;
-                            }
-                            if (fitted.failed()) {
-                                fail(exchange, fitted.cause());
-                                return;
-                            }
-                            Fitting fitting = fitted.result();
-                            fitting.applyTo(request);
-                            fitting.writeHeaders(exchange.response().headers());
-                            exchange.contextAdjustment = fitting.adjustment();
-                            exchange.trimmedMessages = fitting.trimmedMessages();
-                            forward(exchange, request);
-                        });
+        ticket.granted() // waits for a slot on the GPU, or 503
+                .compose(admitted -> exchange.completed() ? NOT_FITTED : contextFitter.fit(request)) // or 400
+                .onComplete(fitted -> {
+                    if (exchange.completed()) {
+                        return;
+                    }
+                    if (fitted.failed()) {
+                        fail(exchange, fitted.cause());
+                        return;
+                    }
+                    apply(exchange, request, fitted.result());
+                    forward(exchange, request);
+                });
+    }
+
+    /** Makes the fitting's edits (clamp, trim) and tells the client about them. */
+    private static void apply(ProxyExchange exchange, InferenceRequest request, Fitting fitting) {
+        fitting.applyTo(request);
+        fitting.writeHeaders(exchange.response().headers());
+        exchange.contextAdjustment = fitting.adjustment();
+        exchange.trimmedMessages = fitting.trimmedMessages();
     }
 
     /** Applies what a trusted caller claims over what auth decided, then takes a place in the queue. */
@@ -207,6 +211,9 @@ public class ProxyHandler {
     }
 
     private void forward(ProxyExchange exchange, InferenceRequest request) {
+        if (request.model() == null && request.route().usesModel()) {
+            exchange.progress().readServedModel(); // for the metrics' model label
+        }
         exchange.watch(timeouts.watch(exchange.progress(), request.stream(), exchange.startNanos(), exchange::abort));
         UpstreamCall call = forwarder.send(request, exchange.requestId());
         exchange.call(call);
@@ -224,7 +231,7 @@ public class ProxyHandler {
             response.request().reset();
             return;
         }
-        exchange.relay(call.relay(response, exchange.response(), exchange.progress(), exchange::relayEnded));
+        exchange.relay(call.relay(response, exchange.response(), exchange.progress(), exchange));
     }
 
     private static void fail(ProxyExchange exchange, Throwable failure) {

@@ -49,18 +49,21 @@ public class Admission {
     private final Vertx vertx;
 
     // Guarded by this.
+    private long issued;
+    private long released;
+    private long releasedAgain;
     private int inFlight;
     private Claim admitted;
     private boolean draining;
 
-    public Admission(ShapingConfig config, ShapingMetrics metrics, Vertx vertx) {
+    public Admission(ShapingConfig config, PriorityClasses classes, ShapingMetrics metrics, Vertx vertx) {
         if (config.maxInFlight() < 1 || config.maxQueue() < 0) {
             throw new IllegalArgumentException(
                     "vgate.shaping.max-in-flight must be at least 1 and max-queue at least 0");
         }
         this.maxInFlight = config.maxInFlight();
         this.maxQueue = config.maxQueue();
-        this.classes = new PriorityClasses(config.priority().classes());
+        this.classes = classes;
         this.maxQueueWaitNanos = new long[classes.count()];
         Map<String, Duration> waits = config.priority().maxQueueWait();
         for (int rank = 0; rank < classes.count(); rank++) {
@@ -98,6 +101,7 @@ public class Admission {
         ApiError rejection = null;
         boolean admittedNow = false;
         synchronized (this) {
+            issued++;
             if (draining) {
                 rejection = ShapingErrors.shuttingDown(SHUTDOWN_RETRY_AFTER);
             } else if (inFlight < maxInFlight && queue.isEmpty()) {
@@ -155,6 +159,12 @@ public class Admission {
         List<Claim> granted = null;
         boolean cancelTimer = false;
         synchronized (this) {
+            if (ticket.releaseCalled) {
+                releasedAgain++;
+                return;
+            }
+            ticket.releaseCalled = true;
+            released++;
             switch (ticket.state) {
                 case QUEUED -> {
                     queue.remove(ticket);
@@ -308,6 +318,20 @@ public class Admission {
         return classes.defaultClass();
     }
 
+    /**
+     * Tickets handed out, tickets released, and releases of a ticket already released; every ticket is
+     * released exactly once when the first two match and the last is 0. For tests.
+     */
+    synchronized long[] ticketCounts() {
+        return new long[] {issued, released, releasedAgain};
+    }
+
+    /** The Retry-After, in whole seconds, a request of class {@code priority} would be told now. For tests. */
+    synchronized long retryAfterSeconds(String priority) {
+        return ShapingErrors.queueFull(retryAfter(classes.rank(priority), System.nanoTime()))
+                .retryAfterSeconds();
+    }
+
     /** True once shutdown has begun. */
     public synchronized boolean draining() {
         return draining;
@@ -346,6 +370,7 @@ public class Admission {
         long waitedNanos;
         long timerId = -1;
         State state = State.NEW;
+        boolean releaseCalled;
         Claim prev;
         Claim next;
 

@@ -48,11 +48,8 @@ public class TrustedCallers {
     }
 
     @Inject
-    public TrustedCallers(ShapingConfig config) {
-        this(
-                config.trusted().cidrs().orElse(List.of()),
-                config.trusted().tenantHeader(),
-                new PriorityClasses(config.priority().classes()));
+    public TrustedCallers(ShapingConfig config, PriorityClasses classes) {
+        this(config.trusted().cidrs().orElse(List.of()), config.trusted().tenantHeader(), classes);
     }
 
     TrustedCallers(List<String> cidrs, boolean tenantHeader, PriorityClasses classes) {

@@ -18,6 +18,29 @@ public final class RelayProgress {
     private long maxEventGapNanos;
     private long promptTokens = -1;
     private long completionTokens = -1;
+    private boolean wantsModel;
+    private String servedModel;
+
+    /**
+     * Asks the relay to read the model that served the request from vLLM's answer (a JSON body's, or the
+     * first stream chunk's, {@code model}); set when the client named none, so the metrics can.
+     */
+    public void readServedModel() {
+        this.wantsModel = true;
+    }
+
+    /** The model vLLM named in its answer, when {@link #readServedModel()} asked for it; else {@code null}. */
+    public String servedModel() {
+        return servedModel;
+    }
+
+    boolean wantsModel() {
+        return wantsModel && servedModel == null;
+    }
+
+    void servedModel(String model) {
+        this.servedModel = model;
+    }
 
     /** {@link System#nanoTime()} when vLLM's response head arrived, or 0 before that. */
     public long responseHeadNanos() {

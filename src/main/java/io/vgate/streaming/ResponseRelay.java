@@ -87,7 +87,7 @@ public final class ResponseRelay {
         finished = true;
         upstream.request().reset();
         if (client.closed()) {
-            listener.onEnd(RelayOutcome.CLIENT_GONE);
+            listener.onEnd(RelayOutcome.of(true, false));
             return;
         }
         if (!client.headWritten()) {
@@ -101,7 +101,7 @@ public final class ResponseRelay {
         } else {
             client.reset();
         }
-        listener.onEnd(RelayOutcome.UPSTREAM_FAILED);
+        listener.onEnd(RelayOutcome.of(false, false));
     }
 
     private void start() {
@@ -137,11 +137,14 @@ public final class ResponseRelay {
                     return;
                 }
                 Buffer body = result.result();
+                if (progress.wantsModel()) {
+                    progress.servedModel(UsageReader.model(body));
+                }
+                reportUsage(UsageReader.read(body));
                 if (!client.closed()) {
                     client.end(body);
                 }
-                reportUsage(UsageReader.read(body));
-                finish(client.closed() && !client.ended() ? RelayOutcome.CLIENT_GONE : RelayOutcome.COMPLETED);
+                finish(RelayOutcome.of(client.closed() && !client.ended(), true));
             });
             return;
         }
@@ -163,7 +166,7 @@ public final class ResponseRelay {
                 client.end();
             }
             reportUsage(UsageReader.readTail(tail[0]));
-            finish(RelayOutcome.COMPLETED);
+            finish(RelayOutcome.of(false, true));
         });
     }
 
@@ -185,10 +188,10 @@ public final class ResponseRelay {
             }
             if (sawDone) {
                 endClient();
-                finish(RelayOutcome.COMPLETED);
+                finish(RelayOutcome.of(false, true));
             } else {
                 endStreamWithError(ApiError.upstreamResetMidStream());
-                finish(RelayOutcome.UPSTREAM_FAILED);
+                finish(RelayOutcome.of(false, false));
             }
         });
     }
@@ -199,11 +202,15 @@ public final class ResponseRelay {
         }
         if (SseEvents.isDone(event)) {
             sawDone = true;
-        } else if (SseEvents.mayCarryUsage(event)) {
-            Buffer json = SseEvents.jsonPayload(event);
-            UsageReader.Usage usage = json == null ? null : UsageReader.read(json);
-            reportUsage(usage);
-            if (filter != null && usage != null && filter.drop(usage)) {
+        } else {
+            if (progress.wantsModel()) {
+                // Only when the client named no model, and only until a chunk named it (the first, from vLLM).
+                Buffer json = SseEvents.jsonPayload(event);
+                if (json != null) {
+                    progress.servedModel(UsageReader.model(json));
+                }
+            }
+            if (SseEvents.mayCarryUsage(event) && !forwardUsage(event)) {
                 return;
             }
         }
@@ -211,12 +218,20 @@ public final class ResponseRelay {
         write(event);
     }
 
+    /** Reads the usage of an event that may carry one; false when the filter drops the event. */
+    private boolean forwardUsage(Buffer event) {
+        Buffer json = SseEvents.jsonPayload(event);
+        UsageReader.Usage usage = json == null ? null : UsageReader.read(json);
+        reportUsage(usage);
+        return filter == null || usage == null || !filter.drop(usage);
+    }
+
     private void upstreamFailed(Throwable failure) {
         if (finished) {
             return;
         }
         if (client.closed()) {
-            finish(RelayOutcome.CLIENT_GONE);
+            finish(RelayOutcome.of(true, false));
             return;
         }
         if (!client.headWritten()) {
@@ -231,7 +246,7 @@ public final class ResponseRelay {
             // Half a JSON body cannot be mended; closing tells the client it is incomplete.
             client.reset();
         }
-        finish(RelayOutcome.UPSTREAM_FAILED);
+        finish(RelayOutcome.of(false, false));
     }
 
     private void endStreamWithError(ApiError error) {
@@ -260,6 +275,7 @@ public final class ResponseRelay {
     private void reportUsage(UsageReader.Usage usage) {
         if (usage != null) {
             progress.usage(usage.promptTokens(), usage.completionTokens());
+            listener.onUsage(usage.promptTokens(), usage.completionTokens());
         }
     }
 

@@ -16,6 +16,7 @@ import io.vgate.streaming.ChunkFilter;
 import io.vgate.streaming.RelayListener;
 import io.vgate.streaming.RelayProgress;
 import io.vgate.streaming.ResponseRelay;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -154,7 +155,7 @@ public final class UpstreamCall {
     }
 
     private Future<HttpClientResponse> failed(Throwable failure) {
-        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause()
                 : failure;
         if (cause instanceof UpstreamFailure.ServerError serverError) {

@@ -48,9 +48,6 @@ public interface UpstreamConfig {
     @WithDefault("5s")
     Duration controlTimeout();
 
-    /** Retries and circuit breaker of vgate's own calls to vLLM ({@code /v1/models}, {@code /tokenize}). */
-    Control control();
-
     /** Circuit breaker on the relayed traffic. */
     Breaker breaker();
 
@@ -108,42 +105,5 @@ public interface UpstreamConfig {
         /** Longest delay between two attempts. Defaults to {@code 1s}. */
         @WithDefault("1s")
         Duration maxDelay();
-    }
-
-    /**
-     * vgate's own calls to vLLM for the model list and token counts: each attempt is bounded by
-     * {@link UpstreamConfig#controlTimeout()}, failed attempts are retried with exponential backoff and
-     * jitter (vLLM's 4xx answers are not), and a circuit breaker per route stops asking a failing vLLM for
-     * {@link #breakerDelay()}. Callers treat a failure as "unknown" and carry on.
-     */
-    interface Control {
-
-        /** Retries after the first attempt. Defaults to {@code 2}. */
-        @WithDefault("2")
-        int maxRetries();
-
-        /** Delay before the first retry. Defaults to {@code 50ms}. */
-        @WithDefault("50ms")
-        Duration retryDelay();
-
-        /** Random jitter added to or taken from each delay. Defaults to {@code 25ms}. */
-        @WithDefault("25ms")
-        Duration retryJitter();
-
-        /** Longest delay between two attempts. Defaults to {@code 500ms}. */
-        @WithDefault("500ms")
-        Duration maxRetryDelay();
-
-        /** Number of recent calls the breaker's failure ratio is taken over. Defaults to {@code 10}. */
-        @WithDefault("10")
-        int breakerRequestVolumeThreshold();
-
-        /** Share of failed calls that opens the breaker. Defaults to {@code 0.5}. */
-        @WithDefault("0.5")
-        double breakerFailureRatio();
-
-        /** How long the breaker stays open before a trial call. Defaults to {@code 5s}. */
-        @WithDefault("5s")
-        Duration breakerDelay();
     }
 }

@@ -13,6 +13,8 @@ import io.vertx.core.metrics.MetricsOptions;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Reception;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,7 +35,9 @@ import org.jboss.logging.Logger;
  * the wire (endpoints, SSE bytes, error bodies, {@code /metrics}, scheduling and latencies).
  *
  * <p>It starts on {@link StartupEvent} when {@code vgate.simulator.enabled} is true, before the application serves
- * traffic, and stops on shutdown. The port is reserved at once, so {@link #baseUri()} is known even while the
+ * traffic, publishes its address as {@value SimulatorAddress#URL} (see {@link SimulatorAddress}), and stops on
+ * shutdown. When it is off, nothing of it is created: no engine, no metrics registry, no Vert.x instance or threads,
+ * no server. The port is reserved at once, so {@link #baseUri()} is known even while the
  * {@code startup-delay} or {@code refuse-connections} faults keep it from listening. Behaviour is tuned at runtime
  * through {@link #settings()} or, over HTTP, {@code GET/POST /sim/settings} on the simulator port (a simulator-only
  * admin route; real vLLM has no such route).</p>
@@ -89,13 +94,25 @@ public class VllmSimulator {
         this.routes = new SimRoutes(engine, settings, metrics, servedNames, config.model());
     }
 
-    void onStart(@Observes @Priority(1) StartupEvent event) {
+    /**
+     * Starts the simulator when it is enabled. Static, so that observing the event does not create the bean: a
+     * disabled simulator builds nothing.
+     */
+    static void onStart(
+            @Observes @Priority(1) StartupEvent event,
+            SimulatorConfig config,
+            Instance<VllmSimulator> simulator,
+            Config appConfig) {
         if (config.enabled()) {
-            start();
+            VllmSimulator started = simulator.get();
+            started.start();
+            SimulatorAddress.publish(appConfig, started.baseUri());
         }
     }
 
-    void onStop(@Observes ShutdownEvent event) {
+    /** Stops the simulator, if it was ever created, and withdraws its address. */
+    void onStop(@Observes(notifyObserver = Reception.IF_EXISTS) ShutdownEvent event, Config appConfig) {
+        SimulatorAddress.withdraw(appConfig);
         stop();
     }
 

@@ -3,6 +3,7 @@
  * upstream for dev mode, tests and benchmarks, and knows nothing of the gateway, which reaches it only over HTTP.
  *
  * <p>Entry points: {@link io.vgate.sim.VllmSimulator} (the bean: base URI, live settings, counters),
+ * {@link io.vgate.sim.SimulatorAddress} (its address as configuration, {@code vgate.simulator.url}),
  * {@link io.vgate.sim.SimulatorConfig} ({@code vgate.simulator.*}), {@link io.vgate.sim.SimSettings} (runtime
  * changes) and {@link io.vgate.sim.SimTokenizer} (the token counts it reports).</p>
  *

@@ -10,11 +10,11 @@ import jakarta.enterprise.event.Observes;
 import java.util.List;
 
 /**
- * The chat page's own response headers. The page itself is three static files under
- * {@code META-INF/resources} ({@code /index.html}, {@code /ui/chat.js}, {@code /ui/chat.css}, plus an icon),
- * served by Quarkus's static handler; this class runs just before that handler on exactly those paths and
- * adds a strict Content-Security-Policy and the other browser hardening headers. {@code /v1/*}, health and
- * metrics never pass through it.
+ * The chat page's own response headers. The page itself is four static files under
+ * {@code META-INF/resources} ({@code /index.html}, {@code /ui/chat.js}, {@code /ui/markdown.js},
+ * {@code /ui/chat.css}, plus an icon), served by Quarkus's static handler; this class runs just before that
+ * handler on exactly those paths and adds a strict Content-Security-Policy and the other browser hardening
+ * headers. {@code /v1/*}, health and metrics never pass through it.
  *
  * <p>The policy allows scripts, styles, images and {@code fetch} from vgate's own origin only, no inline code,
  * no plugins, no framing, and turns on Trusted Types so that no string can ever reach an HTML sink such as

@@ -2,15 +2,20 @@
 //
 // Safety rules this file keeps, and the page's Content-Security-Policy enforces:
 // - model output, the user's text and server messages reach the DOM only as text (textContent, text nodes);
-//   the small Markdown subset below builds elements with createElement and never parses HTML;
+//   model Markdown is rendered by markdown.js, which builds elements with createElement and never parses HTML;
 // - the policy turns on Trusted Types with no policy allowed, so any string assigned to innerHTML (or another
 //   HTML sink) throws instead of rendering;
-// - the API key lives in this tab's sessionStorage only: never localStorage, never a cookie, never a URL.
+// - the API key, the conversation and the options live in this tab's sessionStorage only: never localStorage,
+//   never a cookie, never a URL.
+
+import { codeBlock, renderMarkdown } from './markdown.js';
 
 const CHAT_URL = '/v1/chat/completions';
 const MODELS_URL = '/v1/models';
 const KEY_STORAGE = 'vgate.apiKey';
 const MODEL_STORAGE = 'vgate.model';
+const CONVERSATION_STORAGE = 'vgate.conversation';
+const OPTIONS_STORAGE = 'vgate.options';
 
 const ui = {
   main: document.querySelector('.main'),
@@ -28,10 +33,13 @@ const ui = {
   systemPrompt: byId('system-prompt'),
   temperature: byId('temperature'),
   maxTokens: byId('max-tokens'),
+  optionsNote: byId('options-note'),
 };
 
 /** Turns the model answered, sent as context with the next message: [{role, content}]. */
 let history = [];
+/** The answered turns as shown, kept in sessionStorage so that a reload shows the same conversation. */
+let shownTurns = [];
 /** The exchange in flight, or null. */
 let active = null;
 /** Bumped by New chat, so that an answer still finishing cannot land in the next conversation. */
@@ -44,6 +52,15 @@ let modelsCall = 0;
 // ---- start-up ---------------------------------------------------------------------------------------------------
 
 ui.apiKey.value = storageGet(KEY_STORAGE) ?? '';
+restoreOptions();
+for (const field of [ui.systemPrompt, ui.temperature, ui.maxTokens]) {
+  field.addEventListener('input', saveOptions);
+}
+ui.transcript.addEventListener('md-copy', (event) => {
+  announce(event.detail?.copied ? 'Copied to the clipboard.' : 'Could not copy: the code is selected, press Ctrl+C.');
+});
+// A reload while an answer streams aborts it (and vgate aborts the generation): keep what arrived, as stopped.
+window.addEventListener('pagehide', () => saveConversation(active));
 ui.apiKey.addEventListener('input', () => {
   storageSet(KEY_STORAGE, ui.apiKey.value.trim());
   ui.apiKey.removeAttribute('aria-invalid');
@@ -70,6 +87,7 @@ document.addEventListener('keydown', (event) => {
 });
 
 setBusy(false);
+restoreConversation();
 loadModels();
 ui.message.focus();
 
@@ -160,7 +178,9 @@ async function sendMessage(text) {
   const turn = createTurn(text, model);
   const exchange = {
     text,
+    model,
     turn,
+    finished: false,
     conversation,
     controller: new AbortController(),
     stopped: false,
@@ -170,6 +190,9 @@ async function sendMessage(text) {
     lastTokenAt: null,
     content: '',
     reasoning: '',
+    reasoningStartAt: null,
+    reasoningEndAt: null,
+    toolCalls: [],
     deltas: 0,
     usage: null,
     finishReason: null,
@@ -191,7 +214,11 @@ async function sendMessage(text) {
       return;
     }
     showContextNotice(turn, response.headers);
-    await readStream(exchange, response);
+    if ((response.headers.get('Content-Type') ?? '').includes('application/json')) {
+      await readJsonAnswer(exchange, response); // a proxy or server that ignored stream: true
+    } else {
+      await readStream(exchange, response);
+    }
     finish(exchange);
   } catch (error) {
     if (exchange.stopped) {
@@ -244,6 +271,8 @@ function newChat() {
   stopAnswer();
   conversation++;
   history = [];
+  shownTurns = [];
+  saveConversation();
   for (const timer of countdowns) {
     clearInterval(timer);
   }
@@ -309,27 +338,111 @@ function onEvent(exchange, data) {
     return;
   }
   const delta = choice.delta ?? {};
-  const reasoning = delta.reasoning_content ?? delta.reasoning;
+  // vLLM ≥ 0.16 sends `reasoning`; older releases `reasoning_content` (0.11.1–0.15 both, with the same text).
+  const reasoning = typeof delta.reasoning === 'string' ? delta.reasoning : delta.reasoning_content;
+  const now = performance.now();
   let grew = false;
   if (typeof reasoning === 'string' && reasoning) {
     exchange.reasoning += reasoning;
+    exchange.reasoningStartAt ??= now;
     grew = true;
   }
+  let answered = false;
   if (typeof delta.content === 'string' && delta.content) {
     exchange.content += delta.content;
-    grew = true;
+    answered = true;
   }
-  if (grew) {
-    const now = performance.now();
+  if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) {
+    mergeToolCalls(exchange.toolCalls, delta.tool_calls);
+    answered = true;
+  }
+  if (answered && exchange.reasoningStartAt !== null) {
+    exchange.reasoningEndAt ??= now;
+  }
+  if (grew || answered) {
     exchange.firstTokenAt ??= now;
     exchange.lastTokenAt = now;
     exchange.deltas++;
     exchange.turn.setState('streaming');
-    exchange.turn.scheduleRender(exchange.content, exchange.reasoning);
+    exchange.turn.scheduleRender(outputOf(exchange));
   }
   if (choice.finish_reason) {
     exchange.finishReason = choice.finish_reason;
   }
+}
+
+/**
+ * Adds streamed tool-call fragments to the calls so far. The first fragment of a call carries its index, id, type
+ * and function name; later ones carry the index and a piece of the arguments, to be appended (vLLM's `required`
+ * mode repeats `"name": null`, which must not erase the name).
+ */
+function mergeToolCalls(calls, fragments) {
+  for (const fragment of fragments) {
+    if (!fragment || typeof fragment !== 'object') {
+      continue;
+    }
+    const index = Number.isInteger(fragment.index) ? fragment.index : 0;
+    let call = calls.find((c) => c.index === index);
+    if (!call) {
+      call = { index, id: null, type: 'function', name: '', arguments: '' };
+      calls.push(call);
+      calls.sort((a, b) => a.index - b.index);
+    }
+    if (typeof fragment.id === 'string' && fragment.id) {
+      call.id = fragment.id;
+    }
+    if (typeof fragment.type === 'string' && fragment.type) {
+      call.type = fragment.type;
+    }
+    const fn = fragment.function;
+    if (fn && typeof fn === 'object') {
+      if (typeof fn.name === 'string' && fn.name) {
+        call.name = fn.name;
+      }
+      if (typeof fn.arguments === 'string') {
+        call.arguments += fn.arguments;
+      }
+    }
+  }
+}
+
+/** What the turn shows of an exchange: answer, reasoning (and whether it is still going on) and tool calls. */
+function outputOf(exchange) {
+  const reasoningMs = exchange.reasoningStartAt === null
+    ? null
+    : (exchange.reasoningEndAt ?? exchange.lastTokenAt) - exchange.reasoningStartAt;
+  return {
+    content: exchange.content,
+    reasoning: exchange.reasoning,
+    thinking: exchange.reasoningEndAt === null && !exchange.done && !exchange.stopped && !exchange.finished,
+    reasoningMs,
+    toolCalls: exchange.toolCalls.map((call) => ({ ...call })),
+  };
+}
+
+/** A complete chat.completion object, for a server that answered without streaming. */
+async function readJsonAnswer(exchange, response) {
+  exchange.turn.setState('waiting');
+  const body = await response.json();
+  const now = performance.now();
+  if (body?.error) {
+    exchange.streamError = body.error;
+    exchange.done = true;
+    return;
+  }
+  const choice = Array.isArray(body?.choices) ? body.choices.find((c) => (c?.index ?? 0) === 0) : undefined;
+  const message = choice?.message ?? {};
+  exchange.content = typeof message.content === 'string' ? message.content : '';
+  const reasoning = typeof message.reasoning === 'string' ? message.reasoning : message.reasoning_content;
+  exchange.reasoning = typeof reasoning === 'string' ? reasoning : '';
+  if (Array.isArray(message.tool_calls)) {
+    mergeToolCalls(exchange.toolCalls, message.tool_calls.map((call, index) => ({ index, ...call })));
+  }
+  exchange.finishReason = choice?.finish_reason ?? null;
+  exchange.usage = body?.usage ?? null;
+  exchange.firstTokenAt = now;
+  exchange.lastTokenAt = now;
+  exchange.done = true;
 }
 
 /**
@@ -389,8 +502,9 @@ function sseParser(onData) {
 
 function finish(exchange) {
   const { turn } = exchange;
-  turn.render(exchange.content, exchange.reasoning);
-  const answered = exchange.content.length > 0;
+  exchange.finished = true;
+  turn.render(outputOf(exchange));
+  const answered = hasAnswer(exchange);
   if (exchange.streamError) {
     const error = exchange.streamError;
     turn.setState('failed');
@@ -407,12 +521,13 @@ function finish(exchange) {
   }
   if (exchange.stopped) {
     turn.setState('stopped');
-    turn.addMeta([{ badge: 'stopped', text: 'Stopped' }, ...statsOf(exchange)]);
+    const meta = [{ badge: 'stopped', text: 'Stopped' }, ...statsOf(exchange)];
+    turn.addMeta(meta);
     if (answered) {
-      remember(exchange);
+      remember(exchange, 'stopped', meta);
     } else {
       turn.fail();
-      turn.renderPlaceholder('Stopped before the first token.');
+      turn.renderPlaceholder(exchange.reasoning ? 'Stopped while thinking.' : 'Stopped before the first token.');
     }
     announce('Stopped.');
     return;
@@ -436,18 +551,128 @@ function finish(exchange) {
   }
   turn.addMeta(meta);
   if (answered) {
-    remember(exchange);
+    remember(exchange, 'done', meta);
   } else {
-    turn.renderPlaceholder('(empty answer)');
+    turn.renderPlaceholder(exchange.reasoning ? '(no answer after the reasoning)' : '(empty answer)');
   }
   announce('Answer complete.');
 }
 
-function remember(exchange) {
+/** True when the model answered with text or tool calls (reasoning alone is not an answer). */
+function hasAnswer(exchange) {
+  return exchange.content.length > 0 || exchange.toolCalls.length > 0;
+}
+
+/** Adds an answered exchange to the conversation sent with the next message, and to the tab's saved copy. */
+function remember(exchange, state, meta) {
   if (exchange.conversation !== conversation) {
     return;
   }
+  // The page cannot run tools, so a tool call goes back as the (possibly empty) text that came with it.
   history.push({ role: 'user', content: exchange.text }, { role: 'assistant', content: exchange.content });
+  shownTurns.push(savedTurn(exchange, state, meta));
+  saveConversation();
+}
+
+function savedTurn(exchange, state, meta) {
+  const output = outputOf(exchange);
+  output.thinking = false;
+  return { text: exchange.text, model: exchange.model, state, output, meta };
+}
+
+// ---- the tab's copy of the conversation -------------------------------------------------------------------------
+
+/** Saves the conversation; `partial`, an exchange still streaming, is saved as stopped (the page is going away). */
+function saveConversation(partial = null) {
+  const turns = [...shownTurns];
+  const messages = [...history];
+  if (partial && !partial.finished && partial.conversation === conversation && hasAnswer(partial)) {
+    turns.push(savedTurn(partial, 'stopped', [{ badge: 'stopped', text: 'Stopped' }, ...statsOf(partial)]));
+    messages.push({ role: 'user', content: partial.text }, { role: 'assistant', content: partial.content });
+  }
+  if (turns.length === 0) {
+    storageSet(CONVERSATION_STORAGE, null);
+    return;
+  }
+  storageSet(CONVERSATION_STORAGE, JSON.stringify({ version: 1, history: messages, turns }));
+}
+
+/** Shows the conversation this tab had before a reload. Anything unreadable is dropped, never half-shown. */
+function restoreConversation() {
+  let saved;
+  try {
+    saved = JSON.parse(storageGet(CONVERSATION_STORAGE) ?? 'null');
+  } catch {
+    saved = null;
+  }
+  const valid = saved?.version === 1
+    && Array.isArray(saved.history) && saved.history.every(isMessage)
+    && Array.isArray(saved.turns) && saved.turns.every(isSavedTurn);
+  if (!valid) {
+    storageSet(CONVERSATION_STORAGE, null);
+    return;
+  }
+  history = saved.history;
+  shownTurns = saved.turns;
+  for (const saved of shownTurns) {
+    const turn = createTurn(saved.text, saved.model);
+    turn.setState(saved.state);
+    turn.render(saved.output);
+    turn.addMeta(saved.meta);
+  }
+  ui.emptyState.hidden = shownTurns.length > 0;
+  scrollToEnd(true);
+}
+
+function isMessage(message) {
+  return ['user', 'assistant'].includes(message?.role) && typeof message.content === 'string';
+}
+
+function isSavedTurn(turn) {
+  const output = turn?.output;
+  return typeof turn?.text === 'string' && typeof turn.model === 'string'
+    && ['done', 'stopped'].includes(turn.state)
+    && typeof output?.content === 'string' && typeof output.reasoning === 'string'
+    && Array.isArray(output.toolCalls)
+    && output.toolCalls.every((call) => typeof call?.name === 'string' && typeof call.arguments === 'string')
+    && Array.isArray(turn.meta) && turn.meta.every((item) => typeof item?.text === 'string');
+}
+
+function saveOptions() {
+  const options = {
+    system: ui.systemPrompt.value,
+    temperature: ui.temperature.value,
+    maxTokens: ui.maxTokens.value,
+  };
+  storageSet(OPTIONS_STORAGE, Object.values(options).some(Boolean) ? JSON.stringify(options) : null);
+  showOptionsNote();
+}
+
+function restoreOptions() {
+  try {
+    const options = JSON.parse(storageGet(OPTIONS_STORAGE) ?? '{}');
+    ui.systemPrompt.value = typeof options?.system === 'string' ? options.system : '';
+    ui.temperature.value = typeof options?.temperature === 'string' ? options.temperature : '';
+    ui.maxTokens.value = typeof options?.maxTokens === 'string' ? options.maxTokens : '';
+  } catch {
+    storageSet(OPTIONS_STORAGE, null);
+  }
+  showOptionsNote();
+}
+
+/** Says on the closed Options line what is set, so that a system prompt is never sent unnoticed. */
+function showOptionsNote() {
+  const notes = [];
+  if (ui.systemPrompt.value.trim()) {
+    notes.push('system prompt');
+  }
+  if (ui.temperature.value.trim()) {
+    notes.push(`temperature ${ui.temperature.value.trim()}`);
+  }
+  if (ui.maxTokens.value.trim()) {
+    notes.push(`max ${ui.maxTokens.value.trim()} tokens`);
+  }
+  ui.optionsNote.textContent = notes.length ? `· ${notes.join(', ')}` : '';
 }
 
 /** Time to first token, decode speed and token count of one answer, as meta items. */
@@ -524,7 +749,8 @@ function failWithNetworkError(exchange, error) {
   const started = exchange.firstTokenAt !== null;
   turn.setState('failed');
   turn.fail();
-  turn.render(exchange.content, exchange.reasoning);
+  exchange.finished = true;
+  turn.render(outputOf(exchange));
   turn.addNotice(errorNotice({
     title: started ? 'The connection was interrupted' : 'Could not reach vgate',
     message: started
@@ -695,18 +921,22 @@ function createTurn(text, model) {
   const assistant = el('div', 'message assistant');
   assistant.dataset.state = 'waiting';
   assistant.setAttribute('aria-busy', 'true');
+  // Reasoning sits above the answer, collapsed: a click (or Enter on the summary) shows it.
   const reasoning = el('details', 'reasoning');
   reasoning.hidden = true;
-  const reasoningBody = el('div', 'reasoning-body');
-  reasoning.append(el('summary', null, 'Reasoning'), reasoningBody);
+  const reasoningSummary = el('summary', null, 'Thinking…');
+  const reasoningBody = el('div', 'reasoning-body markdown');
+  reasoning.append(reasoningSummary, reasoningBody);
   const body = el('div', 'message-body');
+  const tools = el('div', 'tool-calls');
+  const toolNodes = new Map();
   const meta = el('div', 'message-meta');
   const assistantRole = el('div', 'message-role');
   assistantRole.append(el('span', 'role', 'Assistant'));
   if (model) {
     assistantRole.append(' ', el('span', 'model', model));
   }
-  assistant.append(assistantRole, reasoning, body, meta);
+  assistant.append(assistantRole, reasoning, body, tools, meta);
   container.append(user, assistant);
   ui.transcript.append(container);
   scrollToEnd(true);
@@ -717,25 +947,31 @@ function createTurn(text, model) {
       assistant.dataset.state = state;
       assistant.setAttribute('aria-busy', String(state === 'waiting' || state === 'streaming'));
     },
-    scheduleRender(content, thought) {
-      pending = [content, thought];
-      if (pending && !turn.frame) {
+    /** Renders at most once per frame, however fast deltas arrive. */
+    scheduleRender(output) {
+      pending = output;
+      if (!turn.frame) {
         turn.frame = requestAnimationFrame(() => {
           turn.frame = 0;
           if (pending) {
-            turn.render(...pending);
+            turn.render(pending);
           }
         });
       }
     },
-    render(content, thought) {
+    render(output) {
       pending = null;
       const follow = isNearEnd();
-      if (thought) {
+      if (output.reasoning) {
         reasoning.hidden = false;
-        reasoningBody.textContent = thought;
+        reasoning.dataset.state = output.thinking ? 'thinking' : 'done';
+        reasoningSummary.textContent = output.thinking
+          ? 'Thinking…'
+          : output.reasoningMs > 0 ? `Thought for ${formatMs(output.reasoningMs)}` : 'Reasoning';
+        renderMarkdown(reasoningBody, output.reasoning);
       }
-      renderMarkdown(body, content);
+      renderMarkdown(body, output.content);
+      renderToolCalls(tools, toolNodes, output.toolCalls);
       scrollToEnd(follow);
     },
     renderPlaceholder(textValue) {
@@ -773,6 +1009,44 @@ function createTurn(text, model) {
     frame: 0,
   };
   return turn;
+}
+
+/** Each tool call as a block named after its function, with its arguments (pretty-printed once they are JSON). */
+function renderToolCalls(container, nodes, calls) {
+  for (const call of calls) {
+    let node = nodes.get(call.index);
+    if (!node) {
+      node = el('div', 'tool-call');
+      const head = el('div', 'tool-call-head');
+      head.append(el('span', 'tool-call-kind', 'Tool call'), el('code', 'tool-call-name'), el('span', 'tool-call-id'));
+      node.append(head, codeBlock({ lang: 'json', code: '' }));
+      nodes.set(call.index, node);
+      container.append(node);
+    }
+    node.dataset.index = String(call.index);
+    node.querySelector('.tool-call-name').textContent = call.name || '(unnamed function)';
+    const id = node.querySelector('.tool-call-id');
+    id.textContent = call.id ?? '';
+    id.title = call.id ? 'Tool call id' : '';
+    const { text, complete } = formatArguments(call.arguments);
+    node.dataset.complete = String(complete);
+    const code = node.querySelector('pre code');
+    if (code.textContent !== text) {
+      code.textContent = text;
+    }
+  }
+}
+
+/** Arguments pretty-printed when they are complete JSON; the raw text while they are still arriving. */
+function formatArguments(raw) {
+  if (!raw.trim()) {
+    return { text: '{}', complete: false };
+  }
+  try {
+    return { text: JSON.stringify(JSON.parse(raw), null, 2), complete: true };
+  } catch {
+    return { text: raw, complete: false };
+  }
 }
 
 function notice(kind, title, lines) {
@@ -824,82 +1098,6 @@ function startCountdown(seconds, label, button) {
   const timer = setInterval(tick, 250);
   countdowns.add(timer);
   tick();
-}
-
-/**
- * Renders a safe Markdown subset with DOM APIs only: paragraphs, ATX headings (as bold lines), fenced code blocks
- * (an unclosed fence while streaming is shown as code), inline code and **bold**. Links are left as text on
- * purpose: model output must not produce clickable javascript: or phishing URLs.
- */
-function renderMarkdown(target, text) {
-  const nodes = [];
-  let paragraph = [];
-  let code = null;
-  const flushParagraph = () => {
-    if (paragraph.length) {
-      nodes.push(inlineParagraph(paragraph.join('\n')));
-      paragraph = [];
-    }
-  };
-  const flushCode = () => {
-    const pre = el('pre');
-    const codeEl = el('code', null, code.lines.join('\n'));
-    if (code.lang) {
-      pre.dataset.lang = code.lang;
-    }
-    pre.append(codeEl);
-    nodes.push(pre);
-    code = null;
-  };
-  for (const line of text.split('\n')) {
-    const fence = /^\s*(```|~~~)\s*([\w+#.-]*)\s*$/.exec(line);
-    if (code) {
-      if (fence && fence[1] === code.fence && !fence[2]) {
-        flushCode();
-      } else {
-        code.lines.push(line);
-      }
-      continue;
-    }
-    if (fence) {
-      flushParagraph();
-      code = { fence: fence[1], lang: fence[2], lines: [] };
-      continue;
-    }
-    if (line.trim() === '') {
-      flushParagraph();
-      continue;
-    }
-    const heading = /^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
-    if (heading) {
-      flushParagraph();
-      nodes.push(inlineParagraph(heading[1], 'md-heading'));
-      continue;
-    }
-    paragraph.push(line);
-  }
-  flushParagraph();
-  if (code) {
-    flushCode();
-  }
-  target.replaceChildren(...nodes);
-}
-
-function inlineParagraph(text, className = null) {
-  const p = el('p', className);
-  const pattern = /`([^`\n]+)`|\*\*([^*\n]+?)\*\*/g;
-  let last = 0;
-  for (const match of text.matchAll(pattern)) {
-    if (match.index > last) {
-      p.append(document.createTextNode(text.slice(last, match.index)));
-    }
-    p.append(match[1] !== undefined ? el('code', null, match[1]) : el('strong', null, match[2]));
-    last = match.index + match[0].length;
-  }
-  if (last < text.length) {
-    p.append(document.createTextNode(text.slice(last)));
-  }
-  return p;
 }
 
 /** An element with an optional class and text content; text is never parsed as HTML. */

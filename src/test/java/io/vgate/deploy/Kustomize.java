@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** Renders a kustomization with the kustomize built into kubectl, or a standalone kustomize. */
+/**
+ * Renders a kustomization with the kustomize built into kubectl, or a standalone kustomize: the first of either on the
+ * PATH ({@code .ci/install-deps} installs kubectl where neither is there). The one place that looks the renderer up.
+ */
 final class Kustomize {
 
     private Kustomize() {}

@@ -154,7 +154,7 @@ class TracingTests {
                 .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
         try {
-            var target = new UpstreamTarget(upstreamAt(URI.create("http://127.0.0.1:" + upstream.actualPort())), sim);
+            var target = new UpstreamTarget(URI.create("http://127.0.0.1:" + upstream.actualPort()));
             var relayClient = new VllmHttpClient(vertx, upstreamAt(target.baseUri()), target);
             Span parent = tracer.spanBuilder("caller").startSpan();
             var context = VertxContext.getOrCreateDuplicatedContext(vertx);

@@ -23,6 +23,7 @@ class ChatPageHeadersTests {
         "/, text/html",
         "/index.html, text/html",
         "/ui/chat.js, text/javascript",
+        "/ui/markdown.js, text/javascript",
         "/ui/chat.css, text/css",
         "/ui/icon.svg, image/svg+xml"
     })

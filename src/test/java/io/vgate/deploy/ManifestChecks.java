@@ -112,6 +112,15 @@ final class ManifestChecks {
                 .isGreaterThan(0.0)
                 .isLessThanOrEqualTo(0.95);
         assertThat(set.expandedArgs(vllm)).as("vllm args").contains("--enable-chunked-prefill");
+        assertThat(set.expandedArgs(vllm)).as("vllm args").contains("--enable-auto-tool-choice");
+        assertThat(set.flag(vllm, "--tool-call-parser"))
+                .as("--tool-call-parser from the vgate-model ConfigMap")
+                .get()
+                .asString()
+                .isNotBlank();
+        assertThat(set.flag(vllm, "--reasoning-parser"))
+                .as("--reasoning-parser from the vgate-model ConfigMap (empty for none)")
+                .isPresent();
         int cap = Integer.parseInt(vgateSetting(set, "VGATE_SHAPING_MAX_IN_FLIGHT"));
         assertThat(set.flag(vllm, "--max-num-seqs"))
                 .as("--max-num-seqs equals vgate.shaping.max-in-flight")

@@ -104,8 +104,8 @@ class KedaQueryTests {
                       - targets: ['%s:%d']
                         labels: {namespace: %s, pod: %s, container: vllm}
                 """.formatted(
-                        gateway.getHost(),
-                        gateway.getPort(),
+                        io.vgate.testing.Management.uri().getHost(),
+                        io.vgate.testing.Management.uri().getPort(),
                         NAMESPACE,
                         POD,
                         sim.baseUri().getHost(),

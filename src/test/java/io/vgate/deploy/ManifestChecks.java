@@ -50,6 +50,8 @@ final class ManifestChecks {
     static final String GPU = "nvidia.com/gpu";
     static final int VLLM_PORT = 8000;
     static final int VGATE_PORT = 8080;
+    /** Quarkus's management interface: health and metrics, never published by the Service or Ingress. */
+    static final int MANAGEMENT_PORT = 9000;
     /** The marker the download Job writes last and the pod waits for. */
     static final String MARKER = ".vgate-download-complete";
 
@@ -145,9 +147,10 @@ final class ManifestChecks {
         assertHttp(vllm.getLivenessProbe(), "/health", "vllm", vllm);
 
         Container vgate = set.container("vgate");
-        assertHttp(vgate.getReadinessProbe(), "/q/health/ready", "http", vgate);
-        assertHttp(vgate.getLivenessProbe(), "/q/health/live", "http", vgate);
-        assertHttp(vgate.getStartupProbe(), "/q/health/started", "http", vgate);
+        assertThat(port(vgate, "management").getContainerPort()).isEqualTo(MANAGEMENT_PORT);
+        assertHttp(vgate.getReadinessProbe(), "/q/health/ready", "management", vgate);
+        assertHttp(vgate.getLivenessProbe(), "/q/health/live", "management", vgate);
+        assertHttp(vgate.getStartupProbe(), "/q/health/started", "management", vgate);
         URI upstream = URI.create(set.env(vgate, "VGATE_UPSTREAM_URL"));
         assertThat(upstream.getHost()).as("vgate reaches vLLM over loopback").isEqualTo("127.0.0.1");
         assertThat(upstream.getPort()).as("VGATE_UPSTREAM_URL port").isEqualTo(VLLM_PORT);
@@ -461,8 +464,8 @@ final class ManifestChecks {
     }
 
     /**
-     * Only client-labelled pods, the ingress controller's namespace and Prometheus reach vgate's port;
-     * only Prometheus reaches vLLM's (for /metrics).
+     * Only client-labelled pods and the ingress controller's namespace reach vgate's API port; only
+     * Prometheus reaches its management port and vLLM's (for /metrics).
      */
     static void networkPolicy(ManifestSet set) {
         networkPolicy(set, "ingress-nginx");
@@ -478,6 +481,7 @@ final class ManifestChecks {
         Container vgate = set.container("vgate");
         Container vllm = set.container("vllm");
         List<String> vgatePeers = new ArrayList<>();
+        List<String> managementPeers = new ArrayList<>();
         List<String> vllmPeers = new ArrayList<>();
         for (NetworkPolicyIngressRule rule : policy.getSpec().getIngress()) {
             assertThat(rule.getFrom())
@@ -492,19 +496,27 @@ final class ManifestChecks {
                         : resolvePort(port.getPort().getStrVal().equals("vllm") ? vllm : vgate, port.getPort());
                 for (NetworkPolicyPeer peer : rule.getFrom()) {
                     assertThat(peer.getIpBlock()).as("no ipBlock peers").isNull();
-                    (number == VLLM_PORT ? vllmPeers : vgatePeers).add(describe(peer));
-                    assertThat(number).as("only vgate's and vLLM's ports").isIn(VGATE_PORT, VLLM_PORT);
+                    assertThat(number)
+                            .as("only vgate's, its management and vLLM's ports")
+                            .isIn(VGATE_PORT, MANAGEMENT_PORT, VLLM_PORT);
+                    (number == VLLM_PORT ? vllmPeers : number == MANAGEMENT_PORT ? managementPeers : vgatePeers)
+                            .add(describe(peer));
                 }
             }
         }
         String prometheus = "ns{kubernetes.io/metadata.name=monitoring} pods{app.kubernetes.io/name=prometheus}";
         assertThat(vgatePeers)
+                .as("who reaches vgate's API port")
                 .containsExactlyInAnyOrder(
                         "pods{vgate.io/client=true}",
                         "ns{vgate.io/clients=true} pods{vgate.io/client=true}",
-                        "ns{kubernetes.io/metadata.name=" + frontNamespace + "}",
-                        prometheus);
+                        "ns{kubernetes.io/metadata.name=" + frontNamespace + "}");
+        assertThat(managementPeers)
+                .as("who reaches vgate's management port (health, metrics)")
+                .containsExactly(prometheus);
         assertThat(vllmPeers).as("who reaches vLLM's port").containsExactly(prometheus);
+        // The port Prometheus scrapes vgate on is the one the container declares for management.
+        assertThat(port(vgate, "management").getContainerPort()).isEqualTo(MANAGEMENT_PORT);
     }
 
     /** The namespace's GPU quota, large enough for the autoscaler's maximum plus one rollout surge. */
@@ -710,8 +722,9 @@ final class ManifestChecks {
         for (JsonNode endpoint : pm.path("spec").path("podMetricsEndpoints")) {
             endpoints.put(endpoint.path("port").asText(), endpoint.path("path").asText());
         }
-        assertThat(endpoints).containsExactlyInAnyOrderEntriesOf(Map.of("http", "/q/metrics", "vllm", "/metrics"));
-        port(set.container("vgate"), "http");
+        assertThat(endpoints)
+                .containsExactlyInAnyOrderEntriesOf(Map.of("management", "/q/metrics", "vllm", "/metrics"));
+        port(set.container("vgate"), "management");
         port(set.container("vllm"), "vllm");
     }
 

@@ -19,6 +19,10 @@ public final class Management {
         // test.management.url resolves quarkus.management.test-port, which holds the bound port once the
         // application has started; it ends in the management root path (/q).
         URI url = URI.create(ConfigProvider.getConfig().getValue("test.management.url", String.class));
+        if (url.getPort() <= 0) {
+            throw new IllegalStateException("no management port in " + url
+                    + ": a @QuarkusIntegrationTest must choose one (quarkus.management.port) and use it itself");
+        }
         return URI.create(url.getScheme() + "://" + url.getHost() + ":" + url.getPort());
     }
 

@@ -184,15 +184,17 @@ log "simulator on $SIM"
 # --- startup ----------------------------------------------------------------------------------------------------
 # startup_runs NAME JVM-OPTIONS: STARTUP_RUNS fresh vgate processes with those options; DIR/NAME.json.
 startup_runs() {
-    local name=$1 opts=$2 port
+    local name=$1 opts=$2 port management
     port=$(free_port)
+    management=$(free_port)
     # Quarkus's own "started in" line is logged at INFO by io.quarkus; everything else stays at WARN.
     run_logged "${JDRIVER[@]}" io.vgate.bench.StartupTime --cmd "$JAVA $opts -jar $JAR" \
         --env "VGATE_UPSTREAM_URL=$SIM" --env QUARKUS_HTTP_HOST=127.0.0.1 --env "QUARKUS_HTTP_PORT=$port" \
+        --env QUARKUS_MANAGEMENT_HOST=127.0.0.1 --env "QUARKUS_MANAGEMENT_PORT=$management" \
         --env QUARKUS_LOG_LEVEL=WARN --env QUARKUS_LOG_CATEGORY__IO_QUARKUS__LEVEL=INFO \
         --env "VGATE_AUTH_KEYS_FILE=$WORK/api-keys.yaml" --env VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=1000000 \
         --env VGATE_RATE_LIMIT_PER_IP_BURST=1000000 \
-        --ready "http://127.0.0.1:$port/q/health/ready" --request "http://127.0.0.1:$port/v1/chat/completions" \
+        --ready "http://127.0.0.1:$management/q/health/ready" --request "http://127.0.0.1:$port/v1/chat/completions" \
         --auth "$AUTH" --warm "$SIM/health" --runs "$STARTUP_RUNS" --log "$WORK/$name-vgate.log" \
         --out "$OUT/$name.json"
 }
@@ -207,7 +209,7 @@ if selected startup; then
         port=$(free_port)
         VGATE_JAVA_OPTS="$VGATE_HEAP -XX:AOTCacheOutput=$WORK/vgate.aot" \
             start_vgate "$port" "$SIM_PORT" "$WORK/vgate-aot-training.log" "${VGATE_ENV[@]}"
-        wait_http "http://127.0.0.1:$port/q/health/ready" 60 "$VGATE_PID" "$WORK/vgate-aot-training.log"
+        wait_http "http://127.0.0.1:$VGATE_MANAGEMENT_PORT/q/health/ready" 60 "$VGATE_PID" "$WORK/vgate-aot-training.log"
         BENCH_AUTHORIZATION="$AUTH" run_logged wrk -t1 -c8 -d5s -s "$LT_DIR/relay/post.lua" \
             "http://127.0.0.1:$port/v1/chat/completions" >/dev/null
         for _ in 1 2 3 4 5; do
@@ -234,7 +236,7 @@ if selected throughput || selected latency; then
     GW_PID=$VGATE_PID
     start_nginx "$NGINX_PORT" "$SIM_PORT" "$WORK/nginx-relay"
     RELAY_NGINX_PID=$NGINX_PID
-    wait_http "http://127.0.0.1:$GW_PORT/q/health/ready" 60 "$GW_PID" "$WORK/vgate-relay.log"
+    wait_http "http://127.0.0.1:$VGATE_MANAGEMENT_PORT/q/health/ready" 60 "$GW_PID" "$WORK/vgate-relay.log"
     wait_http "http://127.0.0.1:$NGINX_PORT/health" 30 "$RELAY_NGINX_PID" "$WORK/nginx-relay/logs/error.log"
     code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $AUTH" -H 'Content-Type: application/json' \
         -d '{"messages":[{"role":"user","content":"hi"}],"max_tokens":4}' "http://127.0.0.1:$GW_PORT/v1/chat/completions")
@@ -331,7 +333,7 @@ if selected sse; then
     run_logged "${JDRIVER[@]}" io.vgate.bench.SseFanout --tap-port "$TAP_PORT" --upstream "127.0.0.1:$SIM_PORT" \
         --sim "$SIM" --streams "$SSE_STREAMS" --ramp "$SSE_RAMP" --itl "$SSE_ITL" --tokens "$SSE_TOKENS" --auth "$AUTH" \
         --target "direct=http://127.0.0.1:$TAP_PORT/v1/chat/completions,warmup=$SSE_BASE_WARMUP" \
-        --target "vgate=http://127.0.0.1:$GW_PORT/v1/chat/completions,pidfile=$WORK/vgate-sse.pid,ready=http://127.0.0.1:$GW_PORT/q/health/ready,warmup=$SSE_WARMUP" \
+        --target "vgate=http://127.0.0.1:$GW_PORT/v1/chat/completions,pidfile=$WORK/vgate-sse.pid,ready=http://127.0.0.1:$VGATE_MANAGEMENT_PORT/q/health/ready,warmup=$SSE_WARMUP" \
         --target "nginx=http://127.0.0.1:$NGINX_PORT/v1/chat/completions,warmup=$SSE_BASE_WARMUP" \
         --out "$OUT/sse.json"
     stop_pid "$VGATE_PID"
@@ -370,7 +372,7 @@ if selected overload; then
         port=$(free_port)
         start_vgate "$port" "$OSIM_PORT" "$WORK/vgate-overload-$q.log" "${VGATE_ENV[@]}" \
             VGATE_SHAPING_MAX_IN_FLIGHT="$OVERLOAD_SEQS" VGATE_SHAPING_MAX_QUEUE="$q" VGATE_SHAPING_MAX_QUEUE_WAIT=2s
-        wait_http "http://127.0.0.1:$port/q/health/ready" 60 "$VGATE_PID" "$WORK/vgate-overload-$q.log"
+        wait_http "http://127.0.0.1:$VGATE_MANAGEMENT_PORT/q/health/ready" 60 "$VGATE_PID" "$WORK/vgate-overload-$q.log"
         run_logged "${OB[@]}" --url "http://127.0.0.1:$port" --auth "$AUTH" --mode open --rate "$rate" \
             --duration "$OVERLOAD_SECONDS" --tokens "$OVERLOAD_TOKENS" --warmup 5 --slo-ttft-ms "$OVERLOAD_SLO_MS" \
             --label "vgate-queue-$q" --out "$WORK/overload-vgate-queue-$q.json" >/dev/null

@@ -104,6 +104,7 @@ start_simulator() {
         VGATE_SIMULATOR_TIME_TO_FIRST_TOKEN=0s VGATE_SIMULATOR_INTER_TOKEN_LATENCY=0s
         VGATE_SIMULATOR_PREFILL_TIME_PER_TOKEN=0s
         QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$(free_port)" QUARKUS_LOG_LEVEL=WARN
+        QUARKUS_MANAGEMENT_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT="$(free_port)"
         "$@" "$JAVA_HOME/bin/java" ${SIM_JAVA_OPTS:-} -jar "$JAR")
     lt_record "${cmd[@]}"
     "${cmd[@]}" >"$log" 2>&1 &
@@ -113,11 +114,14 @@ start_simulator() {
 
 # start_vgate PORT UPSTREAM_PORT LOG [VAR=value...]: vgate (production profile) proxying to UPSTREAM_PORT. Auth and
 # rate limiting keep their defaults (on): pass VGATE_AUTH_KEYS_FILE=..., and e.g.
-# VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=... to raise the limit. Sets VGATE_PID.
+# VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=... to raise the limit. Sets VGATE_PID, and VGATE_MANAGEMENT_PORT: health
+# and metrics (/q/*) are on the management interface, not on PORT.
 start_vgate() {
     local port=$1 upstream=$2 log=$3
     shift 3
+    VGATE_MANAGEMENT_PORT=$(free_port)
     local cmd=(env VGATE_UPSTREAM_URL="http://127.0.0.1:$upstream" QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$port"
+        QUARKUS_MANAGEMENT_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT="$VGATE_MANAGEMENT_PORT"
         QUARKUS_LOG_LEVEL=WARN "$@" "$JAVA_HOME/bin/java" ${VGATE_JAVA_OPTS:-} -jar "$JAR")
     lt_record "${cmd[@]}"
     "${cmd[@]}" >"$log" 2>&1 &

@@ -30,16 +30,19 @@ trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
 SIM_PORT=$(free_port)
 VGATE_SIMULATOR_ENABLED=true VGATE_SIMULATOR_PORT=$SIM_PORT "$JAVA" -Dquarkus.http.host=127.0.0.1 \
-    -Dquarkus.http.port="$(free_port)" -Dquarkus.log.level=WARN -jar "$JAR" > "$WORK/sim.log" 2>&1 &
+    -Dquarkus.http.port="$(free_port)" -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$(free_port)" \
+    -Dquarkus.log.level=WARN -jar "$JAR" > "$WORK/sim.log" 2>&1 &
 PIDS+=($!)
 wait_for "http://127.0.0.1:$SIM_PORT/health"
 
 PORT=$(free_port)
+MANAGEMENT_PORT=$(free_port) # health and metrics (/q/*) are not on the API port
 VGATE_UPSTREAM_URL="http://127.0.0.1:$SIM_PORT" VGATE_SHAPING_MAX_IN_FLIGHT=2 "$JAVA" -Dquarkus.http.host=127.0.0.1 \
-    -Dquarkus.http.port="$PORT" -jar "$JAR" > "$WORK/vgate.log" 2>&1 &
+    -Dquarkus.http.port="$PORT" -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$MANAGEMENT_PORT" \
+    -jar "$JAR" > "$WORK/vgate.log" 2>&1 &
 VGATE=$!
 PIDS+=($VGATE)
-wait_for "http://127.0.0.1:$PORT/q/health/ready"
+wait_for "http://127.0.0.1:$MANAGEMENT_PORT/q/health/ready"
 URL="http://127.0.0.1:$PORT/v1/chat/completions"
 
 request() { # name, max_tokens
@@ -57,7 +60,7 @@ kill -TERM "$VGATE"
 T0=$(date +%s.%N)
 sleep 0.3
 request during-drain 20
-READY=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/q/health/ready" || true)
+READY=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MANAGEMENT_PORT/q/health/ready" || true)
 wait "$VGATE" || true
 T1=$(date +%s.%N)
 sleep 0.2

@@ -81,6 +81,7 @@ echo "simulator on 127.0.0.1:$SIM_PORT (max-num-seqs $SEQS)"
 VGATE_SIMULATOR_ENABLED=true VGATE_SIMULATOR_PORT=$SIM_PORT VGATE_SIMULATOR_MAX_NUM_SEQS=$SEQS \
     VGATE_AUTH_ENABLED=false VGATE_RATE_LIMIT_ENABLED=false \
     "$JAVA" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$SIM_HTTP_PORT" -Dquarkus.log.level=WARN \
+    -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$(free_port)" \
     -jar "$JAR" > "$OUT/simulator.log" 2>&1 &
 PIDS+=($!)
 wait_for "http://127.0.0.1:$SIM_PORT/health" 60
@@ -88,14 +89,16 @@ wait_for "http://127.0.0.1:$SIM_PORT/health" 60
 start_vgate() { # label, extra env assignments...
     local label=$1; shift
     VGATE_PORT=$(free_port)
+    VGATE_MANAGEMENT_PORT=$(free_port) # health and metrics (/q/*) are not on the API port
     env VGATE_UPSTREAM_URL="http://127.0.0.1:$SIM_PORT" VGATE_SHAPING_MAX_IN_FLIGHT="$SEQS" \
         VGATE_AUTH_KEYS_FILE="$KEYS_FILE" VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=100000 \
         VGATE_RATE_LIMIT_PER_IP_BURST=100000 "$@" \
         "$JAVA" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$VGATE_PORT" -Dquarkus.log.level=WARN \
+        -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$VGATE_MANAGEMENT_PORT" \
         -jar "$JAR" > "$OUT/vgate-$label.log" 2>&1 &
     VGATE_PID=$!
     PIDS+=($VGATE_PID)
-    wait_for "http://127.0.0.1:$VGATE_PORT/q/health/ready" 60
+    wait_for "http://127.0.0.1:$VGATE_MANAGEMENT_PORT/q/health/ready" 60
     echo "vgate ($label) on 127.0.0.1:$VGATE_PORT"
 }
 

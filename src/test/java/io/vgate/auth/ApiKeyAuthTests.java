@@ -1,6 +1,5 @@
 package io.vgate.auth;
 
-import static io.restassured.RestAssured.given;
 import static io.vgate.security.SecuredFixture.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -116,9 +115,9 @@ class ApiKeyAuthTests {
 
     @Test
     void leavesHealthAndMetricsOpen() {
-        given().get("/q/health/live").then().statusCode(200);
-        given().get("/q/health/ready").then().statusCode(200);
-        given().get("/q/metrics").then().statusCode(200);
+        io.vgate.testing.Management.given().get("/q/health/live").then().statusCode(200);
+        io.vgate.testing.Management.given().get("/q/health/ready").then().statusCode(200);
+        io.vgate.testing.Management.given().get("/q/metrics").then().statusCode(200);
     }
 
     @Test
@@ -200,7 +199,7 @@ class ApiKeyAuthTests {
     }
 
     private static double reloadFailures() {
-        String metrics = given().get("/q/metrics").asString();
+        String metrics = io.vgate.testing.Management.given().get("/q/metrics").asString();
         return metrics.lines()
                 .filter(line ->
                         line.startsWith("vgate_auth_keys_reloads_total{") && line.contains("result=\"failure\""))

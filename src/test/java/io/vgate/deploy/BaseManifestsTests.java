@@ -70,8 +70,18 @@ class BaseManifestsTests {
         assertThat(base.flag(vllm, "--max-num-seqs"))
                 .as("matches vgate.shaping.max-in-flight's default")
                 .contains("64");
-        assertThat(base.flag(vllm, "--model")).contains("/models/Qwen/Qwen2.5-7B-Instruct");
+        assertThat(base.model(vllm)).isEqualTo("/models/Qwen/Qwen2.5-7B-Instruct");
         assertThat(base.flag(vllm, "--served-model-name")).contains("qwen2.5-7b-instruct");
+    }
+
+    @Test
+    void vllmRequiresTheKeyVgateSends() {
+        ManifestChecks.vllmApiKey(base, false);
+    }
+
+    @Test
+    void rolloutWaitsForTheModelAndDiskIsRequested() {
+        ManifestChecks.rolloutBudgets(base);
     }
 
     @Test

@@ -16,6 +16,12 @@ public class FakeVllmHealth implements QuarkusTestResourceLifecycleManager {
 
     static volatile int status = 200;
 
+    /**
+     * The packaged application's management port (health and metrics): a free one, chosen here because a
+     * {@code @QuarkusIntegrationTest} does not pass the test profile's random management port on.
+     */
+    static volatile int managementPort;
+
     private HttpServer server;
 
     @Override
@@ -30,12 +36,21 @@ public class FakeVllmHealth implements QuarkusTestResourceLifecycleManager {
             exchange.close();
         });
         server.start();
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            managementPort = socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         // Probes are open whatever the credentials; the prod profile only insists that some are configured.
         return Map.of(
                 "vgate.upstream.url",
                 "http://127.0.0.1:" + server.getAddress().getPort(),
                 "vgate.auth.enabled",
-                "false");
+                "false",
+                "quarkus.management.host",
+                "127.0.0.1",
+                "quarkus.management.port",
+                Integer.toString(managementPort));
     }
 
     @Override

@@ -50,6 +50,8 @@ final class ManifestChecks {
     static final String GPU = "nvidia.com/gpu";
     static final int VLLM_PORT = 8000;
     static final int VGATE_PORT = 8080;
+    /** Quarkus's management interface: health and metrics, never published by the Service or Ingress. */
+    static final int MANAGEMENT_PORT = 9000;
     /** The marker the download Job writes last and the pod waits for. */
     static final String MARKER = ".vgate-download-complete";
 
@@ -97,7 +99,10 @@ final class ManifestChecks {
                 .matches("vllm/vllm-openai:v\\d+\\.\\d+\\.\\d+");
         assertThat(vllm.getCommand()).containsExactly("vllm", "serve");
         String modelId = set.env(vllm, "MODEL_ID");
-        assertThat(set.flag(vllm, "--model")).as("--model").contains("/models/" + modelId);
+        assertThat(set.model(vllm)).as("vllm serve's model argument").isEqualTo("/models/" + modelId);
+        assertThat(set.flag(vllm, "--model"))
+                .as("--model is deprecated in vllm serve")
+                .isEmpty();
         assertThat(mount(vllm, "/models").getName()).isEqualTo("models");
         assertThat(set.flag(vllm, "--served-model-name"))
                 .as("--served-model-name")
@@ -151,9 +156,10 @@ final class ManifestChecks {
         assertHttp(vllm.getLivenessProbe(), "/health", "vllm", vllm);
 
         Container vgate = set.container("vgate");
-        assertHttp(vgate.getReadinessProbe(), "/q/health/ready", "http", vgate);
-        assertHttp(vgate.getLivenessProbe(), "/q/health/live", "http", vgate);
-        assertHttp(vgate.getStartupProbe(), "/q/health/started", "http", vgate);
+        assertThat(port(vgate, "management").getContainerPort()).isEqualTo(MANAGEMENT_PORT);
+        assertHttp(vgate.getReadinessProbe(), "/q/health/ready", "management", vgate);
+        assertHttp(vgate.getLivenessProbe(), "/q/health/live", "management", vgate);
+        assertHttp(vgate.getStartupProbe(), "/q/health/started", "management", vgate);
         URI upstream = URI.create(set.env(vgate, "VGATE_UPSTREAM_URL"));
         assertThat(upstream.getHost()).as("vgate reaches vLLM over loopback").isEqualTo("127.0.0.1");
         assertThat(upstream.getPort()).as("VGATE_UPSTREAM_URL port").isEqualTo(VLLM_PORT);
@@ -281,10 +287,10 @@ final class ManifestChecks {
                 "VGATE_SHAPING_DRAIN_TIMEOUT",
                 "VGATE_AUTH_ENABLED",
                 "VGATE_AUTH_KEYS_FILE",
-                "VGATE_SIMULATOR_ENABLED",
-                "VGATE_RATE_LIMIT_TRUSTED_PROXIES")) {
+                "VGATE_SIMULATOR_ENABLED")) {
             vgateSetting(set, key);
         }
+        trustedProxies(set);
         assertThat(vgateSetting(set, "VGATE_AUTH_ENABLED")).isEqualTo("true");
         assertThat(vgateSetting(set, "VGATE_SIMULATOR_ENABLED")).isEqualTo("false");
         for (PodSpec pod : podSpecs(set)) {
@@ -302,6 +308,109 @@ final class ManifestChecks {
                 }
             }
         }
+    }
+
+    /**
+     * X-Forwarded-For is believed from named proxies only: no entry wider than a /16 (IPv4) or /48 (IPv6),
+     * so a whole pod network (10.0.0.0/8) is never trusted. Absent means no proxy is trusted.
+     */
+    static void trustedProxies(ManifestSet set) {
+        Map<String, String> config = set.typed(io.fabric8.kubernetes.api.model.ConfigMap.class, "vgate-config")
+                .getData();
+        String value = config.getOrDefault("VGATE_RATE_LIMIT_TRUSTED_PROXIES", "");
+        for (String entry : value.split(",")) {
+            String cidr = entry.trim();
+            if (cidr.isEmpty()) {
+                continue;
+            }
+            boolean v6 = cidr.contains(":");
+            int prefix = cidr.contains("/") ? Integer.parseInt(cidr.substring(cidr.indexOf('/') + 1)) : v6 ? 128 : 32;
+            assertThat(prefix)
+                    .as("trusted proxy %s: a whole network is not the ingress controller", cidr)
+                    .isGreaterThanOrEqualTo(v6 ? 48 : 16);
+        }
+    }
+
+    /**
+     * vLLM requires an API key and vgate sends the same one: both read one key of one Secret. Where the
+     * Secret is part of the set (an overlay), it holds a non-empty key.
+     */
+    static void vllmApiKey(ManifestSet set, boolean secretRequired) {
+        var vllmKey = secretRef(set.container("vllm"), "VLLM_API_KEY");
+        var vgateKey = secretRef(set.container("vgate"), "VGATE_UPSTREAM_API_KEY");
+        assertThat(vgateKey.getName() + "/" + vgateKey.getKey())
+                .as("vgate's upstream key is vLLM's")
+                .isEqualTo(vllmKey.getName() + "/" + vllmKey.getKey());
+        assertThat(vllmKey.getOptional()).as("the key is optional").isNotEqualTo(Boolean.TRUE);
+        var secret = set.find("Secret", vllmKey.getName());
+        if (secretRequired || secret.isPresent()) {
+            Secret typed = set.typed(Secret.class, vllmKey.getName());
+            String data = typed.getData() == null ? null : typed.getData().get(vllmKey.getKey());
+            assertThat(data)
+                    .as("Secret %s holds %s", vllmKey.getName(), vllmKey.getKey())
+                    .isNotBlank();
+        } else {
+            assertThat(secret).as("the base holds no vLLM key").isEmpty();
+        }
+    }
+
+    private static io.fabric8.kubernetes.api.model.SecretKeySelector secretRef(Container container, String name) {
+        var env = orEmpty(container.getEnv()).stream()
+                .filter(e -> e.getName().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(container.getName() + " has no env " + name));
+        assertThat(env.getValueFrom())
+                .as(container.getName() + " " + name + " from a Secret")
+                .isNotNull();
+        assertThat(env.getValueFrom().getSecretKeyRef())
+                .as(container.getName() + " " + name + " from a Secret")
+                .isNotNull();
+        return env.getValueFrom().getSecretKeyRef();
+    }
+
+    /**
+     * The Deployment's progress deadline exceeds vLLM's start-up budget (a rollout is not reported
+     * failed while the model loads), and every emptyDir on the node's disk is covered by the
+     * ephemeral-storage requests of its pod.
+     */
+    static void rolloutBudgets(ManifestSet set) {
+        Probe startup = set.container("vllm").getStartupProbe();
+        int budget = orZero(startup.getInitialDelaySeconds())
+                + orDefault(startup.getPeriodSeconds(), 10) * orDefault(startup.getFailureThreshold(), 3);
+        assertThat(set.deployment().getSpec().getProgressDeadlineSeconds())
+                .as("progressDeadlineSeconds vs vLLM's start-up budget of %d s", budget)
+                .isNotNull()
+                .isGreaterThan(budget);
+        for (PodSpec pod : podSpecs(set)) {
+            long onDisk = 0;
+            for (Volume v : orEmpty(pod.getVolumes())) {
+                if (v.getEmptyDir() != null && !"Memory".equals(v.getEmptyDir().getMedium())) {
+                    assertThat(v.getEmptyDir().getSizeLimit())
+                            .as("emptyDir " + v.getName() + " sizeLimit")
+                            .isNotNull();
+                    onDisk += Quantity.getAmountInBytes(v.getEmptyDir().getSizeLimit())
+                            .longValue();
+                }
+            }
+            long requested = 0;
+            for (Container c : pod.getContainers()) {
+                requested += ephemeralRequest(c);
+            }
+            for (Container c : orEmpty(pod.getInitContainers())) {
+                requested = Math.max(requested, ephemeralRequest(c));
+            }
+            assertThat(requested)
+                    .as("ephemeral-storage requested vs %d bytes of emptyDir on disk", onDisk)
+                    .isGreaterThanOrEqualTo(onDisk);
+        }
+    }
+
+    private static long ephemeralRequest(Container c) {
+        if (c.getResources() == null || c.getResources().getRequests() == null) {
+            return 0;
+        }
+        Quantity q = c.getResources().getRequests().get("ephemeral-storage");
+        return q == null ? 0 : Quantity.getAmountInBytes(q).longValue();
     }
 
     /** A ClusterIP Service that exposes vgate's port only, selecting the Deployment's pods. */
@@ -346,6 +455,10 @@ final class ManifestChecks {
         assertThat(ingress.getSpec().getRules()).isNotEmpty().allSatisfy(rule -> {
             assertThat(rule.getHost()).as("rule host").isNotBlank();
             assertThat(tlsHosts).as("TLS covers " + rule.getHost()).contains(rule.getHost());
+            assertThat(rule.getHttp().getPaths())
+                    .extracting(p -> p.getPath() + " " + p.getPathType())
+                    .as("every route of " + rule.getHost())
+                    .containsExactlyInAnyOrder("/v1 Prefix", "/ Exact", "/ui Prefix");
             assertThat(rule.getHttp().getPaths()).isNotEmpty().allSatisfy(path -> {
                 assertThat(path.getPath() + " " + path.getPathType())
                         .as("only the API and the chat page are published")
@@ -360,10 +473,15 @@ final class ManifestChecks {
     }
 
     /**
-     * Only client-labelled pods, the ingress controller's namespace and Prometheus reach vgate's port;
-     * only Prometheus reaches vLLM's (for /metrics).
+     * Only client-labelled pods and the ingress controller's namespace reach vgate's API port; only
+     * Prometheus reaches its management port and vLLM's (for /metrics).
      */
     static void networkPolicy(ManifestSet set) {
+        networkPolicy(set, "ingress-nginx");
+    }
+
+    /** As {@link #networkPolicy(ManifestSet)}, with the namespace of whatever fronts vgate (ingress or gateway). */
+    static void networkPolicy(ManifestSet set, String frontNamespace) {
         NetworkPolicy policy = set.typed(NetworkPolicy.class, "vgate");
         assertThat(podLabels(set))
                 .as("policy selects the vgate pods")
@@ -372,6 +490,7 @@ final class ManifestChecks {
         Container vgate = set.container("vgate");
         Container vllm = set.container("vllm");
         List<String> vgatePeers = new ArrayList<>();
+        List<String> managementPeers = new ArrayList<>();
         List<String> vllmPeers = new ArrayList<>();
         for (NetworkPolicyIngressRule rule : policy.getSpec().getIngress()) {
             assertThat(rule.getFrom())
@@ -386,19 +505,27 @@ final class ManifestChecks {
                         : resolvePort(port.getPort().getStrVal().equals("vllm") ? vllm : vgate, port.getPort());
                 for (NetworkPolicyPeer peer : rule.getFrom()) {
                     assertThat(peer.getIpBlock()).as("no ipBlock peers").isNull();
-                    (number == VLLM_PORT ? vllmPeers : vgatePeers).add(describe(peer));
-                    assertThat(number).as("only vgate's and vLLM's ports").isIn(VGATE_PORT, VLLM_PORT);
+                    assertThat(number)
+                            .as("only vgate's, its management and vLLM's ports")
+                            .isIn(VGATE_PORT, MANAGEMENT_PORT, VLLM_PORT);
+                    (number == VLLM_PORT ? vllmPeers : number == MANAGEMENT_PORT ? managementPeers : vgatePeers)
+                            .add(describe(peer));
                 }
             }
         }
         String prometheus = "ns{kubernetes.io/metadata.name=monitoring} pods{app.kubernetes.io/name=prometheus}";
         assertThat(vgatePeers)
+                .as("who reaches vgate's API port")
                 .containsExactlyInAnyOrder(
                         "pods{vgate.io/client=true}",
                         "ns{vgate.io/clients=true} pods{vgate.io/client=true}",
-                        "ns{kubernetes.io/metadata.name=ingress-nginx}",
-                        prometheus);
+                        "ns{kubernetes.io/metadata.name=" + frontNamespace + "}");
+        assertThat(managementPeers)
+                .as("who reaches vgate's management port (health, metrics)")
+                .containsExactly(prometheus);
         assertThat(vllmPeers).as("who reaches vLLM's port").containsExactly(prometheus);
+        // The port Prometheus scrapes vgate on is the one the container declares for management.
+        assertThat(port(vgate, "management").getContainerPort()).isEqualTo(MANAGEMENT_PORT);
     }
 
     /** The namespace's GPU quota, large enough for the autoscaler's maximum plus one rollout surge. */
@@ -467,6 +594,10 @@ final class ManifestChecks {
                 .extracting(e ->
                         e.getConfigMapRef() == null ? null : e.getConfigMapRef().getName())
                 .contains("vgate-model");
+        assertThat(job.getSpec().getTtlSecondsAfterFinished())
+                .as("a finished Job deletes itself, so a changed one can be applied again")
+                .isNotNull()
+                .isPositive();
         String script = String.join("\n", download.getArgs());
         assertThat(script)
                 .contains(
@@ -476,10 +607,14 @@ final class ManifestChecks {
                         "MODEL_S3_URI",
                         MARKER,
                         "snapshot_download",
-                        "boto3");
+                        "boto3",
+                        "AWS_ENDPOINT_URL_S3");
+        assertThat(script).as("one S3 endpoint setting").doesNotContain("S3_ENDPOINT_URL\"");
         assertThat(set.configValue("vgate-model", "MODEL_SOURCE")).isIn("huggingface", "s3");
         assertThat(String.join(" ", set.container("wait-for-model").getCommand()))
-                .contains(MARKER);
+                .as("the pod waits for the marker of the configured revision")
+                .contains(MARKER, "MODEL_REVISION");
+        set.env(set.container("wait-for-model"), "MODEL_REVISION");
 
         Map<String, String> jobLabels =
                 job.getSpec().getTemplate().getMetadata().getLabels();
@@ -497,7 +632,12 @@ final class ManifestChecks {
                 .isFalse();
     }
 
-    /** KEDA: Prometheus trigger on vgate's queue plus vLLM's waiting requests, 1 to 5 replicas. */
+    /**
+     * KEDA: a Prometheus trigger on saturation, 1 to 5 replicas. The query is demand (sequences running
+     * and waiting in vLLM plus vgate's queue) divided by the capacity of one replica, which must be the
+     * admission cap ({@code --max-num-seqs}); the per-replica target is below 1 (a replica is added
+     * before a GPU is full); an empty result is an error with a fallback, never 0.
+     */
     static void scaledObject(ManifestSet set, String namespace) {
         JsonNode so = set.tree("ScaledObject", "vgate");
         Shape.SCALED_OBJECT.check(so, "ScaledObject/vgate");
@@ -509,6 +649,11 @@ final class ManifestChecks {
         assertThat(spec.path("maxReplicaCount").asInt(-1)).as("maxReplicaCount").isEqualTo(5);
         assertThat(spec.path("pollingInterval").asInt(0)).as("pollingInterval").isBetween(5, 60);
         assertThat(spec.has("cooldownPeriod")).as("cooldownPeriod set").isTrue();
+        JsonNode fallback = spec.path("fallback");
+        assertThat(fallback.path("failureThreshold").asInt(0))
+                .as("fallback.failureThreshold")
+                .isPositive();
+        assertThat(fallback.path("replicas").asInt(0)).as("fallback.replicas").isBetween(1, 5);
         JsonNode scaleDown = spec.path("advanced")
                 .path("horizontalPodAutoscalerConfig")
                 .path("behavior")
@@ -520,16 +665,21 @@ final class ManifestChecks {
         assertThat(triggers.size()).as("one trigger").isEqualTo(1);
         JsonNode trigger = triggers.get(0);
         assertThat(trigger.path("type").asText()).isEqualTo("prometheus");
-        assertThat(trigger.path("metricType").asText()).isEqualTo("AverageValue");
+        assertThat(trigger.path("metricType").asText())
+                .as("AverageValue: desired = ceil(value / threshold); fallback needs it")
+                .isEqualTo("AverageValue");
         JsonNode metadata = trigger.path("metadata");
         URI server = URI.create(metadata.path("serverAddress").asText());
         assertThat(server.getScheme()).isIn("http", "https");
+        assertThat(metadata.path("ignoreNullValues").asText())
+                .as("ignoreNullValues: an empty result must not read as no load")
+                .isEqualTo("false");
         assertThat(Double.parseDouble(metadata.path("threshold").asText()))
-                .as("threshold")
-                .isPositive();
+                .as("per-replica target, in GPUs: below capacity")
+                .isBetween(0.5, 0.9);
         String query = metadata.path("query").asText().replace(" ", "");
-        Matcher sums = Pattern.compile("sum\\((vgate_queue_depth|vllm:num_requests_waiting)\\{([^}]*)}\\)")
-                .matcher(query);
+        assertThat(query).as("no default hides a missing series").doesNotContain("vector(");
+        Matcher sums = Pattern.compile("sum\\(([a-z_:]+)\\{([^}]*)}\\)").matcher(query);
         List<String> metrics = new ArrayList<>();
         while (sums.find()) {
             metrics.add(sums.group(1));
@@ -537,8 +687,32 @@ final class ManifestChecks {
         }
         assertThat(metrics)
                 .as("summed series in " + query)
-                .containsExactlyInAnyOrder("vgate_queue_depth", "vllm:num_requests_waiting");
-        assertThat(query).as("both sums are added").contains(")+(");
+                .containsExactlyInAnyOrder(
+                        "vllm:num_requests_running", "vllm:num_requests_waiting", "vgate_queue_depth");
+        assertThat(query.split("/"))
+                .as("one division, by the capacity of a replica: " + query)
+                .hasSize(2);
+        assertThat(query.split("/")[1])
+                .as("capacity in the query is --max-num-seqs (VGATE_SHAPING_MAX_IN_FLIGHT)")
+                .isEqualTo(vgateSetting(set, "VGATE_SHAPING_MAX_IN_FLIGHT"));
+    }
+
+    /** kube-prometheus-stack selects monitors and rules by its release label: each carries it. */
+    static void monitorsSelected(ManifestSet set, String release) {
+        List<String> monitors = new ArrayList<>();
+        for (String kind : List.of("PodMonitor", "PrometheusRule")) {
+            for (var m : set.ofKind(kind)) {
+                monitors.add(kind + "/" + m.name());
+                assertThat(m.tree()
+                                .path("metadata")
+                                .path("labels")
+                                .path("release")
+                                .asText())
+                        .as(kind + "/" + m.name() + " label release")
+                        .isEqualTo(release);
+            }
+        }
+        assertThat(monitors).as("monitors in the set").isNotEmpty();
     }
 
     /** Prometheus Operator: one PodMonitor scraping vgate's /q/metrics and vLLM's /metrics by port name. */
@@ -557,8 +731,9 @@ final class ManifestChecks {
         for (JsonNode endpoint : pm.path("spec").path("podMetricsEndpoints")) {
             endpoints.put(endpoint.path("port").asText(), endpoint.path("path").asText());
         }
-        assertThat(endpoints).containsExactlyInAnyOrderEntriesOf(Map.of("http", "/q/metrics", "vllm", "/metrics"));
-        port(set.container("vgate"), "http");
+        assertThat(endpoints)
+                .containsExactlyInAnyOrderEntriesOf(Map.of("management", "/q/metrics", "vllm", "/metrics"));
+        port(set.container("vgate"), "management");
         port(set.container("vllm"), "vllm");
     }
 

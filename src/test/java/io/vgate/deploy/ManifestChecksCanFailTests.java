@@ -271,4 +271,118 @@ class ManifestChecksCanFailTests {
                         .put("api-keys.yaml", "- id: x\n  tenant: t\n  key: sk-plain\n  hash: abc\n"),
                 ManifestChecks::apiKeysTemplate);
     }
+
+    private static ObjectNode trigger(ManifestSet set) {
+        return (ObjectNode) set.tree("ScaledObject", "vgate")
+                .path("spec")
+                .path("triggers")
+                .get(0)
+                .path("metadata");
+    }
+
+    @Test
+    void scalingOnBacklogOnly() {
+        breaks(
+                set -> trigger(set)
+                        .put(
+                                "query",
+                                "(sum(vllm:num_requests_waiting{namespace=\"vgate\"}) + sum(vgate_queue_depth{namespace=\"vgate\"})) / 64"),
+                s -> ManifestChecks.scaledObject(s, "vgate"));
+    }
+
+    @Test
+    void scalingQueryDefaultsToZero() {
+        breaks(
+                set -> trigger(set).put("query", trigger(set).path("query").asText() + " or vector(0)"),
+                s -> ManifestChecks.scaledObject(s, "vgate"));
+    }
+
+    @Test
+    void scalingIgnoresAnEmptyResult() {
+        breaks(set -> trigger(set).put("ignoreNullValues", "true"), s -> ManifestChecks.scaledObject(s, "vgate"));
+    }
+
+    @Test
+    void scalingCapacityTypedTwice() {
+        breaks(
+                set -> trigger(set)
+                        .put("query", trigger(set).path("query").asText().replace("/ 64", "/ 48")),
+                s -> ManifestChecks.scaledObject(s, "vgate"));
+    }
+
+    @Test
+    void scalingWithoutFallback() {
+        breaks(
+                set -> ((ObjectNode) set.tree("ScaledObject", "vgate").path("spec")).remove("fallback"),
+                s -> ManifestChecks.scaledObject(s, "vgate"));
+    }
+
+    @Test
+    void monitorsWithoutTheReleaseLabel() {
+        ManifestSet base = StrictManifests.load(BaseManifestsTests.BASE);
+        assertThatThrownBy(() -> ManifestChecks.monitorsSelected(base, "kube-prometheus-stack"))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("release");
+    }
+
+    @Test
+    void ingressDropsTheChatPage() {
+        breaks(
+                set -> set.typed(Ingress.class, "vgate-api")
+                        .getSpec()
+                        .getRules()
+                        .get(0)
+                        .getHttp()
+                        .getPaths()
+                        .removeIf(p -> p.getPath().equals("/ui")),
+                ManifestChecks::ingress);
+    }
+
+    @Test
+    void jobWithoutTtl() {
+        breaks(
+                set -> set.typed(Job.class, "vgate-model-download").getSpec().setTtlSecondsAfterFinished(null),
+                ManifestChecks::modelStorage);
+    }
+
+    @Test
+    void rolloutDeadlineShorterThanModelLoad() {
+        breaks(set -> set.deployment().getSpec().setProgressDeadlineSeconds(600), ManifestChecks::rolloutBudgets);
+    }
+
+    @Test
+    void emptyDirWithoutEphemeralStorageRequest() {
+        breaks(
+                set -> set.container("vllm").getResources().getRequests().remove("ephemeral-storage"),
+                ManifestChecks::rolloutBudgets);
+    }
+
+    @Test
+    void trustsAWholeNetwork() {
+        breaks(
+                set -> set.typed(ConfigMap.class, "vgate-config")
+                        .getData()
+                        .put("VGATE_RATE_LIMIT_TRUSTED_PROXIES", "10.0.0.0/8"),
+                ManifestChecks::configuration);
+    }
+
+    @Test
+    void vgateSendsAnotherKey() {
+        breaks(
+                set -> set.container("vgate").getEnv().stream()
+                        .filter(e -> e.getName().equals("VGATE_UPSTREAM_API_KEY"))
+                        .findFirst()
+                        .orElseThrow()
+                        .getValueFrom()
+                        .getSecretKeyRef()
+                        .setKey("OTHER"),
+                s -> ManifestChecks.vllmApiKey(s, false));
+    }
+
+    @Test
+    void modelPassedAsDeprecatedOption() {
+        breaks(
+                set -> set.container("vllm").getArgs().set(0, "--model=/models/$(MODEL_ID)"),
+                ManifestChecks::vllmServer);
+    }
 }

@@ -3,6 +3,8 @@ package io.vgate.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,6 +69,21 @@ class ManifestDriftIT {
                         generated,
                         StrictManifests.documents("a: {b: [1, 2]}", "missing").get(0)))
                 .contains("r.a.c: generated \"x\", committed <absent>");
+        JsonNode ports = StrictManifests.documents("p: [{name: http, port: 1}, {name: m, port: 2}]", "ports")
+                .get(0);
+        assertThat(difference(
+                        "r",
+                        ports,
+                        StrictManifests.documents("p: [{name: m, port: 2}, {name: http, port: 1}]", "swapped")
+                                .get(0)))
+                .as("named items in another order are no drift")
+                .isEmpty();
+        assertThat(difference(
+                        "r",
+                        ports,
+                        StrictManifests.documents("p: [{name: m, port: 3}, {name: http, port: 1}]", "changed")
+                                .get(0)))
+                .contains("r.p.[name=m].port: generated 2, committed 3");
     }
 
     @Test
@@ -110,6 +127,15 @@ class ManifestDriftIT {
             }
             return Optional.empty();
         }
+        if (generated.isArray() && named(generated) && named(committed)) {
+            // Lists of named items (ports, env, containers, volumes) are merged by name in Kubernetes: their
+            // order means nothing, and the generator does not always emit them in the same one.
+            ObjectNode byNameGenerated = byName(generated);
+            ObjectNode byNameCommitted = byName(committed);
+            if (byNameGenerated.size() == generated.size() && byNameCommitted.size() == committed.size()) {
+                return difference(path, byNameGenerated, byNameCommitted);
+            }
+        }
         if (generated.isArray()) {
             for (int i = 0; i < Math.max(generated.size(), committed.size()); i++) {
                 Optional<String> d = difference(path + "[" + i + "]", generated.get(i), committed.get(i));
@@ -122,6 +148,21 @@ class ManifestDriftIT {
         return generated.equals(committed)
                 ? Optional.empty()
                 : Optional.of(path + ": generated " + show(generated) + ", committed " + show(committed));
+    }
+
+    private static boolean named(JsonNode list) {
+        for (JsonNode item : list) {
+            if (!item.isObject() || !item.path("name").isTextual()) {
+                return false;
+            }
+        }
+        return !list.isEmpty();
+    }
+
+    private static ObjectNode byName(JsonNode list) {
+        ObjectNode map = JsonNodeFactory.instance.objectNode();
+        list.forEach(item -> map.set("[name=" + item.path("name").asText() + "]", item));
+        return map;
     }
 
     private static String show(JsonNode node) {

@@ -117,6 +117,15 @@ final class ManifestSet {
                 .toList();
     }
 
+    /** The model {@code vllm serve} loads: its positional argument, the first expanded one. */
+    String model(Container container) {
+        List<String> args = expandedArgs(container);
+        if (args.isEmpty() || args.get(0).startsWith("-")) {
+            throw new AssertionError(container.getName() + " names no model as its first argument: " + args);
+        }
+        return args.get(0);
+    }
+
     /** The value of {@code --flag=value} among a container's expanded arguments. */
     Optional<String> flag(Container container, String flag) {
         String prefix = flag + "=";

@@ -62,6 +62,11 @@ class OverlayManifestsTests {
                     DEPLOY.resolve("api-keys.example.yaml"),
                     copy.resolve("overlays/" + overlay + "/api-keys.yaml"),
                     StandardCopyOption.REPLACE_EXISTING);
+            // As deploy/README.md has the operator create it (git-ignored).
+            Files.writeString(
+                    copy.resolve("overlays/" + overlay + "/vllm-api-key.env"),
+                    "VLLM_API_KEY="
+                            + java.util.HexFormat.of().formatHex(new byte[32]).replace('0', 'a') + "\n");
         }
     }
 
@@ -90,7 +95,7 @@ class OverlayManifestsTests {
             kustomizations = files.filter(p -> p.getFileName().toString().equals("kustomization.yaml"))
                     .toList();
         }
-        assertThat(kustomizations).hasSize(6);
+        assertThat(kustomizations).hasSize(8);
         for (Path kustomization : kustomizations) {
             JsonNode k = StrictManifests.documents(Files.readString(kustomization), kustomization.toString())
                     .get(0);
@@ -102,13 +107,21 @@ class OverlayManifestsTests {
                     referenced.add(n.path("path").asText());
                 }
             });
-            k.path("secretGenerator")
-                    .forEach(g -> g.path("files").forEach(f -> {
-                        // api-keys.yaml is created by the operator from the example
-                        if (!f.asText().equals("api-keys.yaml")) {
-                            referenced.add(f.asText());
-                        }
-                    }));
+            k.path("secretGenerator").forEach(g -> {
+                for (JsonNode f : (Iterable<JsonNode>) () -> java.util.stream.Stream.concat(
+                                java.util.stream.StreamSupport.stream(
+                                        g.path("files").spliterator(), false),
+                                java.util.stream.StreamSupport.stream(
+                                        g.path("envs").spliterator(), false))
+                        .iterator()) {
+                    // api-keys.yaml and vllm-api-key.env are created by the operator (outside ci)
+                    boolean operatorMade =
+                            f.asText().equals("api-keys.yaml") || f.asText().equals("vllm-api-key.env");
+                    if (!operatorMade || kustomization.getParent().endsWith("ci")) {
+                        referenced.add(f.asText());
+                    }
+                }
+            });
             for (String path : referenced) {
                 assertThat(kustomization.getParent().resolve(path))
                         .as(kustomization + " names " + path)
@@ -139,8 +152,59 @@ class OverlayManifestsTests {
                 .as("a released image, not a snapshot")
                 .matches("[^:]+/vgate:\\d+\\.\\d+\\.\\d+");
         assertThat(ManifestChecks.vgateSetting(prod, "VGATE_RATE_LIMIT_STORE")).isEqualTo("redis");
+        assertThat(ManifestChecks.vgateSetting(prod, "VGATE_RATE_LIMIT_TRUSTED_PROXIES"))
+                .as("prod names the ingress controller's addresses")
+                .isNotBlank();
+        ManifestChecks.monitorsSelected(prod, setting("prod", "prometheus-release"));
+        storageClassFromSettings(prod, "prod");
         apiKeysFromOverlay(prod);
         alertsAndDashboard(prod);
+    }
+
+    /** Prod with every component: S3 model copy and the Gateway API route instead of the Ingress. */
+    @Test
+    void prodRendersWithEveryComponent() throws Exception {
+        ManifestSet all = renderWithComponents("model-from-s3", "gateway-api");
+        assertThat(all.ofKind("Ingress")).as("the route replaces the Ingress").isEmpty();
+        withoutIngressChecks(all, "envoy-gateway-system");
+        ManifestChecks.scaledObject(all, namespace(all));
+        ManifestChecks.monitorsSelected(all, setting("prod", "prometheus-release"));
+        httpRoute(all, setting("prod", "host"));
+    }
+
+    /** Prod with the Gateway API component only. */
+    @Test
+    void prodRendersWithTheGatewayApiRoute() throws Exception {
+        ManifestSet gateway = renderWithComponents("gateway-api");
+        withoutIngressChecks(gateway, "envoy-gateway-system");
+        ManifestChecks.modelStorage(gateway);
+        httpRoute(gateway, setting("prod", "host"));
+    }
+
+    /** The kind overlay: the simulator plays vLLM on its port, no GPU, everything else from the base. */
+    @Test
+    void ciOverlayRunsTheSimulatorWithoutAGpu() throws Exception {
+        ManifestSet ci = render("overlays/ci");
+        Container vllm = ci.container("vllm");
+        assertThat(vllm.getImage()).isEqualTo(ci.container("vgate").getImage());
+        assertThat(vllm.getResources().getLimits()).doesNotContainKey(ManifestChecks.GPU);
+        assertThat(vllm.getResources().getRequests()).doesNotContainKey(ManifestChecks.GPU);
+        assertThat(ci.pod().getNodeSelector()).isNullOrEmpty();
+        assertThat(vllm.getEnv())
+                .extracting(e -> e.getName() + "=" + e.getValue())
+                .contains("VGATE_SIMULATOR_ENABLED=true", "VGATE_SIMULATOR_PORT=" + ManifestChecks.VLLM_PORT);
+        assertThat(ci.ofKind("PersistentVolumeClaim")).isEmpty();
+        assertThat(ci.ofKind("Job")).isEmpty();
+        ManifestChecks.probes(ci);
+        ManifestChecks.securityContexts(ci);
+        ManifestChecks.volumes(ci);
+        ManifestChecks.configuration(ci);
+        ManifestChecks.service(ci);
+        ManifestChecks.ingress(ci);
+        ManifestChecks.networkPolicy(ci);
+        ManifestChecks.vllmApiKey(ci, true);
+        ManifestChecks.scaledObject(ci, namespace(ci));
+        ManifestChecks.podMonitor(ci);
     }
 
     /** Prod ships the alert rules (as the promtool-tested file says) and the dashboard for Grafana's sidecar. */
@@ -182,7 +246,7 @@ class OverlayManifestsTests {
         assertThat(dev.ofKind("ScaledObject")).as("no KEDA in dev").isEmpty();
         assertThat(dev.ofKind("PodMonitor")).as("no Prometheus Operator in dev").isEmpty();
         Container vllm = dev.container("vllm");
-        assertThat(dev.flag(vllm, "--model")).contains("/models/Qwen/Qwen2.5-0.5B-Instruct");
+        assertThat(dev.model(vllm)).isEqualTo("/models/Qwen/Qwen2.5-0.5B-Instruct");
         double share =
                 Double.parseDouble(dev.flag(vllm, "--gpu-memory-utilization").orElseThrow());
         int slots = timeSlicingReplicas();
@@ -194,6 +258,10 @@ class OverlayManifestsTests {
                         .getData())
                 .as("one replica keeps rate limits in memory")
                 .doesNotContainKeys("VGATE_RATE_LIMIT_STORE", "QUARKUS_REDIS_HOSTS");
+        assertThat(dev.pod().getNodeSelector())
+                .as("dev pods land on the nodes labelled for time-slicing only")
+                .containsEntry("nvidia.com/device-plugin.config", timeSlicingKey());
+        storageClassFromSettings(dev, "dev");
         apiKeysFromOverlay(dev);
     }
 
@@ -204,6 +272,14 @@ class OverlayManifestsTests {
         var config = set.typed(io.fabric8.kubernetes.api.model.ConfigMap.class, "time-slicing-config");
         assertThat(config.getMetadata().getNamespace()).isEqualTo("gpu-operator");
         assertThat(timeSlicingReplicas()).isGreaterThan(1);
+        for (Path doc : List.of(
+                DEPLOY.resolve("overlays/dev/gpu-time-slicing/kustomization.yaml"), DEPLOY.resolve("README.md"))) {
+            assertThat(Files.readString(doc).replace(" ", ""))
+                    .as(doc + ": time-slicing by node label, never the cluster default")
+                    .doesNotContain("\"default\":\"any\"")
+                    .contains("\"default\":\"\"")
+                    .contains("nvidia.com/device-plugin.config=" + timeSlicingKey());
+        }
     }
 
     @Test
@@ -217,6 +293,7 @@ class OverlayManifestsTests {
             ManifestSet s3 = render("overlays/prod");
             commonChecks(s3);
             ManifestChecks.scaledObject(s3, namespace(s3));
+            ManifestChecks.rolloutBudgets(s3);
             assertThat(s3.ofKind("PersistentVolumeClaim")).isEmpty();
             assertThat(s3.ofKind("Job")).isEmpty();
             Volume models = ManifestChecks.volume(s3.pod(), "models");
@@ -230,8 +307,8 @@ class OverlayManifestsTests {
                     .contains("aws s3 sync", "$MODEL_S3_URI", "/models/$MODEL_ID", ManifestChecks.MARKER);
             assertThat(s3.configValue("vgate-model", "MODEL_SOURCE")).isEqualTo("s3");
             assertThat(s3.configValue("vgate-model", "MODEL_S3_URI")).startsWith("s3://");
-            assertThat(s3.flag(s3.container("vllm"), "--model"))
-                    .contains("/models/" + s3.configValue("vgate-model", "MODEL_ID"));
+            assertThat(s3.model(s3.container("vllm")))
+                    .isEqualTo("/models/" + s3.configValue("vgate-model", "MODEL_ID"));
         } finally {
             Files.copy(original, kustomization, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -240,6 +317,18 @@ class OverlayManifestsTests {
     // ---- helpers
 
     private static void commonChecks(ManifestSet set) {
+        ManifestChecks.ingress(set);
+        ManifestChecks.networkPolicy(set);
+        withoutIngressChecks(set, null);
+    }
+
+    /** The checks every overlay passes whatever fronts it; {@code front} names the NetworkPolicy's front namespace. */
+    private static void withoutIngressChecks(ManifestSet set, String front) {
+        if (front != null) {
+            ManifestChecks.networkPolicy(set, front);
+        }
+        ManifestChecks.vllmApiKey(set, true);
+        ManifestChecks.rolloutBudgets(set);
         ManifestChecks.gpu(set);
         ManifestChecks.sharedMemory(set);
         ManifestChecks.vllmServer(set);
@@ -250,8 +339,6 @@ class OverlayManifestsTests {
         ManifestChecks.volumes(set);
         ManifestChecks.configuration(set);
         ManifestChecks.service(set);
-        ManifestChecks.ingress(set);
-        ManifestChecks.networkPolicy(set);
         ManifestChecks.rollout(set);
         ManifestChecks.disruptionBudget(set);
         String namespace = namespace(set);
@@ -271,13 +358,85 @@ class OverlayManifestsTests {
         assertThat(secret.getData()).containsKey("api-keys.yaml");
     }
 
+    /** The HTTPRoute sends /v1, / and /ui of the host to the vgate Service, with stream-long timeouts. */
+    private static void httpRoute(ManifestSet set, String host) {
+        JsonNode route = set.tree("HTTPRoute", "vgate");
+        Shape.HTTP_ROUTE.check(route, "HTTPRoute/vgate");
+        JsonNode spec = route.path("spec");
+        assertThat(spec.path("parentRefs").size()).as("attached to a Gateway").isPositive();
+        assertThat(spec.path("hostnames").toString()).contains("\"" + host + "\"");
+        List<String> paths = new ArrayList<>();
+        var service = set.typed(io.fabric8.kubernetes.api.model.Service.class, "vgate");
+        for (JsonNode rule : spec.path("rules")) {
+            rule.path("matches")
+                    .forEach(m -> paths.add(m.path("path").path("value").asText() + " "
+                            + m.path("path").path("type").asText()));
+            for (JsonNode backend : rule.path("backendRefs")) {
+                assertThat(backend.path("name").asText()).isEqualTo("vgate");
+                assertThat(service.getSpec().getPorts())
+                        .extracting(io.fabric8.kubernetes.api.model.ServicePort::getPort)
+                        .contains(backend.path("port").asInt());
+            }
+            java.time.Duration request = java.time.Duration.parse(
+                    "PT" + rule.path("timeouts").path("request").asText().toUpperCase());
+            assertThat(request)
+                    .as("request timeout for streams")
+                    .isGreaterThanOrEqualTo(java.time.Duration.ofSeconds(900));
+        }
+        assertThat(paths).containsExactlyInAnyOrder("/v1 PathPrefix", "/ Exact", "/ui PathPrefix");
+    }
+
+    private static void storageClassFromSettings(ManifestSet set, String overlay) throws IOException {
+        var pvc = set.typed(io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class, "vgate-models");
+        assertThat(pvc.getSpec().getStorageClassName())
+                .as("a ReadWriteMany claim names its class")
+                .isEqualTo(setting(overlay, "storage-class"))
+                .isNotBlank();
+    }
+
+    /** A value of an overlay's settings.yaml, the one place for its cluster-specific names. */
+    private static String setting(String overlay, String key) throws IOException {
+        Path file = DEPLOY.resolve("overlays/" + overlay + "/settings.yaml");
+        JsonNode settings = StrictManifests.documents(Files.readString(file), file.toString())
+                .get(0);
+        String value = settings.path("data").path(key).asText();
+        assertThat(value).as(file + " " + key).isNotBlank();
+        return value;
+    }
+
+    private static ManifestSet renderWithComponents(String... components) throws Exception {
+        Path kustomization = copy.resolve("overlays/prod/kustomization.yaml");
+        String original = Files.readString(kustomization);
+        try {
+            StringBuilder added = new StringBuilder("components:\n");
+            for (String component : components) {
+                added.append("  - ../../components/").append(component).append('\n');
+            }
+            Files.writeString(kustomization, original + added);
+            return render("overlays/prod");
+        } finally {
+            Files.writeString(kustomization, original);
+        }
+    }
+
+    private static String timeSlicingKey() throws IOException {
+        JsonNode config = StrictManifests.documents(
+                        Files.readString(DEPLOY.resolve("overlays/dev/gpu-time-slicing/time-slicing-config.yaml")),
+                        "ts")
+                .get(0);
+        List<String> keys = new ArrayList<>();
+        config.path("data").fieldNames().forEachRemaining(keys::add);
+        assertThat(keys).as("one sharing config, selected by node label").hasSize(1);
+        return keys.get(0);
+    }
+
     private static int timeSlicingReplicas() throws IOException {
         JsonNode config = StrictManifests.documents(
                         Files.readString(DEPLOY.resolve("overlays/dev/gpu-time-slicing/time-slicing-config.yaml")),
                         "ts")
                 .get(0);
         JsonNode sharing = StrictManifests.documents(
-                        config.path("data").path("any").asText(), "any")
+                        config.path("data").path(timeSlicingKey()).asText(), "sharing")
                 .get(0);
         JsonNode resource =
                 sharing.path("sharing").path("timeSlicing").path("resources").get(0);

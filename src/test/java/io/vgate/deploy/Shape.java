@@ -165,6 +165,65 @@ abstract class Shape {
                                     "annotations",
                                     STRING_MAP))))));
 
+    /** Gateway API HTTPRoute, gateway.networking.k8s.io/v1: the part vgate uses (paths to one Service). */
+    static final Shape HTTP_ROUTE = object(
+            "apiVersion",
+            STRING,
+            "kind",
+            STRING,
+            "metadata",
+            METADATA,
+            "spec",
+            object(
+                    "parentRefs",
+                    list(object(
+                            "group",
+                            STRING,
+                            "kind",
+                            STRING,
+                            "namespace",
+                            STRING,
+                            "name",
+                            STRING,
+                            "sectionName",
+                            STRING,
+                            "port",
+                            INT)),
+                    "hostnames",
+                    list(STRING),
+                    "rules",
+                    list(object(
+                            "name",
+                            STRING,
+                            "matches",
+                            list(object(
+                                    "path",
+                                    object("type", STRING, "value", STRING),
+                                    "headers",
+                                    ANY,
+                                    "queryParams",
+                                    ANY,
+                                    "method",
+                                    STRING)),
+                            "filters",
+                            ANY,
+                            "backendRefs",
+                            list(object(
+                                    "group",
+                                    STRING,
+                                    "kind",
+                                    STRING,
+                                    "name",
+                                    STRING,
+                                    "namespace",
+                                    STRING,
+                                    "port",
+                                    INT,
+                                    "weight",
+                                    INT)),
+                            "timeouts",
+                            object("request", STRING, "backendRequest", STRING)))));
+
     static Shape object(Object... fieldsAndShapes) {
         Map<String, Shape> fields = new LinkedHashMap<>();
         for (int i = 0; i < fieldsAndShapes.length; i += 2) {

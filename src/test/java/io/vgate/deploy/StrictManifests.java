@@ -57,7 +57,8 @@ final class StrictManifests {
     static final Map<String, String> CUSTOM = Map.of(
             "ScaledObject", "keda.sh/v1alpha1",
             "PodMonitor", "monitoring.coreos.com/v1",
-            "PrometheusRule", "monitoring.coreos.com/v1");
+            "PrometheusRule", "monitoring.coreos.com/v1",
+            "HTTPRoute", "gateway.networking.k8s.io/v1");
 
     private static final ObjectMapper STRICT = JsonMapper.builder()
             .annotationIntrospector(new JacksonAnnotationIntrospector() {

@@ -1,6 +1,5 @@
 package io.vgate.deploy;
 
-import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.common.WithTestResource;
@@ -30,23 +29,28 @@ class VllmProbesIT {
     void readinessFollowsVllmHealth() {
         FakeVllmHealth.status = 200;
         await().atMost(PATIENCE)
-                .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
+                .untilAsserted(() -> management().get("/q/health/ready").then().statusCode(200));
 
         FakeVllmHealth.status = 503;
         await().atMost(PATIENCE)
-                .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(503));
+                .untilAsserted(() -> management().get("/q/health/ready").then().statusCode(503));
 
         FakeVllmHealth.status = 200;
         await().atMost(PATIENCE)
-                .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
+                .untilAsserted(() -> management().get("/q/health/ready").then().statusCode(200));
     }
 
     @Test
     void livenessIgnoresVllm() {
         FakeVllmHealth.status = 503;
         await().atMost(PATIENCE)
-                .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(503));
-        given().get("/q/health/live").then().statusCode(200);
-        given().get("/q/health/started").then().statusCode(200);
+                .untilAsserted(() -> management().get("/q/health/ready").then().statusCode(503));
+        management().get("/q/health/live").then().statusCode(200);
+        management().get("/q/health/started").then().statusCode(200);
+    }
+
+    /** Requests to the application's management interface (health), on the port FakeVllmHealth chose. */
+    private static io.restassured.specification.RequestSpecification management() {
+        return io.restassured.RestAssured.given().baseUri("http://127.0.0.1").port(FakeVllmHealth.managementPort);
     }
 }

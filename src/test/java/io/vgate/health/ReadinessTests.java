@@ -44,7 +44,10 @@ class ReadinessTests {
         sim.settings().reset();
         breakers.resetAll();
         await().atMost(Duration.ofSeconds(5))
-                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+                .until(() -> io.vgate.testing.Management.given()
+                                .get("/q/health/ready")
+                                .statusCode()
+                        == 200);
         catalog.reload().await().indefinitely();
     }
 
@@ -56,14 +59,17 @@ class ReadinessTests {
         assertThat(before.header(ContextFitter.CONTEXT_HEADER)).isNull();
 
         sim.settings().faults().refuseConnections(true);
-        given().get("/q/health/ready").then().statusCode(503);
-        given().get("/q/health/live").then().statusCode(200);
+        io.vgate.testing.Management.given().get("/q/health/ready").then().statusCode(503);
+        io.vgate.testing.Management.given().get("/q/health/live").then().statusCode(200);
         int prompt = sim.tokenizer()
                 .count(sim.tokenizer().renderChat(List.of(new SimTokenizer.Message("user", user)), true, false));
         sim.settings().maxModelLen(prompt + 100);
         sim.settings().faults().refuseConnections(false);
         await().atMost(Duration.ofSeconds(5))
-                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+                .until(() -> io.vgate.testing.Management.given()
+                                .get("/q/health/ready")
+                                .statusCode()
+                        == 200);
 
         Response after = chat(user, 500);
 

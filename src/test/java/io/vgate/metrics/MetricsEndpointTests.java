@@ -272,7 +272,11 @@ class MetricsEndpointTests {
         sim.settings().faults().refuseConnections(true);
         post("/v1/chat/completions", chat(false, 4), 503);
         sim.settings().faults().refuseConnections(false);
-        await().atMost(SETTLE).until(() -> given().get("/q/health/ready").statusCode() == 200);
+        await().atMost(SETTLE)
+                .until(() -> io.vgate.testing.Management.given()
+                                .get("/q/health/ready")
+                                .statusCode()
+                        == 200);
 
         sim.settings().faults().resetAfterEvents(3);
         assertThat(post("/v1/chat/completions", chat(true, 8), 200)).contains("upstream_reset");
@@ -425,8 +429,12 @@ class MetricsEndpointTests {
     }
 
     private static PrometheusText scrape() {
-        return PrometheusText.parse(
-                given().get("/q/metrics").then().statusCode(200).extract().asString());
+        return PrometheusText.parse(io.vgate.testing.Management.given()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString());
     }
 
     private PrometheusText scrapeSimulator() {

@@ -104,6 +104,8 @@ class ProductionJarIT {
         env.put("VGATE_SIMULATOR_PORT", "0");
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_HTTP_PORT", "0");
+        env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+        env.put("QUARKUS_MANAGEMENT_PORT", "0");
         // Production refuses to start without credentials: one API key, stored as its hash as in a Secret.
         env.put("VGATE_AUTH_KEYS_FILE", keysFile().toString());
         env.keySet().removeIf(key -> key.startsWith("QUARKUS_OTEL") || key.startsWith("OTEL_"));

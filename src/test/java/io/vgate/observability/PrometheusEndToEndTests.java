@@ -111,8 +111,8 @@ class PrometheusEndToEndTests {
                         labels: {namespace: %s, pod: %s, container: vllm}
                 """.formatted(
                         rules,
-                        gateway.getHost(),
-                        gateway.getPort(),
+                        io.vgate.testing.Management.uri().getHost(),
+                        io.vgate.testing.Management.uri().getPort(),
                         NAMESPACE,
                         POD,
                         sim.baseUri().getHost(),
@@ -347,8 +347,9 @@ class PrometheusEndToEndTests {
 
     private Set<String> metricFamilies() {
         var names = new java.util.HashSet<String>();
-        for (var sample :
-                PrometheusText.parse(given().get("/q/metrics").asString()).samples()) {
+        for (var sample : PrometheusText.parse(
+                        io.vgate.testing.Management.given().get("/q/metrics").asString())
+                .samples()) {
             names.add(sample.name().replaceAll("_(bucket|sum|count)$", ""));
         }
         return names;

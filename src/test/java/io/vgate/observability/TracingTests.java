@@ -118,8 +118,8 @@ class TracingTests {
 
     @Test
     void makesNoSpansForProbesOrScrapes() {
-        given().get("/q/health/ready").then().statusCode(200);
-        given().get("/q/metrics").then().statusCode(200);
+        io.vgate.testing.Management.given().get("/q/health/ready").then().statusCode(200);
+        io.vgate.testing.Management.given().get("/q/metrics").then().statusCode(200);
         String requestId = "after-probes-" + UUID.randomUUID();
         given().header("X-Request-Id", requestId).get("/v1/models").then().statusCode(200);
         String traceId = accessLog.await(requestId).get(AccessLog.Fields.TRACE_ID);

@@ -39,7 +39,10 @@ class UpstreamFailureTests {
     void restore() {
         sim.settings().reset();
         await().atMost(Duration.ofSeconds(5))
-                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+                .until(() -> io.vgate.testing.Management.given()
+                                .get("/q/health/ready")
+                                .statusCode()
+                        == 200);
     }
 
     @Test
@@ -60,18 +63,21 @@ class UpstreamFailureTests {
 
     @Test
     void isNotReadyWhileVllmIsUnreachableAndReadyAgainAfter() {
-        given().get("/q/health/ready").then().statusCode(200);
-        given().get("/q/health/live").then().statusCode(200);
+        io.vgate.testing.Management.given().get("/q/health/ready").then().statusCode(200);
+        io.vgate.testing.Management.given().get("/q/health/live").then().statusCode(200);
 
         sim.settings().faults().refuseConnections(true);
 
-        given().get("/q/health/ready").then().statusCode(503);
-        given().get("/q/health/live").then().statusCode(200);
+        io.vgate.testing.Management.given().get("/q/health/ready").then().statusCode(503);
+        io.vgate.testing.Management.given().get("/q/health/live").then().statusCode(200);
 
         sim.settings().faults().refuseConnections(false);
 
         await().atMost(Duration.ofSeconds(5))
-                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+                .until(() -> io.vgate.testing.Management.given()
+                                .get("/q/health/ready")
+                                .statusCode()
+                        == 200);
     }
 
     @Test

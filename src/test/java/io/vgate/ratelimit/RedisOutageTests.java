@@ -96,7 +96,8 @@ class RedisOutageTests {
     }
 
     private static double metric(String series) {
-        return given().get("/q/metrics")
+        return io.vgate.testing.Management.given()
+                .get("/q/metrics")
                 .asString()
                 .lines()
                 .filter(line -> line.startsWith(series + " ") || line.startsWith(series + "{") && !series.contains("{"))

@@ -48,6 +48,8 @@ class SharedRateLimitIT {
     private static final List<Process> replicas = new ArrayList<>();
     private static final List<URI> bases = new ArrayList<>();
 
+    private static final List<URI> managementBases = new ArrayList<>();
+
     @BeforeAll
     static void startRedisAndTwoReplicas() throws IOException {
         assertThat(APP).as("run after package").exists();
@@ -77,11 +79,15 @@ class SharedRateLimitIT {
             int port = RedisServer.freePort();
             env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
             env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            int managementPort = RedisServer.freePort();
+            env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+            env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
             replicas.add(launch(env, DIR.resolve("replica-" + i + ".log")));
             bases.add(URI.create("http://127.0.0.1:" + port));
+            managementBases.add(URI.create("http://127.0.0.1:" + managementPort));
         }
         for (int i = 0; i < 2; i++) {
-            awaitReady(replicas.get(i), bases.get(i), DIR.resolve("replica-" + i + ".log"));
+            awaitReady(replicas.get(i), managementBases.get(i), DIR.resolve("replica-" + i + ".log"));
         }
     }
 
@@ -137,7 +143,7 @@ class SharedRateLimitIT {
         assertThat(bases).allSatisfy(base -> {
             assertThat(admitted.get(base)).as("admitted by %s", base).isNotNull();
             assertThat(rejected.get(base)).as("rejected by %s", base).isNotNull();
-            String metrics = get(base.resolve("/q/metrics"));
+            String metrics = get(managementBases.get(bases.indexOf(base)).resolve("/q/metrics"));
             assertThat(metrics)
                     .contains("vgate_rate_limit_redis_up 1.0")
                     .contains("vgate_rate_limit_fallback_total{reason=\"unreachable\"} 0.0")
@@ -153,6 +159,8 @@ class SharedRateLimitIT {
                         "QUARKUS_HTTP_HOST",
                         "127.0.0.1",
                         "QUARKUS_HTTP_PORT",
+                        Integer.toString(RedisServer.freePort()),
+                        "QUARKUS_MANAGEMENT_PORT",
                         Integer.toString(RedisServer.freePort()),
                         "VGATE_SIMULATOR_ENABLED",
                         "true",

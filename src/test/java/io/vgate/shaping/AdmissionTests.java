@@ -43,7 +43,7 @@ class AdmissionTests extends ShapingSuite {
         assertThat(sim.waiting())
                 .as("vLLM's own queue stays empty while vgate holds the queue")
                 .isZero();
-        String metrics = given().get("/q/metrics").asString();
+        String metrics = io.vgate.testing.Management.given().get("/q/metrics").asString();
         assertThat(metrics)
                 .contains("vgate_queue_depth{priority=\"interactive\"} " + QUEUE + ".0")
                 .contains("vgate_in_flight_requests " + SLOTS + ".0");
@@ -70,7 +70,7 @@ class AdmissionTests extends ShapingSuite {
             assertThat(Json.parse(call.body()).at("/usage/completion_tokens").asInt())
                     .isEqualTo(5);
         }
-        assertThat(given().get("/q/metrics").asString())
+        assertThat(io.vgate.testing.Management.given().get("/q/metrics").asString())
                 .contains("vgate_queue_wait_seconds_count{outcome=\"admitted\",priority=\"interactive\"}");
     }
 

@@ -1,6 +1,5 @@
 package io.vgate.shaping;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -42,7 +41,10 @@ class DrainTests extends ShapingSuite {
     void resume() {
         drain.resume();
         await().atMost(Duration.ofSeconds(5))
-                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+                .until(() -> io.vgate.testing.Management.given()
+                                .get("/q/health/ready")
+                                .statusCode()
+                        == 200);
     }
 
     @Test
@@ -66,8 +68,8 @@ class DrainTests extends ShapingSuite {
         assertThat(late.status()).isEqualTo(503);
         assertThat(OpenAiErrorSchema.assertValid(late.body()).get("code").asText())
                 .isEqualTo(ShapingErrors.SHUTTING_DOWN);
-        given().get("/q/health/ready").then().statusCode(503);
-        given().get("/q/health/live").then().statusCode(200);
+        io.vgate.testing.Management.given().get("/q/health/ready").then().statusCode(503);
+        io.vgate.testing.Management.given().get("/q/health/live").then().statusCode(200);
         assertThat(draining).as("the drain waits for the live streams").isNotDone();
 
         for (var call : live) {

@@ -1,7 +1,5 @@
 package io.vgate.shaping;
 
-import static io.restassured.RestAssured.given;
-
 /** Reads one sample from vgate's Prometheus scrape. */
 final class Metrics {
 
@@ -9,7 +7,8 @@ final class Metrics {
 
     /** The value of the sample whose name and labels are exactly {@code series}, or 0 when absent. */
     static double value(String series) {
-        for (String line : given().get("/q/metrics").asString().split("\n")) {
+        for (String line :
+                io.vgate.testing.Management.given().get("/q/metrics").asString().split("\n")) {
             if (line.startsWith(series + " ")) {
                 // The value is the first field; an exemplar ("# {trace_id=…} …") may follow when tracing is on.
                 return Double.parseDouble(

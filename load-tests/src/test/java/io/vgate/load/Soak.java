@@ -41,8 +41,8 @@
  *   soak.timeout       / SOAK_TIMEOUT              120s    longest wait for an answer
  *
  * Run: load-tests/run.sh Soak [-Dsoak.duration=30m ...]
- *      VGATE_URL=https://vgate.example.com VGATE_API_KEY=... SOAK_METRICS_URL=http://127.0.0.1:8080/q/metrics \
- *          load-tests/run.sh Soak          (with kubectl port-forward pod/<vgate pod> 8080)
+ *      VGATE_URL=https://vgate.example.com VGATE_API_KEY=... SOAK_METRICS_URL=http://127.0.0.1:9000/q/metrics \
+ *          load-tests/run.sh Soak          (with kubectl port-forward pod/<vgate pod> 9000)
  */
 package io.vgate.load;
 

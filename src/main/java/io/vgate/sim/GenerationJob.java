@@ -1,9 +1,9 @@
 package io.vgate.sim;
 
+import io.vertx.core.Context;
+import io.vertx.core.Timer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.impl.ContextInternal;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -15,6 +15,9 @@ import org.jboss.logging.Logger;
  * timers). Token times follow a virtual timeline (admission + time to first token, then one inter-token latency per
  * step, scaled by the load factor); a late timer catches up rather than stretching the answer. Streams respect
  * backpressure: while the write queue is full the pump waits for the drain.</p>
+ *
+ * <p>The bytes come from {@link ChunkWriter}; the text of each sequence from its {@link Choice}; the faults that cut
+ * the answer from its {@link FaultPlan}.</p>
  */
 final class GenerationJob {
 
@@ -41,38 +44,6 @@ final class GenerationJob {
     /** Non-streaming answers are not visible until the end, so their timers may be coarser. */
     private static final long NON_STREAM_TIMER_NANOS = 5_000_000L;
 
-    private static final String DONE_EVENT = "data: [DONE]\n\n";
-
-    /** One sequence: a choice of the answer, a child request of vLLM's parent request. */
-    static final class Choice {
-        final int index;
-        final int promptLen;
-        final int maxTokens;
-        final TokenSource source;
-        final StringBuilder text = new StringBuilder(64);
-        int emitted;
-        int generated;
-        String finishReason;
-        String stopReason;
-        long finishNanos;
-        // Engine bookkeeping, changed under the engine lock.
-        boolean reported;
-        int blocks;
-        int capacity;
-        boolean released;
-
-        Choice(int index, int promptLen, int maxTokens, TokenSource source) {
-            this.index = index;
-            this.promptLen = promptLen;
-            this.maxTokens = maxTokens;
-            this.source = source;
-        }
-
-        boolean finished() {
-            return finishReason != null;
-        }
-    }
-
     final Choice[] choices;
     volatile State state = State.NEW;
     int liveSeqs;
@@ -81,16 +52,14 @@ final class GenerationJob {
     private final SimEngine engine;
     private final SimSettings settings;
     private final SimMetrics metrics;
-    private final ContextInternal ctx;
+    private final Context ctx;
     private final HttpServerResponse response;
     private final Kind kind;
     private final boolean stream;
     private final boolean includeUsage;
-    private final boolean continuousUsage;
     private final String id;
-    private final long created;
-    private final String model;
-    private final int usagePromptTokens;
+    private final ChunkWriter chunks;
+    private final FaultPlan faults;
     private final int prefillTokens;
     private final int paramN;
     private final int paramMaxTokens;
@@ -98,12 +67,8 @@ final class GenerationJob {
     private final boolean includeStopStr;
     private final int holdBack;
     private final int maxModelLen;
-    private final int resetAfterEvents;
-    private final int errorAfterEvents;
     /** When the engine got the request, after validation and tokenization (vLLM's {@code arrival_time}). */
     private long arrivalNanos;
-
-    private final String chunkHead;
 
     private volatile boolean started;
     private long scheduledNanos = -1;
@@ -111,11 +76,10 @@ final class GenerationJob {
     private long firstTokenNanos = -1;
     private long prevDue;
     private long nextDue;
-    private int events;
     private boolean drainHandlerSet;
-    private volatile ScheduledFuture<?> timer;
+    private volatile Timer timer;
 
-    GenerationJob(Builder b) {
+    GenerationJob(GenerationRequest b) {
         this.engine = b.engine;
         this.settings = b.settings;
         this.metrics = b.metrics;
@@ -124,12 +88,10 @@ final class GenerationJob {
         this.kind = b.kind;
         this.stream = b.stream;
         this.includeUsage = b.includeUsage;
-        this.continuousUsage = b.continuousUsage;
         this.id = b.id;
-        this.created = b.created;
-        this.model = b.model;
         this.choices = b.choices;
-        this.usagePromptTokens = b.usagePromptTokens;
+        this.chunks = new ChunkWriter(b.kind, b.id, b.created, b.model, b.continuousUsage, b.usagePromptTokens);
+        this.faults = new FaultPlan(settings.faults());
         this.prefillTokens = b.prefillTokens;
         this.paramN = b.paramN;
         this.paramMaxTokens = b.paramMaxTokens;
@@ -141,19 +103,10 @@ final class GenerationJob {
         }
         this.holdBack = (stops.length > 0 && !includeStopStr) ? longest - 1 : 0;
         this.maxModelLen = settings.maxModelLen();
-        this.resetAfterEvents = settings.faults().resetAfterEvents();
-        this.errorAfterEvents = settings.faults().errorAfterEvents();
-        StringBuilder head = new StringBuilder(128).append("data: {\"id\":");
-        Json.str(head, id)
-                .append(kind == Kind.CHAT ? ",\"object\":\"chat.completion.chunk\"" : ",\"object\":\"text_completion\"")
-                .append(",\"created\":")
-                .append(created)
-                .append(",\"model\":");
-        Json.str(head, model).append(",\"choices\":[");
-        this.chunkHead = head.toString();
     }
 
-    ContextInternal context() {
+    /** The context of the request's connection, where everything but scheduler bookkeeping runs. */
+    Context context() {
         return ctx;
     }
 
@@ -172,11 +125,11 @@ final class GenerationJob {
             response.setChunked(true);
             response.putHeader("content-type", "text/event-stream; charset=utf-8");
             response.writeHead();
-            if (resetAfterEvents == 0) {
+            if (faults.resetsAtOnce()) {
                 resetConnection();
                 return;
             }
-            if (errorAfterEvents == 0) {
+            if (faults.failsAtOnce()) {
                 failInStream();
                 return;
             }
@@ -219,7 +172,7 @@ final class GenerationJob {
                         + (double) prefill * settings.prefillTimePerTokenNanos()
                         + (prefillSteps - 1) * (double) settings.interTokenLatencyNanos()));
         if (!preempted) {
-            ttft += settings.faults().slowFirstTokenNanos();
+            ttft += faults.slowFirstTokenNanos();
         }
         nextDue = admittedNanos + ttft;
         pump();
@@ -236,7 +189,7 @@ final class GenerationJob {
                 if (response.headWritten()) {
                     response.reset();
                 } else {
-                    SimHandlers.sendError(
+                    SimRoutes.sendError(
                             response, new SimError(500, "InternalServerError", String.valueOf(e.getMessage()), null));
                 }
             }
@@ -245,9 +198,9 @@ final class GenerationJob {
     }
 
     private void pumpDue() {
-        ScheduledFuture<?> pending = timer;
+        Timer pending = timer;
         if (pending != null) {
-            pending.cancel(false);
+            pending.cancel();
             timer = null;
         }
         while (state == State.RUNNING && started) {
@@ -268,8 +221,11 @@ final class GenerationJob {
                 if (!stream && delay < NON_STREAM_TIMER_NANOS) {
                     delay = NON_STREAM_TIMER_NANOS;
                 }
-                // Runs on the connection's event loop thread, where writes need no Vert.x context dispatch.
-                timer = ctx.nettyEventLoop().schedule(this::pump, delay, TimeUnit.NANOSECONDS);
+                // A timer of the current context: it fires on the connection's event loop, precise to the nanosecond
+                // (setTimer rounds to milliseconds, which would stretch sub-millisecond latencies).
+                Timer next = ctx.owner().timer(delay, TimeUnit.NANOSECONDS);
+                next.onSuccess(v -> pump());
+                timer = next;
                 return;
             }
             if (!step(nextDue, now)) {
@@ -279,9 +235,9 @@ final class GenerationJob {
     }
 
     void cancelTimer() {
-        ScheduledFuture<?> t = timer;
+        Timer t = timer;
         if (t != null) {
-            t.cancel(false);
+            t.cancel();
         }
     }
 
@@ -297,22 +253,14 @@ final class GenerationJob {
         }
         boolean first = firstTokenNanos < 0;
         StringBuilder out = stream ? new StringBuilder(160 * choices.length) : null;
-        Cut cut = Cut.NONE;
+        FaultPlan.Cut cut = FaultPlan.Cut.NONE;
         if (first) {
             firstTokenNanos = due;
-            double ttft = (due - arrivalNanos) / 1e9;
-            for (Choice c : choices) {
-                metrics.timeToFirstToken.observe(ttft);
-                metrics.promptTokens.inc(c.promptLen);
-                // Prefix caching is on by default: every prompt token is looked up; the simulator never hits.
-                metrics.prefixCacheQueries.inc(c.promptLen);
-            }
-            metrics.requestParamsN.observe(paramN);
-            metrics.requestParamsMaxTokens.observe(paramMaxTokens);
+            metrics.firstToken(choices, (due - arrivalNanos) / 1e9, paramN, paramMaxTokens);
             if (stream && kind == Kind.CHAT) {
                 for (Choice c : choices) {
-                    cut = event(out, roleChunk(c));
-                    if (cut != Cut.NONE) {
+                    cut = event(out, chunks.roleChunk(c));
+                    if (cut != FaultPlan.Cut.NONE) {
                         break;
                     }
                 }
@@ -329,7 +277,7 @@ final class GenerationJob {
                 if (c.finished()) {
                     continue;
                 }
-                produce(c);
+                c.produce(stops, includeStopStr, maxModelLen);
                 tokens++;
                 if (!first) {
                     metrics.interTokenLatency.observe(itl);
@@ -353,32 +301,32 @@ final class GenerationJob {
         }
         if (stream) {
             for (Choice c : choices) {
-                if (cut != Cut.NONE) {
+                if (cut != FaultPlan.Cut.NONE) {
                     break;
                 }
                 if (c.reported) {
                     continue;
                 }
-                String delta = takeDelta(c);
+                String delta = c.takeDelta(holdBack);
                 if (c.finished()) {
                     c.reported = true;
-                    cut = event(out, contentChunk(c, delta));
+                    cut = event(out, chunks.contentChunk(c, delta));
                 } else if (!delta.isEmpty()) {
-                    cut = event(out, contentChunk(c, delta));
+                    cut = event(out, chunks.contentChunk(c, delta));
                 }
             }
-            if (allFinished && cut == Cut.NONE && includeUsage) {
-                cut = event(out, usageChunk());
+            if (allFinished && cut == FaultPlan.Cut.NONE && includeUsage) {
+                cut = event(out, chunks.usageChunk(choices));
             }
         }
-        if (cut == Cut.RESET) {
+        if (cut == FaultPlan.Cut.RESET) {
             response.write(Buffer.buffer(out.toString()));
             resetConnection();
             return false;
         }
         // The engine lets go of a finished request before its last bytes leave, as vLLM's engine does, so that a
         // client reading the simulator's state right after the answer sees the slot free.
-        if (cut == Cut.ERROR) {
+        if (cut == FaultPlan.Cut.ERROR) {
             for (Choice c : choices) {
                 if (!c.finished()) {
                     c.finishReason = "error";
@@ -386,22 +334,22 @@ final class GenerationJob {
                 }
             }
             completeNormally();
-            out.append(errorEvent()).append(DONE_EVENT);
+            out.append(ChunkWriter.errorEvent()).append(ChunkWriter.DONE_EVENT);
             response.end(Buffer.buffer(out.toString()));
             return false;
         }
         if (allFinished) {
-            if (!stream && resetAfterEvents >= 0) {
+            if (!stream && faults.resetsAnswer()) {
                 resetConnection();
                 return false;
             }
             completeNormally();
             if (stream) {
-                out.append(DONE_EVENT);
+                out.append(ChunkWriter.DONE_EVENT);
                 response.end(Buffer.buffer(out.toString()));
             } else {
                 response.putHeader("content-type", "application/json");
-                response.end(kind == Kind.CHAT ? chatBody() : completionBody());
+                response.end(chunks.body(choices));
             }
             return false;
         }
@@ -422,78 +370,17 @@ final class GenerationJob {
 
     private boolean needsBlock() {
         for (Choice c : choices) {
-            if (!c.finished() && c.promptLen + c.generated + 1 > c.capacity) {
+            if (c.needsBlock()) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Generates the next token of one sequence and decides whether it finishes. */
-    private void produce(Choice c) {
-        String piece = c.source.next();
-        c.generated++;
-        if (piece == null) {
-            // The end-of-sequence token counts as a generated token but adds no text.
-            c.finishReason = "stop";
-            return;
-        }
-        int before = c.text.length();
-        c.text.append(piece);
-        if (stops.length > 0 && matchStop(c, before)) {
-            return;
-        }
-        if (c.generated >= c.maxTokens || c.promptLen + c.generated >= maxModelLen) {
-            c.finishReason = "length";
-        }
-    }
-
-    /** vLLM's stop-string check: the first stop string (in request order) found in the new text ends the sequence. */
-    private boolean matchStop(Choice c, int before) {
-        for (String stop : stops) {
-            int from = Math.max(0, before - stop.length() + 1);
-            int at = c.text.indexOf(stop, from);
-            if (at >= 0) {
-                c.text.setLength(includeStopStr ? at + stop.length() : at);
-                c.emitted = Math.min(c.emitted, c.text.length());
-                c.finishReason = "stop";
-                c.stopReason = stop;
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** New visible text of a sequence; while it runs, the last characters that could start a stop string wait. */
-    private String takeDelta(Choice c) {
-        int end = c.text.length();
-        if (!c.finished() && holdBack > 0) {
-            end = Math.max(c.emitted, end - holdBack);
-            if (end > c.emitted && end < c.text.length() && Character.isHighSurrogate(c.text.charAt(end - 1))) {
-                end--;
-            }
-        }
-        String delta = c.text.substring(c.emitted, end);
-        c.emitted = end;
-        return delta;
-    }
-
-    private enum Cut {
-        NONE,
-        RESET,
-        ERROR
-    }
-
-    private Cut event(StringBuilder out, CharSequence data) {
+    /** Adds one SSE event to the batch being written and asks the fault plan whether the answer is cut after it. */
+    private FaultPlan.Cut event(StringBuilder out, CharSequence data) {
         out.append(data);
-        events++;
-        if (resetAfterEvents > 0 && events >= resetAfterEvents) {
-            return Cut.RESET;
-        }
-        if (errorAfterEvents > 0 && events >= errorAfterEvents) {
-            return Cut.ERROR;
-        }
-        return Cut.NONE;
+        return faults.countEvent();
     }
 
     private void completeNormally() {
@@ -535,7 +422,7 @@ final class GenerationJob {
 
     /** The error-after-events fault at 0 events: the stream fails right after its headers. */
     private void failInStream() {
-        response.end(Buffer.buffer(errorEvent() + DONE_EVENT));
+        response.end(Buffer.buffer(ChunkWriter.errorEvent() + ChunkWriter.DONE_EVENT));
         long now = System.nanoTime();
         for (Choice c : choices) {
             c.finishReason = "error";
@@ -547,184 +434,6 @@ final class GenerationJob {
     }
 
     private void recordFinished(Choice c) {
-        metrics.success(c.finishReason);
-        long end = c.finishNanos;
-        metrics.e2eRequestLatency.observe(seconds(end - arrivalNanos));
-        metrics.requestQueueTime.observe(seconds((scheduledNanos >= 0 ? scheduledNanos : end) - arrivalNanos));
-        metrics.requestPromptTokens.observe(c.promptLen);
-        metrics.requestGenerationTokens.observe(c.generated);
-        metrics.requestMaxNumGenerationTokens.observe(c.maxTokens);
-        if (firstTokenNanos >= 0) {
-            metrics.requestPrefillTime.observe(seconds(firstTokenNanos - scheduledNanos));
-            metrics.requestDecodeTime.observe(seconds(end - firstTokenNanos));
-            metrics.requestInferenceTime.observe(seconds(end - scheduledNanos));
-            if (c.generated > 1) {
-                metrics.requestTimePerOutputToken.observe(seconds(end - firstTokenNanos) / (c.generated - 1));
-            }
-        }
-    }
-
-    private static double seconds(long nanos) {
-        return Math.max(0, nanos) / 1e9;
-    }
-
-    // ---- wire format -------------------------------------------------------------------------------------------
-
-    private CharSequence roleChunk(Choice c) {
-        StringBuilder sb = new StringBuilder(chunkHead.length() + 128)
-                .append(chunkHead)
-                .append("{\"index\":")
-                .append(c.index)
-                .append(
-                        ",\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]");
-        if (continuousUsage) {
-            usage(sb.append(",\"usage\":"), usagePromptTokens, 0, false);
-        }
-        return sb.append(",\"prompt_token_ids\":null}\n\n");
-    }
-
-    private CharSequence contentChunk(Choice c, String delta) {
-        StringBuilder sb = new StringBuilder(chunkHead.length() + 128 + delta.length())
-                .append(chunkHead)
-                .append("{\"index\":")
-                .append(c.index);
-        if (kind == Kind.CHAT) {
-            Json.str(sb.append(",\"delta\":{\"content\":"), delta).append("},\"logprobs\":null,\"finish_reason\":");
-            Json.strOrNull(sb, c.finishReason);
-            if (c.finished()) {
-                Json.strOrNull(sb.append(",\"stop_reason\":"), c.stopReason);
-            }
-            sb.append("}]");
-            if (continuousUsage) {
-                usage(sb.append(",\"usage\":"), usagePromptTokens, c.generated, false);
-            }
-        } else {
-            Json.str(sb.append(",\"text\":"), delta).append(",\"logprobs\":null,\"finish_reason\":");
-            Json.strOrNull(sb, c.finishReason);
-            Json.strOrNull(sb.append(",\"stop_reason\":"), c.stopReason)
-                    .append(",\"prompt_token_ids\":null,\"token_ids\":null}],\"usage\":");
-            if (continuousUsage) {
-                usage(sb, usagePromptTokens, c.generated, false);
-            } else {
-                sb.append("null");
-            }
-        }
-        return sb.append("}\n\n");
-    }
-
-    private CharSequence usageChunk() {
-        StringBuilder sb =
-                new StringBuilder(chunkHead.length() + 96).append(chunkHead).append("],\"usage\":");
-        return usage(sb, usagePromptTokens, completionTokens(), false).append("}\n\n");
-    }
-
-    private String errorEvent() {
-        return "data: "
-                + new SimError(
-                                500,
-                                "InternalServerError",
-                                "Injected failure (vLLM simulator fault: error-after-events).",
-                                null)
-                        .body()
-                + "\n\n";
-    }
-
-    private int completionTokens() {
-        int total = 0;
-        for (Choice c : choices) {
-            total += c.generated;
-        }
-        return total;
-    }
-
-    /** {@code usage} in pydantic field order: prompt, total, completion (details only in full responses). */
-    private static StringBuilder usage(StringBuilder sb, int prompt, int completion, boolean details) {
-        sb.append("{\"prompt_tokens\":")
-                .append(prompt)
-                .append(",\"total_tokens\":")
-                .append(prompt + completion)
-                .append(",\"completion_tokens\":")
-                .append(completion);
-        if (details) {
-            sb.append(",\"prompt_tokens_details\":null");
-        }
-        return sb.append('}');
-    }
-
-    private String chatBody() {
-        StringBuilder sb = new StringBuilder(256 + 64 * choices.length);
-        sb.append("{\"id\":");
-        Json.str(sb, id)
-                .append(",\"object\":\"chat.completion\",\"created\":")
-                .append(created)
-                .append(",\"model\":");
-        Json.str(sb, model).append(",\"choices\":[");
-        for (int i = 0; i < choices.length; i++) {
-            Choice c = choices[i];
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append("{\"index\":").append(c.index).append(",\"message\":{\"role\":\"assistant\",\"content\":");
-            Json.str(sb, c.text)
-                    .append(",\"refusal\":null,\"annotations\":null,\"audio\":null,\"function_call\":null,"
-                            + "\"reasoning\":null},\"logprobs\":null,\"finish_reason\":");
-            Json.strOrNull(sb, c.finishReason).append(",\"stop_reason\":");
-            Json.strOrNull(sb, c.stopReason).append(",\"token_ids\":null}");
-        }
-        sb.append("],\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
-        usage(sb, usagePromptTokens, completionTokens(), true);
-        return sb.append(",\"prompt_logprobs\":null,\"prompt_token_ids\":null,\"kv_transfer_params\":null}")
-                .toString();
-    }
-
-    private String completionBody() {
-        StringBuilder sb = new StringBuilder(256 + 64 * choices.length);
-        sb.append("{\"id\":");
-        Json.str(sb, id)
-                .append(",\"object\":\"text_completion\",\"created\":")
-                .append(created)
-                .append(",\"model\":");
-        Json.str(sb, model).append(",\"choices\":[");
-        for (int i = 0; i < choices.length; i++) {
-            Choice c = choices[i];
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append("{\"index\":").append(c.index).append(",\"text\":");
-            Json.str(sb, c.text).append(",\"logprobs\":null,\"finish_reason\":");
-            Json.strOrNull(sb, c.finishReason).append(",\"stop_reason\":");
-            Json.strOrNull(sb, c.stopReason)
-                    .append(",\"token_ids\":null,\"prompt_logprobs\":null,\"prompt_token_ids\":null}");
-        }
-        sb.append("],\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
-        usage(sb, usagePromptTokens, completionTokens(), true);
-        return sb.append(",\"kv_transfer_params\":null}").toString();
-    }
-
-    /** Everything a job needs, gathered by the request handler. */
-    static final class Builder {
-        SimEngine engine;
-        SimSettings settings;
-        SimMetrics metrics;
-        ContextInternal ctx;
-        HttpServerResponse response;
-        Kind kind;
-        boolean stream;
-        boolean includeUsage;
-        boolean continuousUsage;
-        String id;
-        long created;
-        String model;
-        Choice[] choices;
-        int usagePromptTokens;
-        int prefillTokens;
-        int paramN;
-        int paramMaxTokens;
-        String[] stops = new String[0];
-        boolean includeStopStr;
-
-        GenerationJob build() {
-            return new GenerationJob(this);
-        }
+        metrics.finished(c, arrivalNanos, scheduledNanos, firstTokenNanos);
     }
 }

@@ -144,7 +144,7 @@ final class SimEngine {
                 return false;
             }
             int extra = 0;
-            for (GenerationJob.Choice c : job.choices) {
+            for (Choice c : job.choices) {
                 if (!c.released) {
                     extra += blocksFor(c.promptLen + c.generated + 1) - c.blocks;
                 }
@@ -176,7 +176,7 @@ final class SimEngine {
     }
 
     /** One sequence of a running job finished: its slot and blocks go back, waiting requests may be admitted. */
-    void release(GenerationJob job, GenerationJob.Choice choice) {
+    void release(GenerationJob job, Choice choice) {
         List<GenerationJob> admitted;
         synchronized (lock) {
             if (choice.released || job.state != GenerationJob.State.RUNNING) {
@@ -259,7 +259,7 @@ final class SimEngine {
             return false;
         }
         int need = 0;
-        for (GenerationJob.Choice c : job.choices) {
+        for (Choice c : job.choices) {
             if (!c.released) {
                 need += blocksFor(c.promptLen + c.generated + 1);
             }
@@ -276,7 +276,7 @@ final class SimEngine {
 
     private void allocateLocked(GenerationJob job) {
         int used = usedBlocks;
-        for (GenerationJob.Choice c : job.choices) {
+        for (Choice c : job.choices) {
             if (!c.released) {
                 int need = blocksFor(c.promptLen + c.generated + 1);
                 if (need > c.blocks) {
@@ -291,7 +291,7 @@ final class SimEngine {
 
     private void freeLocked(GenerationJob job) {
         int used = usedBlocks;
-        for (GenerationJob.Choice c : job.choices) {
+        for (Choice c : job.choices) {
             used -= c.blocks;
             c.blocks = 0;
             c.capacity = 0;

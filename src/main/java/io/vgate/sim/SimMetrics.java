@@ -313,6 +313,41 @@ final class SimMetrics {
         return s;
     }
 
+    /** Records what vLLM records when a request's first token is out: time to first token, prompt and parameters. */
+    void firstToken(Choice[] choices, double ttftSeconds, int paramN, int paramMaxTokens) {
+        for (Choice c : choices) {
+            timeToFirstToken.observe(ttftSeconds);
+            promptTokens.inc(c.promptLen);
+            // Prefix caching is on by default: every prompt token is looked up; the simulator never hits.
+            prefixCacheQueries.inc(c.promptLen);
+        }
+        requestParamsN.observe(paramN);
+        requestParamsMaxTokens.observe(paramMaxTokens);
+    }
+
+    /** Records a finished sequence: its finish reason, latencies and token counts ({@code firstTokenNanos < 0}: none). */
+    void finished(Choice c, long arrivalNanos, long scheduledNanos, long firstTokenNanos) {
+        success(c.finishReason);
+        long end = c.finishNanos;
+        e2eRequestLatency.observe(seconds(end - arrivalNanos));
+        requestQueueTime.observe(seconds((scheduledNanos >= 0 ? scheduledNanos : end) - arrivalNanos));
+        requestPromptTokens.observe(c.promptLen);
+        requestGenerationTokens.observe(c.generated);
+        requestMaxNumGenerationTokens.observe(c.maxTokens);
+        if (firstTokenNanos >= 0) {
+            requestPrefillTime.observe(seconds(firstTokenNanos - scheduledNanos));
+            requestDecodeTime.observe(seconds(end - firstTokenNanos));
+            requestInferenceTime.observe(seconds(end - scheduledNanos));
+            if (c.generated > 1) {
+                requestTimePerOutputToken.observe(seconds(end - firstTokenNanos) / (c.generated - 1));
+            }
+        }
+    }
+
+    private static double seconds(long nanos) {
+        return Math.max(0, nanos) / 1e9;
+    }
+
     /** Counts a finished sequence under its finish reason ({@code stop}, {@code length}, {@code abort}, {@code error}). */
     void success(String finishReason) {
         switch (finishReason) {

@@ -55,7 +55,7 @@ public class VllmSimulator {
     private final SimSettings settings;
     private final SimEngine engine;
     private final SimMetrics metrics;
-    private final SimHandlers handlers;
+    private final SimRoutes routes;
     private final List<String> servedNames;
 
     private volatile URI baseUri;
@@ -86,7 +86,7 @@ public class VllmSimulator {
                 engine::waitingSeqs,
                 engine::kvCacheUsage);
         engine.metrics(metrics);
-        this.handlers = new SimHandlers(engine, settings, metrics, servedNames, config.model());
+        this.routes = new SimRoutes(engine, settings, metrics, servedNames, config.model());
     }
 
     void onStart(@Observes @Priority(1) StartupEvent event) {
@@ -275,7 +275,7 @@ public class VllmSimulator {
         if (listen && deploymentId == null) {
             closeReservation();
             return vertx.deployVerticle(
-                            () -> new SimVerticle(handlers, host, port),
+                            () -> new SimVerticle(routes, host, port),
                             new DeploymentOptions().setInstances(eventLoops()))
                     .onSuccess(id -> deploymentId = id)
                     .onFailure(t -> LOG.errorf(t, "vLLM simulator could not listen on %s:%d", host, port))

@@ -1,0 +1,32 @@
+package io.vgate.sim;
+
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpServerResponse;
+
+/** Everything a {@link GenerationJob} needs, gathered by the request handler. */
+final class GenerationRequest {
+
+    SimEngine engine;
+    SimSettings settings;
+    SimMetrics metrics;
+    Context ctx;
+    HttpServerResponse response;
+    GenerationJob.Kind kind;
+    boolean stream;
+    boolean includeUsage;
+    boolean continuousUsage;
+    String id;
+    long created;
+    String model;
+    Choice[] choices;
+    int usagePromptTokens;
+    int prefillTokens;
+    int paramN;
+    int paramMaxTokens;
+    String[] stops = new String[0];
+    boolean includeStopStr;
+
+    GenerationJob build() {
+        return new GenerationJob(this);
+    }
+}

@@ -1,0 +1,225 @@
+package io.vgate.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
+import org.jboss.logging.Logger;
+
+/**
+ * The simulator's routes, as in vLLM: generation ({@link GenerateRoutes}), embeddings ({@link EmbeddingsRoute}),
+ * tokenization ({@link TokenizeRoutes}), and here the small ones (models, health, version, load, metrics) and the
+ * simulator-only settings routes. A {@link SimError} thrown while handling a request becomes vLLM's error body. Handlers
+ * run on the connection's event loop and never block.
+ */
+final class SimRoutes {
+
+    private static final Logger LOG = Logger.getLogger(SimRoutes.class);
+
+    /** The vLLM version {@code /version} reports. */
+    static final String VLLM_VERSION = "0.29.0";
+
+    static final String JSON = "application/json";
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private final SimEngine engine;
+    private final SimSettings settings;
+    private final SimMetrics metrics;
+    private final List<String> servedNames;
+    private final String modelRoot;
+    private final GenerateRoutes generate;
+    private final EmbeddingsRoute embeddings;
+    private final TokenizeRoutes tokenize;
+
+    SimRoutes(SimEngine engine, SimSettings settings, SimMetrics metrics, List<String> servedNames, String modelRoot) {
+        this.engine = engine;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.servedNames = List.copyOf(servedNames);
+        this.modelRoot = modelRoot;
+        VllmValidation validation = new VllmValidation(settings, servedNames);
+        this.generate = new GenerateRoutes(engine, settings, metrics, servedNames, validation);
+        this.embeddings = new EmbeddingsRoute(engine, settings, servedNames.get(0), validation);
+        this.tokenize = new TokenizeRoutes(settings, validation);
+    }
+
+    /** A router with every route of the simulator, for one server instance. */
+    Router router(Vertx vertx) {
+        Router router = Router.router(vertx);
+        router.post("/v1/chat/completions").handler(rc -> withBody(rc, generate::chatCompletions));
+        router.post("/v1/completions").handler(rc -> withBody(rc, generate::completions));
+        router.post("/v1/embeddings").handler(rc -> withBody(rc, embeddings::embeddings));
+        router.get("/v1/models").handler(this::models);
+        router.post("/tokenize").handler(rc -> withBody(rc, tokenize::tokenize));
+        router.post("/detokenize").handler(rc -> withBody(rc, tokenize::detokenize));
+        router.get("/health").handler(this::health);
+        router.route("/ping").method(HttpMethod.GET).method(HttpMethod.POST).handler(this::health);
+        router.get("/version").handler(this::version);
+        router.get("/load").handler(this::load);
+        router.get("/metrics").handler(this::metrics);
+        // Simulator-only administration; real vLLM has no such route.
+        router.get("/sim/settings").handler(this::getSettings);
+        router.post("/sim/settings").handler(this::postSettings);
+        router.post("/sim/settings/reset").handler(this::resetSettings);
+        router.errorHandler(404, this::notFound);
+        router.errorHandler(405, this::methodNotAllowed);
+        router.errorHandler(500, rc -> {
+            LOG.warnf(rc.failure(), "Simulator route %s failed", rc.request().path());
+            internalError(rc.response(), rc.failure());
+        });
+        return router;
+    }
+
+    void models(RoutingContext rc) {
+        echoRequestId(rc);
+        long created = System.currentTimeMillis() / 1000;
+        StringBuilder sb = new StringBuilder(512).append("{\"object\":\"list\",\"data\":[");
+        for (int i = 0; i < servedNames.size(); i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"id\":");
+            Json.str(sb, servedNames.get(i))
+                    .append(",\"object\":\"model\",\"created\":")
+                    .append(created)
+                    .append(",\"owned_by\":\"vllm\",\"root\":");
+            Json.str(sb, modelRoot)
+                    .append(",\"parent\":null,\"max_model_len\":")
+                    .append(settings.maxModelLen())
+                    .append(",\"permission\":[{\"id\":\"modelperm-")
+                    .append(randomHex())
+                    .append("\",\"object\":\"model_permission\",\"created\":")
+                    .append(created)
+                    .append(",\"allow_create_engine\":false,\"allow_sampling\":true,\"allow_logprobs\":true,"
+                            + "\"allow_search_indices\":false,\"allow_view\":true,\"allow_fine_tuning\":false,"
+                            + "\"organization\":\"*\",\"group\":null,\"is_blocking\":false}]}");
+        }
+        rc.response().putHeader("content-type", JSON).end(sb.append("]}").toString());
+    }
+
+    void health(RoutingContext rc) {
+        echoRequestId(rc);
+        rc.response().end();
+    }
+
+    void version(RoutingContext rc) {
+        echoRequestId(rc);
+        rc.response().putHeader("content-type", JSON).end("{\"version\":\"" + VLLM_VERSION + "\"}");
+    }
+
+    void load(RoutingContext rc) {
+        echoRequestId(rc);
+        rc.response().putHeader("content-type", JSON).end("{\"server_load\":" + engine.inflight() + "}");
+    }
+
+    void metrics(RoutingContext rc) {
+        echoRequestId(rc);
+        rc.response().putHeader("content-type", SimMetrics.CONTENT_TYPE).end(metrics.scrape());
+    }
+
+    void getSettings(RoutingContext rc) {
+        rc.response().putHeader("content-type", JSON).end(SettingsJson.write(settings));
+    }
+
+    void postSettings(RoutingContext rc) {
+        rc.request().body().onSuccess(raw -> {
+            try {
+                JsonNode node = Json.MAPPER.readTree(raw.getBytes());
+                SettingsJson.apply(settings, node);
+                getSettings(rc);
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                rc.response()
+                        .setStatusCode(400)
+                        .putHeader("content-type", JSON)
+                        .end("{\"detail\":" + Json.quote(String.valueOf(e.getMessage())) + "}");
+            }
+        });
+    }
+
+    void resetSettings(RoutingContext rc) {
+        settings.reset();
+        getSettings(rc);
+    }
+
+    /** FastAPI's answer for a path no route serves. */
+    void notFound(RoutingContext rc) {
+        echoRequestId(rc);
+        rc.response().setStatusCode(404).putHeader("content-type", JSON).end("{\"detail\":\"Not Found\"}");
+    }
+
+    /** FastAPI's answer for a known path with the wrong method. */
+    void methodNotAllowed(RoutingContext rc) {
+        echoRequestId(rc);
+        rc.response().setStatusCode(405).putHeader("content-type", JSON).end("{\"detail\":\"Method Not Allowed\"}");
+    }
+
+    /** The request id vLLM uses: the {@code X-Request-Id} header, else the body's {@code request_id}, else random. */
+    static String requestId(HttpServerRequest request, String bodyRequestId) {
+        String header = request.getHeader("x-request-id");
+        if (header != null) {
+            return header;
+        }
+        return bodyRequestId != null ? bodyRequestId : randomHex();
+    }
+
+    private static String randomHex() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        char[] out = new char[32];
+        long a = random.nextLong();
+        long b = random.nextLong();
+        for (int i = 0; i < 16; i++) {
+            out[i] = HEX[(int) (a >>> (60 - 4 * i)) & 0xF];
+            out[16 + i] = HEX[(int) (b >>> (60 - 4 * i)) & 0xF];
+        }
+        return new String(out);
+    }
+
+    private static void echoRequestId(RoutingContext rc) {
+        String id = rc.request().getHeader("x-request-id");
+        if (id != null) {
+            rc.response().putHeader("x-request-id", id);
+        }
+    }
+
+    /** Collects the body, then runs the handler; a {@link SimError} becomes vLLM's error response. */
+    private static void withBody(RoutingContext rc, BiConsumer<RoutingContext, Buffer> handler) {
+        echoRequestId(rc);
+        rc.request().body().onComplete(ar -> {
+            if (ar.failed()) {
+                return;
+            }
+            try {
+                handler.accept(rc, ar.result());
+            } catch (SimError e) {
+                sendError(rc.response(), e);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "Simulator route %s failed", rc.request().path());
+                internalError(rc.response(), e);
+            }
+        });
+    }
+
+    static void sendError(HttpServerResponse response, SimError e) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(e.status).putHeader("content-type", JSON).end(e.body());
+    }
+
+    /** Shared with the verticle so unknown exceptions still answer like vLLM's catch-all handler. */
+    static void internalError(HttpServerResponse response, Throwable t) {
+        if (!response.headWritten() && !response.closed()) {
+            sendError(response, new SimError(500, "InternalServerError", String.valueOf(t.getMessage()), null));
+        } else if (!response.closed()) {
+            response.reset();
+        }
+    }
+}

@@ -46,6 +46,7 @@ final class GenerateRoutes {
         boolean logprobs = r.bool("logprobs", false);
         Integer topLogprobs = r.optInt("top_logprobs");
         String bodyRequestId = r.optString("request_id");
+        Long bodyPriority = r.optLong("priority");
         r.throwIfInvalid();
 
         validation.checkModel(model);
@@ -91,6 +92,7 @@ final class GenerateRoutes {
             out[i] = new Choice(i, promptTokens, effectiveMax, source(baseSeed, i, echo, sampling.ignoreEos()));
         }
         GenerationRequest b = job(rc, GenerationJob.Kind.CHAT, "chatcmpl-" + base, base);
+        b.priority = priority(request, bodyPriority);
         sampling.applyTo(b, effectiveMax);
         b.choices = out;
         b.usagePromptTokens = promptTokens;
@@ -107,6 +109,7 @@ final class GenerateRoutes {
         boolean addSpecialTokens = r.bool("add_special_tokens", true);
         String suffix = r.optString("suffix");
         String bodyRequestId = r.optString("request_id");
+        Long bodyPriority = r.optLong("priority");
         r.throwIfInvalid();
 
         validation.checkModel(model);
@@ -143,11 +146,28 @@ final class GenerateRoutes {
             }
         }
         GenerationRequest b = job(rc, GenerationJob.Kind.COMPLETION, "cmpl-" + base, base);
+        b.priority = priority(request, bodyPriority);
         sampling.applyTo(b, requested);
         b.choices = out;
         b.usagePromptTokens = usagePrompt;
         b.prefillTokens = usagePrompt;
         b.build().accept();
+    }
+
+    /**
+     * vLLM's request priority: the {@code X-Vllm-Priority} header when it holds an integer (anything else in it is
+     * ignored, as vLLM ignores it), else the body's {@code priority}, else 0.
+     */
+    static long priority(HttpServerRequest request, Long bodyPriority) {
+        String header = request.getHeader("x-vllm-priority");
+        if (header != null) {
+            try {
+                return Long.parseLong(header.strip());
+            } catch (NumberFormatException e) {
+                // Not an integer: the body's value stands.
+            }
+        }
+        return bodyPriority != null ? bodyPriority : 0;
     }
 
     private TokenSource source(long baseSeed, int index, String echo, boolean ignoreEos) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vgate.security.SecuredFixture;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,6 +30,26 @@ class KeyFileTests {
 
         Caller caller = keys.get(KeyDigest.of("sk-one")).caller();
         assertThat(caller).isEqualTo(new Caller("app-1", "team-a", "batch", new Limits(600L, 200000L), "key:app-1"));
+    }
+
+    @Test
+    void readsATenantConcurrencyCap() {
+        Caller caller = parse("- {id: a, tenant: t, hash: '" + HASH + "', limits: {max-concurrency: 8}}")
+                .get(KeyDigest.of("sk-one"))
+                .caller();
+
+        assertThat(caller.limits()).isEqualTo(new Limits(null, null, 8));
+    }
+
+    @Test
+    void rejectsACapThatIsNotAPositiveInteger() {
+        for (String cap : List.of("0", "-2", "1.5", "lots", "3000000000")) {
+            assertThatThrownBy(() ->
+                            parse("- {id: a, tenant: t, hash: '" + HASH + "', limits: {max-concurrency: " + cap + "}}"))
+                    .as(cap)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("max-concurrency");
+        }
     }
 
     @Test

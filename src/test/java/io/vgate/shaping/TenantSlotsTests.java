@@ -2,6 +2,9 @@ package io.vgate.shaping;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vgate.api.ApiError;
+import io.vgate.api.ApiErrors;
+import io.vgate.testing.OpenAiErrorSchema;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,5 +103,17 @@ class TenantSlotsTests {
         // Nothing finished lately: the longest hint.
         assertThat(TenantSlots.retryAfter(2, 100, 0)).isEqualTo(Duration.ofSeconds(60));
         assertThat(TenantSlots.retryAfter(1, 10_000, 0.001)).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void aTenantAtItsCapIsAnsweredWithAnOpenAiRateLimitError() {
+        ApiError error = ShapingErrors.concurrencyLimitExceeded(4, TenantSlots.retryAfter(4, 40, 20));
+
+        assertThat(error.status()).isEqualTo(429);
+        assertThat(error.retryAfterSeconds()).isEqualTo(1);
+        var body = OpenAiErrorSchema.assertValid(ApiErrors.toJson(error).toString());
+        assertThat(body.get("type").asText()).isEqualTo("rate_limit_error");
+        assertThat(body.get("code").asText()).isEqualTo("concurrency_limit_exceeded");
+        assertThat(body.get("message").asText()).contains("4 requests");
     }
 }

@@ -62,5 +62,13 @@ public interface AuthConfig {
          */
         @WithDefault("priority")
         String priorityClaim();
+
+        /**
+         * Claim carrying the most requests the caller's tenant may have in flight and queued at once (a positive
+         * integer); without it {@code vgate.shaping.tenant-max-concurrency} applies. Defaults to
+         * {@code max_concurrency}.
+         */
+        @WithDefault("max_concurrency")
+        String maxConcurrencyClaim();
     }
 }

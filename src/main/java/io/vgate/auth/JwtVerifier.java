@@ -76,7 +76,28 @@ public class JwtVerifier {
             priority = classes.defaultClass();
         }
         String id = subject != null ? subject : tenant;
-        return Optional.of(new Caller(id, tenant, priority, Limits.DEFAULTS, "tenant:" + tenant));
+        Integer maxConcurrency = positiveInt(jwt.getClaim(config.maxConcurrencyClaim()));
+        Limits limits = maxConcurrency == null ? Limits.DEFAULTS : new Limits(null, null, maxConcurrency);
+        return Optional.of(new Caller(id, tenant, priority, limits, "tenant:" + tenant));
+    }
+
+    /** A positive whole number from a JSON number or numeric string claim; anything else means no override. */
+    private static Integer positiveInt(Object value) {
+        long n;
+        if (value instanceof jakarta.json.JsonNumber number && number.isIntegral()) {
+            n = number.longValue();
+        } else if (value instanceof Number number && !(value instanceof Double) && !(value instanceof Float)) {
+            n = number.longValue();
+        } else if (value instanceof jakarta.json.JsonString string) {
+            try {
+                n = Long.parseLong(string.getString().trim());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        } else {
+            return null;
+        }
+        return n >= 1 && n <= Integer.MAX_VALUE ? (int) n : null;
     }
 
     private static String claim(JsonWebToken jwt, String name) {

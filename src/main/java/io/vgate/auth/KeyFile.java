@@ -23,6 +23,7 @@ import java.util.Set;
  *   limits:                         # optional; defaults from vgate.rate-limit.per-key.*
  *     requests-per-minute: 600
  *     tokens-per-minute: 200000
+ *     max-concurrency: 32           # requests of the tenant in flight and queued; else tenant-max-concurrency
  * </pre>
  *
  * The priority classes are those of {@code vgate.shaping.priority.classes}; a key without one gets the
@@ -33,7 +34,8 @@ final class KeyFile {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> ENTRY_FIELDS = Set.of("id", "tenant", "hash", "priority", "limits");
-    private static final Set<String> LIMIT_FIELDS = Set.of("requests-per-minute", "tokens-per-minute");
+    private static final Set<String> LIMIT_FIELDS =
+            Set.of("requests-per-minute", "tokens-per-minute", "max-concurrency");
 
     private KeyFile() {}
 
@@ -106,9 +108,14 @@ final class KeyFile {
                 throw new IllegalArgumentException(where + ": limits must be a mapping");
             }
             unknownFields(limitsNode, LIMIT_FIELDS, where + " limits");
+            Long maxConcurrency = positive(limitsNode, "max-concurrency", where);
+            if (maxConcurrency != null && maxConcurrency > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(where + ": limits.max-concurrency is too large");
+            }
             limits = new Limits(
                     positive(limitsNode, "requests-per-minute", where),
-                    positive(limitsNode, "tokens-per-minute", where));
+                    positive(limitsNode, "tokens-per-minute", where),
+                    maxConcurrency == null ? null : maxConcurrency.intValue());
         }
         return new ApiKey(new Caller(id, tenant, priority, limits, "key:" + id), digest);
     }

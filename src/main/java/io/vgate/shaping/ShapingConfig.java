@@ -27,6 +27,16 @@ public interface ShapingConfig {
     int maxInFlight();
 
     /**
+     * Requests one tenant may have in flight and queued together; more get {@code 429
+     * concurrency_limit_exceeded} with {@code Retry-After}, so one tenant's long streams cannot hold every GPU
+     * slot. No cap by default.
+     */
+    OptionalInt tenantMaxConcurrency();
+
+    /** The adaptive in-flight limit. */
+    Adaptive adaptive();
+
+    /**
      * Requests that may wait for a slot, all tenants and priority classes together. A request arriving at a
      * full queue gets {@code 503 queue_full} at once, unless a lower-priority or over-represented request can
      * be shed for it. Defaults to {@code 256}.
@@ -118,6 +128,82 @@ public interface ShapingConfig {
          * {@code vgate.shaping.priority.max-queue-wait."batch"=5m}. None by default.
          */
         Map<String, Duration> maxQueueWait();
+
+        /**
+         * Whether each request is sent to vLLM with its class as vLLM's {@code priority} field (lower is served
+         * first), so that inside vLLM's batch too, batch requests yield to interactive ones. Needs vLLM started
+         * with {@code --scheduling-policy priority}; vLLM's default FCFS policy accepts and ignores the field.
+         * A {@code priority} the client sent itself is replaced. Defaults to {@code false}.
+         */
+        @WithDefault("false")
+        boolean toVllm();
+
+        /**
+         * With {@link #toVllm()}: the {@code priority} value sent for each class, e.g.
+         * {@code vgate.shaping.priority.vllm-values."batch"=10}. A class not listed sends its position in
+         * {@link #classes()} ({@code 0} for the highest).
+         */
+        Map<String, Integer> vllmValues();
+    }
+
+    /**
+     * The adaptive in-flight limit: vgate reads vLLM's {@code /metrics} (running and waiting requests, KV-cache
+     * usage, preemptions) over localhost every {@link #interval()} and moves its limit between {@link #min()} and
+     * {@link ShapingConfig#maxInFlight()}: up while vLLM's own waiting queue is empty, its KV cache below
+     * {@link #kvCacheThreshold()} and vgate has requests to send; down at once when vLLM queues or preempts. The
+     * rule and why it is stable are documented on {@link AdaptiveLimit}. When the metrics cannot be read, the last
+     * limit holds.
+     */
+    interface Adaptive {
+
+        /**
+         * Whether the limit adapts. {@code false} makes {@link ShapingConfig#maxInFlight()} a static limit.
+         * Defaults to {@code true}.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often vLLM's load is read and the limit adjusted. Defaults to {@code 250ms}. */
+        @WithDefault("250ms")
+        Duration interval();
+
+        /**
+         * The lowest the limit goes, and where it starts (it reaches a few hundred within seconds under load).
+         * Lowered to {@code max-in-flight} when above it. Defaults to {@code 8}.
+         */
+        @WithDefault("8")
+        int min();
+
+        /**
+         * KV-cache usage (0 to 1) at or above which the limit stops growing: more sequences would soon be
+         * preempted. Defaults to {@code 0.9}.
+         */
+        @WithDefault("0.9")
+        double kvCacheThreshold();
+
+        /** Additive growth per interval near the last measured capacity. Defaults to {@code 1}. */
+        @WithDefault("1")
+        int increase();
+
+        /**
+         * Fast growth per interval before the capacity is known, as a fraction of the requests vLLM is running.
+         * Defaults to {@code 0.25}.
+         */
+        @WithDefault("0.25")
+        double growthFraction();
+
+        /**
+         * Multiplicative decrease when vLLM preempts, or queues while running no fewer than the limit (a queue
+         * it reports while running fewer takes the limit straight down to what it runs). Defaults to {@code 0.9}.
+         */
+        @WithDefault("0.9")
+        double backoff();
+
+        /**
+         * Path of vLLM's Prometheus metrics, on the upstream's address. Defaults to {@code /metrics}.
+         */
+        @WithDefault("/metrics")
+        String metricsPath();
     }
 
     /**

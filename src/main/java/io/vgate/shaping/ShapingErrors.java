@@ -15,6 +15,8 @@ public final class ShapingErrors {
     public static final String QUEUE_TIMEOUT = "queue_timeout";
     /** 503: the request was waiting and was shed to make room for a higher-priority or fairer one. */
     public static final String QUEUE_SHED = "queue_shed";
+    /** 429: the tenant already has its maximum of requests in flight or queued. */
+    public static final String CONCURRENCY_LIMIT_EXCEEDED = "concurrency_limit_exceeded";
     /** 503: vgate is draining for shutdown. */
     public static final String SHUTTING_DOWN = "shutting_down";
     /** 504 (or an SSE error event): no first token within {@code time-to-first-token}. */
@@ -60,6 +62,17 @@ public final class ShapingErrors {
                 QUEUE_SHED,
                 "The model is at capacity and this waiting request made room for higher-priority traffic."
                         + " Retry after the time in Retry-After.",
+                null,
+                retryAfter);
+    }
+
+    static ApiError concurrencyLimitExceeded(int cap, Duration retryAfter) {
+        return new ApiError(
+                429,
+                ApiError.RATE_LIMIT,
+                CONCURRENCY_LIMIT_EXCEEDED,
+                "Too many concurrent requests: this tenant already has " + cap
+                        + " requests running or waiting. Retry after the time in Retry-After.",
                 null,
                 retryAfter);
     }

@@ -52,6 +52,7 @@ final class GenerateRoutes {
         MediaParts media = MediaParts.count(r);
         ToolPlan tools = ToolPlan.read(r);
         OutputConstraint constraint = OutputConstraint.read(r, tools);
+        Long bodyPriority = r.optLong("priority");
         r.throwIfInvalid();
 
         validation.checkModel(model);
@@ -122,6 +123,7 @@ final class GenerateRoutes {
             }
         }
         GenerationRequest b = job(rc, GenerationJob.Kind.CHAT, "chatcmpl-" + base, base);
+        b.priority = priority(request, bodyPriority);
         sampling.applyTo(b, effectiveMax);
         b.choices = out;
         b.usagePromptTokens = promptTokens;
@@ -138,6 +140,7 @@ final class GenerateRoutes {
         boolean addSpecialTokens = r.bool("add_special_tokens", true);
         String suffix = r.optString("suffix");
         String bodyRequestId = r.optString("request_id");
+        Long bodyPriority = r.optLong("priority");
         r.throwIfInvalid();
 
         validation.checkModel(model);
@@ -175,11 +178,28 @@ final class GenerateRoutes {
             }
         }
         GenerationRequest b = job(rc, GenerationJob.Kind.COMPLETION, "cmpl-" + base, base);
+        b.priority = priority(request, bodyPriority);
         sampling.applyTo(b, requested);
         b.choices = out;
         b.usagePromptTokens = usagePrompt;
         b.prefillTokens = usagePrompt;
         b.build().accept();
+    }
+
+    /**
+     * vLLM's request priority: the {@code X-Vllm-Priority} header when it holds an integer (anything else in it is
+     * ignored, as vLLM ignores it), else the body's {@code priority}, else 0.
+     */
+    static long priority(HttpServerRequest request, Long bodyPriority) {
+        String header = request.getHeader("x-vllm-priority");
+        if (header != null) {
+            try {
+                return Long.parseLong(header.strip());
+            } catch (NumberFormatException e) {
+                // Not an integer: the body's value stands.
+            }
+        }
+        return bodyPriority != null ? bodyPriority : 0;
     }
 
     private TokenSource source(long baseSeed, int index, String echo, boolean ignoreEos) {

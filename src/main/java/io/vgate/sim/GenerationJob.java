@@ -45,9 +45,14 @@ final class GenerationJob {
     private static final long NON_STREAM_TIMER_NANOS = 5_000_000L;
 
     final Choice[] choices;
+    /** vLLM's {@code priority}: lower is served first under the priority policy. */
+    final long priority;
+
     volatile State state = State.NEW;
     int liveSeqs;
     boolean preempted;
+    /** Arrival order in the engine, set by it under its lock. */
+    long arrival;
 
     private final SimEngine engine;
     private final SimSettings settings;
@@ -80,6 +85,7 @@ final class GenerationJob {
     private volatile Timer timer;
 
     GenerationJob(GenerationRequest b) {
+        this.priority = b.priority;
         this.engine = b.engine;
         this.settings = b.settings;
         this.metrics = b.metrics;

@@ -24,6 +24,9 @@ final class GenerationRequest {
     int paramN;
     int paramMaxTokens;
     String[] stops = new String[0];
+    /** vLLM's {@code priority} (body field, or the {@code X-Vllm-Priority} header that overrides it). */
+    long priority;
+
     boolean includeStopStr;
 
     GenerationJob build() {

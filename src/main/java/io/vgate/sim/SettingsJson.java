@@ -2,6 +2,7 @@ package io.vgate.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vgate.sim.SimulatorConfig.Mode;
+import io.vgate.sim.SimulatorConfig.SchedulingPolicy;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -35,6 +36,10 @@ final class SettingsJson {
         StringBuilder sb = new StringBuilder(512).append('{');
         sb.append("\"max-model-len\":").append(s.maxModelLen());
         sb.append(",\"max-num-seqs\":").append(s.maxNumSeqs());
+        sb.append(",\"scheduling-policy\":\"")
+                .append(s.schedulingPolicy().name().toLowerCase(Locale.ROOT))
+                .append('"');
+        sb.append(",\"gpu-speed\":").append(s.gpuSpeed());
         sb.append(",\"max-num-batched-tokens\":").append(s.maxNumBatchedTokens());
         sb.append(",\"time-to-first-token\":\"").append(s.timeToFirstToken()).append('"');
         sb.append(",\"prefill-time-per-token\":\"")
@@ -91,6 +96,8 @@ final class SettingsJson {
             switch (key) {
                 case "max-model-len" -> add(updates, key, intValue(key, v), s::maxModelLen);
                 case "max-num-seqs" -> add(updates, key, intValue(key, v), s::maxNumSeqs);
+                case "scheduling-policy" -> add(updates, key, schedulingPolicy(v), s::schedulingPolicy);
+                case "gpu-speed" -> add(updates, key, doubleValue(key, v), s::gpuSpeed);
                 case "max-num-batched-tokens" -> add(updates, key, intValue(key, v), s::maxNumBatchedTokens);
                 case "time-to-first-token" -> add(updates, key, duration(key, v), s::timeToFirstToken);
                 case "prefill-time-per-token" -> add(updates, key, duration(key, v), s::prefillTimePerToken);
@@ -209,6 +216,14 @@ final class SettingsJson {
             throw new IllegalArgumentException(key + " must be true or false");
         }
         return v.booleanValue();
+    }
+
+    private static SchedulingPolicy schedulingPolicy(JsonNode v) {
+        try {
+            return SchedulingPolicy.valueOf(v.asText().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("scheduling-policy must be fcfs or priority");
+        }
     }
 
     private static Mode mode(JsonNode v) {

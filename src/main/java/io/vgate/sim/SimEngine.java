@@ -1,21 +1,32 @@
 package io.vgate.sim;
 
+import io.vgate.sim.SimulatorConfig.SchedulingPolicy;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The simulated scheduler: continuous batching of at most {@code max-num-seqs} sequences, an unbounded FCFS waiting
- * queue, and a paged KV cache of {@code kv-cache-tokens} in blocks of {@value #BLOCK_SIZE}.
+ * The simulated scheduler: continuous batching of at most {@code max-num-seqs} sequences, an unbounded waiting queue
+ * ordered by the scheduling policy, and a paged KV cache of {@code kv-cache-tokens} in blocks of {@value #BLOCK_SIZE}.
  *
  * <p>Only bookkeeping lives here, under one short lock; the timeline of each request (prefill, tokens, timers, writes)
  * runs on its connection's event loop in {@link GenerationJob}. Admission happens at arrival and whenever sequences
  * finish. A request's {@code n} choices are separate sequences, as vLLM's child requests are. When a growing sequence
- * needs a KV block and none is free, the most recently admitted request is preempted (recompute): its blocks are
- * freed, it goes back to the front of the queue, and the client only sees a stall.</p>
+ * needs a KV block and none is free, a running request is preempted (recompute): its blocks are freed, it goes back
+ * to the queue, and the client only sees a stall.</p>
+ *
+ * <p>The two scheduling policies are vLLM V1's ({@code --scheduling-policy}):</p>
+ * <ul>
+ *   <li>{@code fcfs}: the queue is in arrival order; the victim of a preemption is the most recently admitted
+ *       request, and it goes back to the front of the queue;</li>
+ *   <li>{@code priority}: the queue is ordered by {@code priority} (lower first), then by arrival; the victim is the
+ *       running request with the highest {@code priority} value, the latest arrival among equals, and it goes back
+ *       to the queue in its place by the same order.</li>
+ * </ul>
+ * <p>Either way the head of the queue is admitted first: a head that does not fit blocks the requests behind it.</p>
  */
 final class SimEngine {
 
@@ -24,9 +35,16 @@ final class SimEngine {
 
     private final SimSettings settings;
     private final Object lock = new Object();
-    private final ArrayDeque<GenerationJob> waiting = new ArrayDeque<>();
+    /** Waiting requests, the next to admit first. */
+    private final ArrayList<GenerationJob> waiting = new ArrayList<>();
+
     private final ArrayList<GenerationJob> running = new ArrayList<>();
     private final AtomicLong received = new AtomicLong();
+    /** Arrival order, as vLLM's {@code arrival_time}; guarded by the lock. */
+    private long arrivals;
+    /** The policy the queue is ordered by now; guarded by the lock. */
+    private SchedulingPolicy policy;
+
     private final AtomicLong finished = new AtomicLong();
     private final AtomicLong aborted = new AtomicLong();
     private volatile int runningSeqs;
@@ -37,6 +55,7 @@ final class SimEngine {
 
     SimEngine(SimSettings settings) {
         this.settings = settings;
+        this.policy = settings.schedulingPolicy();
     }
 
     void metrics(SimMetrics metrics) {
@@ -81,10 +100,10 @@ final class SimEngine {
 
     /**
      * The latency multiplier for the current batch: 1 with one running sequence, rising linearly to
-     * {@code time-factor-under-load} when {@code max-num-seqs} run.
+     * {@code time-factor-under-load} when {@code max-num-seqs} run, divided by the GPU's speed.
      */
     double loadFactor() {
-        return loadFactor(runningSeqs, settings.maxNumSeqs(), settings.timeFactorUnderLoad());
+        return loadFactor(runningSeqs, settings.maxNumSeqs(), settings.timeFactorUnderLoad()) / settings.gpuSpeed();
     }
 
     static double loadFactor(int runningSeqs, int maxNumSeqs, double timeFactorUnderLoad) {
@@ -119,17 +138,24 @@ final class SimEngine {
      */
     boolean submit(GenerationJob job) {
         received.incrementAndGet();
+        List<GenerationJob> admitted;
+        boolean self;
         synchronized (lock) {
             job.liveSeqs = job.choices.length;
+            job.arrival = arrivals++;
             if (waiting.isEmpty() && fits(job)) {
                 admitLocked(job, System.nanoTime());
                 return true;
             }
             job.state = GenerationJob.State.QUEUED;
-            waiting.addLast(job);
+            enqueueLocked(job);
             waitingSeqs += job.liveSeqs;
-            return false;
+            // Under the priority policy the newcomer may now head the queue, and it may fit where the old head did not.
+            admitted = policy == SchedulingPolicy.PRIORITY ? admitWaitingLocked() : null;
+            self = admitted != null && admitted.remove(job);
         }
+        dispatch(admitted);
+        return self;
     }
 
     /**
@@ -152,7 +178,7 @@ final class SimEngine {
             if (extra > 0) {
                 int total = totalBlocks();
                 while (usedBlocks + extra > total && running.size() > 1) {
-                    GenerationJob victim = running.get(running.size() - 1);
+                    GenerationJob victim = victimLocked();
                     preemptLocked(victim);
                     if (preempted == null) {
                         preempted = new ArrayList<>(2);
@@ -214,10 +240,17 @@ final class SimEngine {
         dispatch(admitted);
     }
 
-    /** Limits may have grown: admit what now fits. */
+    /** Limits may have grown, or the policy changed: re-order the queue and admit what now fits. */
     void settingsChanged() {
         List<GenerationJob> admitted;
         synchronized (lock) {
+            SchedulingPolicy now = settings.schedulingPolicy();
+            if (now != policy) {
+                policy = now;
+                if (policy == SchedulingPolicy.PRIORITY) {
+                    waiting.sort(PRIORITY_ORDER);
+                }
+            }
             admitted = admitWaitingLocked();
         }
         dispatch(admitted);
@@ -300,25 +333,57 @@ final class SimEngine {
         runningSeqs -= job.liveSeqs;
     }
 
+    /** The running request to preempt: the newest under FCFS, the least urgent under the priority policy. */
+    private GenerationJob victimLocked() {
+        if (policy == SchedulingPolicy.PRIORITY) {
+            GenerationJob victim = running.get(0);
+            for (GenerationJob candidate : running) {
+                if (PRIORITY_ORDER.compare(candidate, victim) > 0) {
+                    victim = candidate;
+                }
+            }
+            return victim;
+        }
+        return running.get(running.size() - 1);
+    }
+
     private void preemptLocked(GenerationJob victim) {
-        running.remove(running.size() - 1);
+        running.remove(victim);
         freeLocked(victim);
         victim.state = GenerationJob.State.QUEUED;
         victim.preempted = true;
-        waiting.addFirst(victim);
+        if (policy == SchedulingPolicy.PRIORITY) {
+            enqueueLocked(victim);
+        } else {
+            waiting.addFirst(victim);
+        }
         waitingSeqs += victim.liveSeqs;
         metrics.preemptions.inc();
+    }
+
+    /** Puts a job in the queue: at the end under FCFS, in its place by priority and arrival otherwise. */
+    private void enqueueLocked(GenerationJob job) {
+        if (policy != SchedulingPolicy.PRIORITY) {
+            waiting.addLast(job);
+            return;
+        }
+        // After every job that goes first or ties: equal keys keep their order (the queue is short; a scan is fine).
+        int at = waiting.size();
+        while (at > 0 && PRIORITY_ORDER.compare(waiting.get(at - 1), job) > 0) {
+            at--;
+        }
+        waiting.add(at, job);
     }
 
     private List<GenerationJob> admitWaitingLocked() {
         List<GenerationJob> admitted = null;
         long now = 0;
         while (!waiting.isEmpty()) {
-            GenerationJob head = waiting.peekFirst();
+            GenerationJob head = waiting.getFirst();
             if (!fits(head)) {
                 break;
             }
-            waiting.pollFirst();
+            waiting.removeFirst();
             waitingSeqs -= head.liveSeqs;
             if (now == 0) {
                 now = System.nanoTime();
@@ -331,6 +396,10 @@ final class SimEngine {
         }
         return admitted;
     }
+
+    /** vLLM's priority order: lower {@code priority} first, then earlier arrival. */
+    private static final Comparator<GenerationJob> PRIORITY_ORDER =
+            Comparator.<GenerationJob>comparingLong(job -> job.priority).thenComparingLong(job -> job.arrival);
 
     private static void dispatch(List<GenerationJob> admitted) {
         if (admitted != null) {

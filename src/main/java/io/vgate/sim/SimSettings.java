@@ -1,6 +1,7 @@
 package io.vgate.sim;
 
 import io.vgate.sim.SimulatorConfig.Mode;
+import io.vgate.sim.SimulatorConfig.SchedulingPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -22,6 +23,8 @@ public final class SimSettings {
 
     private volatile int maxModelLen;
     private volatile int maxNumSeqs;
+    private volatile SchedulingPolicy schedulingPolicy;
+    private volatile double gpuSpeed;
     private volatile int maxNumBatchedTokens;
     private volatile long timeToFirstTokenNanos;
     private volatile long prefillTimePerTokenNanos;
@@ -64,6 +67,8 @@ public final class SimSettings {
     private void applyConfig() {
         maxModelLen = positive("max-model-len", config.maxModelLen());
         maxNumSeqs = positive("max-num-seqs", config.maxNumSeqs());
+        schedulingPolicy = Objects.requireNonNull(config.schedulingPolicy());
+        gpuSpeed = speed(config.gpuSpeed());
         maxNumBatchedTokens = positive("max-num-batched-tokens", config.maxNumBatchedTokens());
         timeToFirstTokenNanos = nanos("time-to-first-token", config.timeToFirstToken());
         prefillTimePerTokenNanos = nanos("prefill-time-per-token", config.prefillTimePerToken());
@@ -164,6 +169,34 @@ public final class SimSettings {
      */
     public SimSettings interTokenLatency(Duration value) {
         interTokenLatencyNanos = nanos("inter-token-latency", value);
+        return changed();
+    }
+
+    /** @return how waiting requests are ordered ({@code --scheduling-policy}) */
+    public SchedulingPolicy schedulingPolicy() {
+        return schedulingPolicy;
+    }
+
+    /**
+     * @param value how waiting requests are ordered; requests already waiting are re-ordered at once
+     * @return this
+     */
+    public SimSettings schedulingPolicy(SchedulingPolicy value) {
+        schedulingPolicy = Objects.requireNonNull(value);
+        return changed();
+    }
+
+    /** @return the GPU's speed: 1 as configured, 0.5 twice as slow */
+    public double gpuSpeed() {
+        return gpuSpeed;
+    }
+
+    /**
+     * @param value the GPU's speed, above 0; every step takes {@code 1 / value} of its time from the next step on
+     * @return this
+     */
+    public SimSettings gpuSpeed(double value) {
+        gpuSpeed = speed(value);
         return changed();
     }
 
@@ -395,6 +428,13 @@ public final class SimSettings {
     private static double probability(String name, double value) {
         if (!(value >= 0.0 && value <= 1.0)) {
             throw new IllegalArgumentException(name + " must be between 0 and 1, got " + value);
+        }
+        return value;
+    }
+
+    private static double speed(double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException("gpu-speed must be above 0, got " + value);
         }
         return value;
     }

@@ -61,11 +61,30 @@ public interface SimulatorConfig {
     int maxModelLen();
 
     /**
-     * Sequences running at once, like {@code --max-num-seqs}; further requests wait in an unbounded FCFS queue.
+     * Sequences running at once, like {@code --max-num-seqs}; further requests wait in an unbounded queue, ordered
+     * by {@link #schedulingPolicy()}.
      * <p>Defaults to {@code 256}.</p>
      */
     @WithDefault("256")
     int maxNumSeqs();
+
+    /**
+     * How waiting requests are ordered, like {@code --scheduling-policy}: {@code fcfs} (arrival order; a request's
+     * {@code priority} is accepted and ignored) or {@code priority} (lower {@code priority} first, arrival order
+     * among equals; when the KV cache runs out the running request with the highest {@code priority} value, latest
+     * arrival among equals, is preempted).
+     * <p>Defaults to {@code fcfs}.</p>
+     */
+    @WithDefault("fcfs")
+    SchedulingPolicy schedulingPolicy();
+
+    /**
+     * Speed of the simulated GPU: every prefill and decode step takes {@code 1 / gpu-speed} of its configured time,
+     * so {@code 0.5} makes the GPU twice as slow. Changed at run time, it applies from the next step on.
+     * <p>Defaults to {@code 1.0}.</p>
+     */
+    @WithDefault("1.0")
+    double gpuSpeed();
 
     /**
      * Token budget of one engine step, like {@code --max-num-batched-tokens}: a longer prompt is prefilled in several
@@ -208,6 +227,14 @@ public interface SimulatorConfig {
     /**
      * How the simulated model chooses its answer.
      */
+    /** vLLM's {@code --scheduling-policy}. */
+    enum SchedulingPolicy {
+        /** First come, first served. */
+        FCFS,
+        /** Lower {@code priority} value first, then first come, first served. */
+        PRIORITY
+    }
+
     enum Mode {
         /** Deterministic sentences, seeded by the request's {@code seed} or else by its prompt. */
         RANDOM,

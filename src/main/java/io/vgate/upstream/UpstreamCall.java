@@ -155,9 +155,8 @@ public final class UpstreamCall {
     }
 
     private Future<HttpClientResponse> failed(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause()
-                : failure;
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof UpstreamFailure.ServerError serverError) {
             // vLLM's own error reaches the client unchanged; the breaker has counted it.
             return Future.succeededFuture(serverError.response());

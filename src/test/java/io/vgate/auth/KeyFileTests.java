@@ -34,6 +34,26 @@ class KeyFileTests {
     }
 
     @Test
+    void readsATenantConcurrencyCap() {
+        Caller caller = parse("- {id: a, tenant: t, hash: '" + HASH + "', limits: {max-concurrency: 8}}")
+                .get(KeyDigest.of("sk-one"))
+                .caller();
+
+        assertThat(caller.limits()).isEqualTo(new Limits(null, null, 8));
+    }
+
+    @Test
+    void rejectsACapThatIsNotAPositiveInteger() {
+        for (String cap : List.of("0", "-2", "1.5", "lots", "3000000000")) {
+            assertThatThrownBy(() ->
+                            parse("- {id: a, tenant: t, hash: '" + HASH + "', limits: {max-concurrency: " + cap + "}}"))
+                    .as(cap)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("max-concurrency");
+        }
+    }
+
+    @Test
     void defaultsPriorityAndLimits() {
         Caller caller = parse("- {id: app-2, tenant: t, hash: '" + HASH + "'}")
                 .get(KeyDigest.of("sk-one"))

@@ -54,13 +54,19 @@ final class SimClient {
     }
 
     CompletableFuture<HttpResponse<String>> postAsync(String path, String json) {
-        return HTTP.sendAsync(
-                HttpRequest.newBuilder(base.resolve(path))
-                        .header("content-type", "application/json")
-                        .timeout(Duration.ofSeconds(30))
-                        .POST(HttpRequest.BodyPublishers.ofString(json))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return postAsync(path, json, new String[0]);
+    }
+
+    /** A JSON POST sent without waiting, with extra {@code headers} (name, value, name, value...). */
+    CompletableFuture<HttpResponse<String>> postAsync(String path, String json, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+                .header("content-type", "application/json")
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Time from sending a streaming request to its first SSE event; the rest of the stream is read and dropped. */

@@ -84,6 +84,16 @@ class TestConfig implements SimulatorConfig {
     }
 
     @Override
+    public SchedulingPolicy schedulingPolicy() {
+        return SchedulingPolicy.FCFS;
+    }
+
+    @Override
+    public double gpuSpeed() {
+        return 1.0;
+    }
+
+    @Override
     public Mode mode() {
         return Mode.RANDOM;
     }

@@ -29,7 +29,7 @@ public interface ShapingConfig {
     /**
      * Requests one tenant may have in flight and queued together; more get {@code 429
      * concurrency_limit_exceeded} with {@code Retry-After}, so one tenant's long streams cannot hold every GPU
-     * slot. No cap by default.
+     * slot. No cap by default. <p><b>Not applied by admission yet</b>: the building blocks exist, the wiring into the data path is still open.
      */
     OptionalInt tenantMaxConcurrency();
 
@@ -133,7 +133,7 @@ public interface ShapingConfig {
          * Whether each request is sent to vLLM with its class as vLLM's {@code priority} field (lower is served
          * first), so that inside vLLM's batch too, batch requests yield to interactive ones. Needs vLLM started
          * with {@code --scheduling-policy priority}; vLLM's default FCFS policy accepts and ignores the field.
-         * A {@code priority} the client sent itself is replaced. Defaults to {@code false}.
+         * A {@code priority} the client sent itself is replaced. Defaults to {@code false}. <b>Not applied by admission yet</b>: the building blocks exist, the wiring into the data path is still open.
          */
         @WithDefault("false")
         boolean toVllm();
@@ -153,14 +153,17 @@ public interface ShapingConfig {
      * {@link #kvCacheThreshold()} and vgate has requests to send; down at once when vLLM queues or preempts. The
      * rule and why it is stable are documented on {@link AdaptiveLimit}. When the metrics cannot be read, the last
      * limit holds.
+     *
+     * <p>Today the limit is computed and exported ({@code vgate_in_flight_limit} and the signals it reads) but
+     * admission still uses {@link ShapingConfig#maxInFlight()}; the wiring is still open, so it is off by default.
      */
     interface Adaptive {
 
         /**
-         * Whether the limit adapts. {@code false} makes {@link ShapingConfig#maxInFlight()} a static limit.
-         * Defaults to {@code true}.
+         * Whether the limit is computed from vLLM's load. {@code false} makes {@link ShapingConfig#maxInFlight()}
+         * a static limit. Defaults to {@code false} until admission follows it.
          */
-        @WithDefault("true")
+        @WithDefault("false")
         boolean enabled();
 
         /** How often vLLM's load is read and the limit adjusted. Defaults to {@code 250ms}. */

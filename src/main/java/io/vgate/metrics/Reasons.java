@@ -27,6 +27,17 @@ final class Reasons {
 
     private Reasons() {}
 
+    /**
+     * True for rejections a client can repeat at will (bad credentials, limits, bad requests, a full
+     * queue): the ones whose log lines are throttled per client. vLLM's failures and timeouts are not.
+     */
+    static boolean clientCaused(String code) {
+        return switch (of(code)) {
+            case AUTH, RATE_LIMIT, BAD_REQUEST, CAPACITY, CONTEXT -> true;
+            default -> false;
+        };
+    }
+
     /** The reason class of an error code; {@link #OTHER} for codes not listed here. */
     static String of(String code) {
         if (code == null) {

@@ -129,6 +129,11 @@ public class ConnectionGuard {
                 return;
             }
         }
+        if (state.closing) {
+            // Bytes that followed a chunked body on a connection vgate is closing: never a request of their own.
+            connection.close();
+            return;
+        }
         String framing = ambiguousFraming(request);
         if (framing != null) {
             refuse(
@@ -140,6 +145,7 @@ public class ConnectionGuard {
         }
         if (request.version() != HttpVersion.HTTP_2 && request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
             // Content-Length may have come with it and been dropped by the decoder: never read past this body.
+            state.closing = true;
             context.response().headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
             context.addEndHandler(ignored -> connection.close());
         }
@@ -304,6 +310,7 @@ public class ConnectionGuard {
         final String address;
         int active;
         boolean http2;
+        boolean closing;
 
         State(String address) {
             this.address = address;

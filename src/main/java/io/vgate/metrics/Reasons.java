@@ -53,12 +53,14 @@ final class Reasons {
             case "rate_limit_exceeded",
                     "tokens_per_minute_exceeded",
                     "requests_per_minute_exceeded",
-                    "quota_exceeded" -> RATE_LIMIT;
+                    "quota_exceeded",
+                    "too_many_connections" -> RATE_LIMIT;
             case "queue_full", "queue_timeout", "shutting_down", "circuit_open", "overloaded" -> CAPACITY;
             case "first_token_timeout", "stream_idle_timeout", "upstream_timeout", "request_timeout" -> TIMEOUT;
             case "context_length_exceeded" -> CONTEXT;
             case "upstream_unavailable", "upstream_error", "upstream_reset" -> UPSTREAM;
             case "invalid_json",
+                    "http_version_not_supported",
                     "invalid_type",
                     "invalid_value",
                     "missing_required_parameter",

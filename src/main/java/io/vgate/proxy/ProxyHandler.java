@@ -3,6 +3,7 @@ package io.vgate.proxy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
@@ -105,6 +106,18 @@ public class ProxyHandler {
             return;
         }
         exchange.inferenceRequest(request);
+        if (request.stream() && context.request().version() == HttpVersion.HTTP_1_0) {
+            // HTTP/1.0 has no chunked encoding for a stream of unknown length: say so before a slot is taken.
+            exchange.fail(new ApiError(
+                    400,
+                    ApiError.INVALID_REQUEST,
+                    "http_version_not_supported",
+                    "Streaming needs HTTP/1.1 or later; send the request over HTTP/1.1"
+                            + " (behind nginx: proxy_http_version 1.1).",
+                    "stream",
+                    null));
+            return;
+        }
         START.compose(ignored -> admission.admit(exchange)) // 503 when the queue is full
                 .compose(admitted -> contextFitter.fit(exchange, request)) // clamp / trim, or 400
                 .onComplete(fitted -> {

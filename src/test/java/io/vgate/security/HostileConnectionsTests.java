@@ -160,9 +160,9 @@ class HostileConnectionsTests {
                         .as("connection %d", i + 1)
                         .isEqualTo(200);
             }
-            try (RawHttp ninth = RawHttp.connect(port(), address, Duration.ofSeconds(10))) {
-                ninth.send(models(true));
-                RawHttp.Response refused = ninth.read();
+            try (RawHttp oneTooMany = RawHttp.connect(port(), address, Duration.ofSeconds(10))) {
+                oneTooMany.send(models(true));
+                RawHttp.Response refused = oneTooMany.read();
 
                 assertThat(refused.status()).isEqualTo(429);
                 assertThat(OpenAiErrorSchema.assertValid(refused.body())
@@ -170,7 +170,7 @@ class HostileConnectionsTests {
                                 .asText())
                         .isEqualTo("too_many_connections");
                 assertThat(refused.header("X-Request-Id")).isNotBlank();
-                assertThat(ninth.closedByServer()).isTrue();
+                assertThat(oneTooMany.closedByServer()).isTrue();
             }
             assertThat(RawHttp.exchange(port(), "127.0.0.13", models(false)).status())
                     .as("other addresses are not affected")

@@ -44,6 +44,9 @@ class HostileRequestsTests {
     @Inject
     RecordingObserver observer;
 
+    @Inject
+    io.vgate.sim.VllmSimulator sim;
+
     @ParameterizedTest
     @ValueSource(longs = {300_000L, 11_000_000L, 1_000_000_000_000L})
     void answersEveryBodyOverTheLimitInOpenAiShape(long declared) {
@@ -195,6 +198,45 @@ class HostileRequestsTests {
         assertThat(observer.get(smuggledId))
                 .as("the smuggled request never ran")
                 .isNull();
+    }
+
+    @Test
+    void refusesAStreamOverHttp10BeforeTakingASlotAndServesItsOtherRequests() {
+        String requestId = "http10-" + UUID.randomUUID();
+        byte[] body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3,\"stream\":true}"
+                .getBytes(StandardCharsets.UTF_8);
+        try (RawHttp connection = RawHttp.connect(root.getPort(), "127.0.0.1", Duration.ofSeconds(10))) {
+            connection.send(head(
+                    "POST",
+                    CHAT,
+                    "HTTP/1.0",
+                    List.of(JSON, AUTH, xff(), "X-Request-Id: " + requestId, "Content-Length: " + body.length),
+                    new String(body, StandardCharsets.ISO_8859_1)));
+            RawHttp.Response response = connection.read();
+
+            assertThat(response.status()).isEqualTo(400);
+            assertThat(OpenAiErrorSchema.assertValid(response.body())
+                            .get("code")
+                            .asText())
+                    .isEqualTo("http_version_not_supported");
+            assertThat(response.body()).contains("HTTP/1.1");
+        }
+        assertThat(observer.get(requestId).status()).isEqualTo(400);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(DataPathFuzzTests.gauge("vgate_in_flight_requests")).isZero();
+            assertThat(sim.running() + sim.waiting()).isZero();
+        });
+        try (RawHttp connection = RawHttp.connect(root.getPort(), "127.0.0.1", Duration.ofSeconds(10))) {
+            connection.send(head(
+                    "POST",
+                    CHAT,
+                    "HTTP/1.0",
+                    List.of(JSON, AUTH, xff(), "Content-Length: " + GOOD_CHAT.length()),
+                    GOOD_CHAT));
+            assertThat(connection.read().status())
+                    .as("a non-streaming answer over HTTP/1.0")
+                    .isEqualTo(200);
+        }
     }
 
     @Test

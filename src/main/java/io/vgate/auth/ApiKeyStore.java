@@ -7,6 +7,8 @@ import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
+import io.vgate.metrics.MetricNames;
+import io.vgate.shaping.PriorityClasses;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -35,6 +37,8 @@ import org.jboss.logging.Logger;
 @Singleton
 public class ApiKeyStore {
 
+    private final PriorityClasses classes;
+
     private static final Logger LOG = Logger.getLogger(ApiKeyStore.class);
 
     private final AuthConfig config;
@@ -49,19 +53,20 @@ public class ApiKeyStore {
     private boolean missingReported;
     private long timerId = -1;
 
-    public ApiKeyStore(AuthConfig config, Vertx vertx, MeterRegistry registry) {
+    public ApiKeyStore(AuthConfig config, PriorityClasses classes, Vertx vertx, MeterRegistry registry) {
+        this.classes = classes;
         this.config = config;
         this.vertx = vertx;
-        this.devKeys = devKeys(config);
-        Gauge.builder("vgate.auth.keys.loaded", this, store -> store.keys.size())
+        this.devKeys = devKeys(config, classes);
+        Gauge.builder(MetricNames.AUTH_KEYS_LOADED, this, store -> store.keys.size())
                 .description("API keys vgate currently accepts")
                 .register(registry);
-        this.reloadSuccess = Counter.builder("vgate.auth.keys.reloads")
-                .tag("result", "success")
+        this.reloadSuccess = Counter.builder(MetricNames.AUTH_KEY_RELOADS)
+                .tag(MetricNames.RESULT, "success")
                 .description("Reads of a changed keys file, by result")
                 .register(registry);
-        this.reloadFailure = Counter.builder("vgate.auth.keys.reloads")
-                .tag("result", "failure")
+        this.reloadFailure = Counter.builder(MetricNames.AUTH_KEY_RELOADS)
+                .tag(MetricNames.RESULT, "failure")
                 .description("Reads of a changed keys file, by result")
                 .register(registry);
     }
@@ -88,7 +93,7 @@ public class ApiKeyStore {
         }
         try {
             byte[] content = Files.readAllBytes(file.get());
-            install(KeyFile.parse(content), sha256(content));
+            install(KeyFile.parse(content, classes), sha256(content));
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalStateException(
                     "Cannot load the API keys file " + file.get() + " (vgate.auth.keys-file): " + describe(e),
@@ -134,7 +139,7 @@ public class ApiKeyStore {
             return;
         }
         try {
-            install(KeyFile.parse(content), digest);
+            install(KeyFile.parse(content, classes), digest);
         } catch (IllegalArgumentException e) {
             failedContentDigest = digest;
             reloadFailure.increment();
@@ -159,7 +164,7 @@ public class ApiKeyStore {
         failedContentDigest = null;
     }
 
-    private static Map<KeyDigest, ApiKey> devKeys(AuthConfig config) {
+    private static Map<KeyDigest, ApiKey> devKeys(AuthConfig config, PriorityClasses classes) {
         if (config.devKey().isEmpty() || config.devKey().get().isBlank()) {
             return Map.of();
         }
@@ -167,7 +172,7 @@ public class ApiKeyStore {
             LOG.warn("vgate.auth.dev-key is ignored outside dev and test mode");
             return Map.of();
         }
-        var caller = new Caller("dev", "dev", Caller.INTERACTIVE, Limits.DEFAULTS, "key:dev");
+        var caller = new Caller("dev", "dev", classes.defaultClass(), Limits.DEFAULTS, "key:dev");
         KeyDigest digest = KeyDigest.of(config.devKey().get());
         return Map.of(digest, new ApiKey(caller, digest));
     }

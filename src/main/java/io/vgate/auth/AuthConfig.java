@@ -56,8 +56,9 @@ public interface AuthConfig {
         String tenantClaim();
 
         /**
-         * Claim carrying the caller's priority class ({@code interactive} or {@code batch}); other values
-         * and a missing claim mean {@code interactive}. Defaults to {@code priority}.
+         * Claim carrying the caller's priority class, one of {@code vgate.shaping.priority.classes}; other
+         * values and a missing claim mean the default class ({@code interactive}). Defaults to
+         * {@code priority}.
          */
         @WithDefault("priority")
         String priorityClaim();

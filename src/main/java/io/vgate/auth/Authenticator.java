@@ -3,11 +3,11 @@ package io.vgate.auth;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
-import io.vgate.proxy.ProxyExchange;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.util.Optional;
@@ -42,6 +42,7 @@ public class Authenticator {
     private final ApiKeyStore keys;
     private final JwtVerifier jwt;
     private static final Future<Caller> NO_CALLER = Future.succeededFuture();
+    private static final Future<Caller> REJECTED = Future.failedFuture(new Unauthenticated());
 
     private final Vertx vertx;
 
@@ -69,39 +70,40 @@ public class Authenticator {
     }
 
     /**
-     * Authenticates the exchange's request. Completes on the request's event loop with the caller, or
-     * with {@code null} when authentication is switched off; fails with a 401 {@link ApiException}.
+     * Authenticates a request by its {@code Authorization} header. Completes on the request's event loop with
+     * the caller, or with {@code null} when authentication is switched off; fails with a 401
+     * {@link ApiException} that adds the {@code WWW-Authenticate} challenge.
      */
-    public Future<Caller> authenticate(ProxyExchange exchange) {
+    public Future<Caller> authenticate(String authorization) {
         if (!config.enabled()) {
             return NO_CALLER;
         }
-        String credential = credential(exchange.request().getHeader(HttpHeaders.AUTHORIZATION));
+        String credential = credential(authorization);
         if (credential == null) {
-            return reject(exchange);
+            return REJECTED;
         }
         if (jwt.enabled() && looksLikeJwt(credential)) {
             // A JWKS URL may be fetched: verify on a worker; Vert.x completes back on this request's event loop.
             return vertx.<Optional<Caller>>executeBlocking(() -> jwt.verify(credential), false)
-                    .compose(caller -> accept(exchange, caller));
+                    .compose(Authenticator::accept);
         }
-        return accept(exchange, keys.lookup(credential));
+        return accept(keys.lookup(credential));
     }
 
-    private Future<Caller> accept(ProxyExchange exchange, Optional<Caller> found) {
-        if (found.isEmpty()) {
-            return reject(exchange);
-        }
-        Caller caller = found.get();
-        exchange.tenant(caller.tenant());
-        exchange.keyId(caller.id());
-        exchange.priority(caller.priority());
-        return Future.succeededFuture(caller);
+    private static Future<Caller> accept(Optional<Caller> found) {
+        return found.isEmpty() ? REJECTED : Future.succeededFuture(found.get());
     }
 
-    private static Future<Caller> reject(ProxyExchange exchange) {
-        exchange.response().headers().set(WWW_AUTHENTICATE, CHALLENGE);
-        return Future.failedFuture(new ApiException(INVALID));
+    /** The 401 with its {@code WWW-Authenticate} challenge. */
+    static final class Unauthenticated extends ApiException {
+        Unauthenticated() {
+            super(INVALID);
+        }
+
+        @Override
+        public void writeHeaders(MultiMap headers) {
+            headers.set(WWW_AUTHENTICATE, CHALLENGE);
+        }
     }
 
     /** The credential of a {@code Bearer} header, or {@code null} when there is no usable one. */

@@ -5,20 +5,9 @@ package io.vgate.auth;
  *
  * @param id the API key's id, or the token's subject
  * @param tenant who is billed and queued for the request
- * @param priority priority class, {@code interactive} or {@code batch}
+ * @param priority priority class, one of {@code vgate.shaping.priority.classes}
  * @param limits overrides of the default per-key limits
  * @param limitKey identity of the caller's rate-limit buckets: {@code key:<id>} for an API key, shared by
  *        every token of a tenant ({@code tenant:<tenant>}) for JWT callers
  */
-public record Caller(String id, String tenant, String priority, Limits limits, String limitKey) {
-
-    /** Priority class of interactive traffic, the default. */
-    public static final String INTERACTIVE = "interactive";
-    /** Priority class of batch traffic. */
-    public static final String BATCH = "batch";
-
-    /** True for the priority classes vgate knows. */
-    public static boolean knownPriority(String priority) {
-        return INTERACTIVE.equals(priority) || BATCH.equals(priority);
-    }
-}
+public record Caller(String id, String tenant, String priority, Limits limits, String limitKey) {}

@@ -3,6 +3,7 @@ package io.vgate.auth;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
+import io.vgate.shaping.PriorityClasses;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
@@ -24,11 +25,13 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 public class JwtVerifier {
 
     private final AuthConfig.Jwt config;
+    private final PriorityClasses classes;
     private final Instance<JWTParser> parser;
     private final Config mpConfig;
 
-    public JwtVerifier(AuthConfig config, Instance<JWTParser> parser, Config mpConfig) {
+    public JwtVerifier(AuthConfig config, PriorityClasses classes, Instance<JWTParser> parser, Config mpConfig) {
         this.config = config.jwt();
+        this.classes = classes;
         this.parser = parser;
         this.mpConfig = mpConfig;
     }
@@ -69,8 +72,8 @@ public class JwtVerifier {
             return Optional.empty();
         }
         String priority = claim(jwt, config.priorityClaim());
-        if (!Caller.knownPriority(priority)) {
-            priority = Caller.INTERACTIVE;
+        if (priority == null || !classes.known(priority)) {
+            priority = classes.defaultClass();
         }
         String id = subject != null ? subject : tenant;
         return Optional.of(new Caller(id, tenant, priority, Limits.DEFAULTS, "tenant:" + tenant));

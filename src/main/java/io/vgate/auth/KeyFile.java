@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.vgate.shaping.PriorityClasses;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,15 +19,17 @@ import java.util.Set;
  * - id: team-a-chat                 # unique; shown in logs and metrics, never secret
  *   tenant: team-a                  # who is billed and queued
  *   hash: "sha256:9f86d0...0a08"    # printf %s "$KEY" | sha256sum
- *   priority: interactive           # optional: interactive (default) | batch
+ *   priority: batch                 # optional: one of vgate.shaping.priority.classes
  *   limits:                         # optional; defaults from vgate.rate-limit.per-key.*
  *     requests-per-minute: 600
  *     tokens-per-minute: 200000
  * </pre>
  *
- * Unknown fields are errors (a misspelt {@code limits} must not silently mean "unlimited"), as are
- * duplicate ids, duplicate hashes and a file without a single key (empty, only comments, or {@code []}):
- * a replica that accepts no key at all would turn every caller away while reporting ready. Read as a Jackson tree, so no reflection is involved.
+ * The priority classes are those of {@code vgate.shaping.priority.classes}; a key without one gets the
+ * default class ({@link PriorityClasses#defaultClass()}). Unknown fields are errors (a misspelt {@code limits}
+ * must not silently mean "unlimited"), as are duplicate ids, duplicate hashes and a file without a single key
+ * (empty, only comments, or {@code []}): a replica that accepts no key at all would turn every caller away
+ * while reporting ready. Read as a Jackson tree, so no reflection is involved.
  */
 final class KeyFile {
 
@@ -41,7 +44,7 @@ final class KeyFile {
      *
      * @throws IllegalArgumentException with a message naming the faulty entry (never a key or hash)
      */
-    static Map<KeyDigest, ApiKey> parse(byte[] content) {
+    static Map<KeyDigest, ApiKey> parse(byte[] content, PriorityClasses classes) {
         JsonNode root;
         try {
             root = YAML.readTree(content);
@@ -66,7 +69,7 @@ final class KeyFile {
         int index = 0;
         for (JsonNode entry : root) {
             String where = "entry " + index++;
-            ApiKey key = entry(entry, where);
+            ApiKey key = entry(entry, where, classes);
             if (!ids.add(key.caller().id())) {
                 throw new IllegalArgumentException(
                         where + ": duplicate id '" + key.caller().id() + "'");
@@ -81,7 +84,7 @@ final class KeyFile {
         return Map.copyOf(keys);
     }
 
-    private static ApiKey entry(JsonNode entry, String where) {
+    private static ApiKey entry(JsonNode entry, String where, PriorityClasses classes) {
         if (!entry.isObject()) {
             throw new IllegalArgumentException(where + ": must be a mapping with id, tenant and hash");
         }
@@ -95,11 +98,12 @@ final class KeyFile {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage());
         }
-        String priority = Caller.INTERACTIVE;
+        String priority = classes.defaultClass();
         if (entry.hasNonNull("priority")) {
             priority = text(entry, "priority", where);
-            if (!Caller.knownPriority(priority)) {
-                throw new IllegalArgumentException(where + ": priority must be interactive or batch");
+            if (!classes.known(priority)) {
+                throw new IllegalArgumentException(
+                        where + ": priority must be one of " + String.join(", ", classes.names()));
             }
         }
         Limits limits = Limits.DEFAULTS;

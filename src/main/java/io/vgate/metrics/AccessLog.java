@@ -1,8 +1,6 @@
 package io.vgate.metrics;
 
 import io.vgate.api.ApiRoute;
-import io.vgate.proxy.ExchangeObserver;
-import io.vgate.proxy.ProxyExchange;
 import jakarta.inject.Singleton;
 import java.util.HashMap;
 import java.util.Map;
@@ -67,7 +65,7 @@ public class AccessLog implements ExchangeObserver {
     }
 
     @Override
-    public void onComplete(ProxyExchange exchange) {
+    public void onComplete(ExchangeRecord exchange) {
         if (!enabled || !LOG.isLoggable(Level.INFO)) {
             return;
         }
@@ -83,19 +81,16 @@ public class AccessLog implements ExchangeObserver {
     }
 
     /** The facts of one exchange, as logged. */
-    static Map<String, String> fields(ProxyExchange exchange) {
+    static Map<String, String> fields(ExchangeRecord exchange) {
         var fields = new HashMap<String, String>(32);
         ApiRoute route = exchange.route();
         fields.put(Fields.REQUEST_ID, exchange.requestId());
         putIfSet(fields, Fields.TRACE_ID, exchange.traceId());
-        fields.put(Fields.METHOD, exchange.request().method().name());
-        fields.put(
-                Fields.PATH,
-                route != null ? route.path() : clip(exchange.request().path()));
+        fields.put(Fields.METHOD, exchange.method());
+        fields.put(Fields.PATH, route != null ? route.path() : clip(exchange.path()));
         fields.put(Fields.ROUTE, route != null ? route.label() : GatewayMetrics.UNKNOWN_ROUTE);
         putIfSet(fields, Fields.MODEL, clip(exchange.model()));
-        var request = exchange.inferenceRequest();
-        fields.put(Fields.STREAM, Boolean.toString(request != null && request.stream()));
+        fields.put(Fields.STREAM, Boolean.toString(exchange.stream()));
         if (exchange.hasTenant()) {
             fields.put(Fields.TENANT, exchange.tenant());
         }
@@ -127,7 +122,7 @@ public class AccessLog implements ExchangeObserver {
     }
 
     /** e.g. {@code POST /v1/chat/completions 200 completed 523.417ms model=m tenant=t ttft=120.500ms tokens=12/40 id=…}. */
-    private static String message(ProxyExchange exchange, Map<String, String> fields) {
+    private static String message(ExchangeRecord exchange, Map<String, String> fields) {
         var line = new StringBuilder(160)
                 .append(fields.get(Fields.METHOD))
                 .append(' ')
@@ -150,7 +145,7 @@ public class AccessLog implements ExchangeObserver {
         return line.append(" id=").append(exchange.requestId()).toString();
     }
 
-    private static String outcome(ProxyExchange exchange) {
+    private static String outcome(ExchangeRecord exchange) {
         return exchange.outcome() == null
                 ? "unknown"
                 : switch (exchange.outcome()) {

@@ -3,11 +3,7 @@ package io.vgate.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.vgate.api.ApiRoute;
-import io.vgate.proxy.ExchangeObserver;
-import io.vgate.proxy.ProxyExchange;
 import io.vgate.streaming.RelayOutcome;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -27,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 @Singleton
 public class GatewayMetrics implements ExchangeObserver {
 
-    /** The {@code model} label of requests that name no model. */
+    /** The {@code model} label of requests that name no model and were not answered by one. */
     static final String NO_MODEL = "none";
     /** The {@code tenant} label of callers no step identified. */
     static final String ANONYMOUS = "anonymous";
@@ -56,7 +52,7 @@ public class GatewayMetrics implements ExchangeObserver {
     /** OTel's advisory token-count buckets (powers of 4). */
     static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
 
-    private static final String[] STATUS_CLASSES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    static final String[] STATUS_CLASSES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
     private static final int ROUTES = ApiRoute.values().length + 1;
     private static final int INPUT = 0;
     private static final int OUTPUT = 1;
@@ -74,15 +70,14 @@ public class GatewayMetrics implements ExchangeObserver {
     }
 
     @Override
-    public void onComplete(ProxyExchange exchange) {
-        var request = exchange.inferenceRequest();
-        boolean stream = request != null && request.stream();
+    public void onComplete(ExchangeRecord exchange) {
+        boolean stream = exchange.stream();
         int status = exchange.status();
         int statusClass = status >= 100 && status < 600 ? status / 100 : 0;
         String errorCode = exchange.errorCode();
         boolean servedByVllm = errorCode == null && statusClass == 2 && exchange.outcome() == RelayOutcome.COMPLETED;
 
-        ModelMeters model = model(exchange.model(), servedByVllm);
+        ModelMeters model = model(exchange.model() != null ? exchange.model() : exchange.servedModel(), servedByVllm);
         RouteMeters meters = model.route(exchange.route());
         String tenant = tenant(exchange);
 
@@ -134,7 +129,7 @@ public class GatewayMetrics implements ExchangeObserver {
     }
 
     private static void recordSpeed(
-            ProxyExchange exchange, RouteMeters meters, boolean stream, long completion, long durationNanos) {
+            ExchangeRecord exchange, RouteMeters meters, boolean stream, long completion, long durationNanos) {
         if (exchange.streaming()) {
             long decodeNanos = exchange.lastEventNanos() - exchange.firstEventNanos();
             if (completion > 1 && decodeNanos > 0) {
@@ -148,7 +143,7 @@ public class GatewayMetrics implements ExchangeObserver {
     }
 
     /** What vLLM did wrong, or {@code null} when it did nothing wrong. */
-    private static String upstreamError(ProxyExchange exchange, String errorCode, int statusClass) {
+    private static String upstreamError(ExchangeRecord exchange, String errorCode, int statusClass) {
         if (errorCode != null) {
             String reason = Reasons.of(errorCode);
             return Reasons.UPSTREAM.equals(reason) || Reasons.TIMEOUT.equals(reason) ? errorCode : null;
@@ -159,7 +154,7 @@ public class GatewayMetrics implements ExchangeObserver {
         return statusClass == 5 ? "status_5xx" : null;
     }
 
-    private String tenant(ProxyExchange exchange) {
+    private String tenant(ExchangeRecord exchange) {
         return exchange.hasTenant() ? tenants.admit(exchange.tenant()) : ANONYMOUS;
     }
 
@@ -176,11 +171,11 @@ public class GatewayMetrics implements ExchangeObserver {
         return meters != null ? meters : byModel.computeIfAbsent(label, ModelMeters::new);
     }
 
-    private static String routeLabel(ApiRoute route) {
+    static String routeLabel(ApiRoute route) {
         return route == null ? UNKNOWN_ROUTE : route.label();
     }
 
-    private static Duration[] seconds(double[] buckets) {
+    static Duration[] seconds(double[] buckets) {
         var durations = new Duration[buckets.length];
         for (int i = 0; i < buckets.length; i++) {
             durations[i] = Duration.ofNanos(Math.round(buckets[i] * 1e9));
@@ -202,7 +197,7 @@ public class GatewayMetrics implements ExchangeObserver {
             int index = route == null ? ROUTES - 1 : route.ordinal();
             RouteMeters meters = routes.get(index);
             if (meters == null) {
-                routes.compareAndSet(index, null, new RouteMeters(model, route));
+                routes.compareAndSet(index, null, new RouteMeters(registry, model, route));
                 meters = routes.get(index);
             }
             return meters;
@@ -225,189 +220,5 @@ public class GatewayMetrics implements ExchangeObserver {
         }
     }
 
-    /** The meters of one (model, route) pair; label combinations below it are created on first use. */
-    private final class RouteMeters {
-        private final Tags tags;
-        private final AtomicReferenceArray<Timer> durations = new AtomicReferenceArray<>(2 * STATUS_CLASSES.length);
-        private final ConcurrentHashMap<String, AtomicReferenceArray<Counter>> requests = new ConcurrentHashMap<>();
-        private final ConcurrentHashMap<RejectionKey, Counter> rejections = new ConcurrentHashMap<>();
-        private final ConcurrentHashMap<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
-        private final Counter disconnectedWaiting;
-        private final Counter disconnectedStreaming;
-        private final Timer ttft;
-        private final Timer tpot;
-        private final Timer maxGap;
-        private final DistributionSummary[] tokensPerSecond;
-        private final DistributionSummary[] tokenUsage;
-
-        /** Generation meters exist only on routes that generate, token meters only on routes that use the model. */
-        RouteMeters(String model, ApiRoute route) {
-            this.tags = Tags.of(MetricNames.ROUTE, routeLabel(route), MetricNames.MODEL, model);
-            this.disconnectedWaiting = disconnects("waiting");
-            this.disconnectedStreaming = disconnects("streaming");
-            boolean generates = route != null && route.generates();
-            this.ttft = generates
-                    ? Timer.builder(MetricNames.TIME_TO_FIRST_TOKEN)
-                            .description("Time to the first streamed token, measured at the gateway.")
-                            .tags(tags)
-                            .serviceLevelObjectives(seconds(TTFT_BUCKETS))
-                            .register(registry)
-                    : null;
-            this.tpot = generates
-                    ? Timer.builder(MetricNames.TIME_PER_OUTPUT_TOKEN)
-                            .description("Mean time per output token after the first, per stream.")
-                            .tags(tags)
-                            .serviceLevelObjectives(seconds(TPOT_BUCKETS))
-                            .register(registry)
-                    : null;
-            this.maxGap = generates
-                    ? Timer.builder(MetricNames.STREAM_MAX_GAP)
-                            .description("Longest pause between two events of one stream.")
-                            .tags(tags)
-                            .serviceLevelObjectives(seconds(GAP_BUCKETS))
-                            .register(registry)
-                    : null;
-            this.tokensPerSecond = generates ? new DistributionSummary[] {speed("false"), speed("true")} : null;
-            if (generates) {
-                this.tokenUsage = new DistributionSummary[] {usage("input"), usage("output")};
-            } else if (route != null && route.usesModel()) {
-                this.tokenUsage = new DistributionSummary[] {usage("input"), null};
-            } else {
-                this.tokenUsage = new DistributionSummary[2];
-            }
-        }
-
-        boolean generates() {
-            return ttft != null;
-        }
-
-        Counter requests(String tenant, int statusClass) {
-            AtomicReferenceArray<Counter> byStatus = requests.get(tenant);
-            if (byStatus == null) {
-                byStatus = requests.computeIfAbsent(tenant, t -> {
-                    var counters = new AtomicReferenceArray<Counter>(STATUS_CLASSES.length);
-                    // The usual classes exist from the first request on, so error ratios read 0, not "no data".
-                    for (int c : new int[] {2, 4, 5}) {
-                        counters.set(c, requestCounter(t, c));
-                    }
-                    return counters;
-                });
-            }
-            Counter counter = byStatus.get(statusClass);
-            if (counter == null) {
-                byStatus.compareAndSet(statusClass, null, requestCounter(tenant, statusClass));
-                counter = byStatus.get(statusClass);
-            }
-            return counter;
-        }
-
-        Timer duration(boolean stream, int statusClass) {
-            int index = (stream ? STATUS_CLASSES.length : 0) + statusClass;
-            Timer timer = durations.get(index);
-            if (timer == null) {
-                durations.compareAndSet(
-                        index,
-                        null,
-                        Timer.builder(MetricNames.REQUEST_DURATION)
-                                .description("End-to-end request latency at the gateway.")
-                                .tags(tags)
-                                .tag(MetricNames.STREAM, Boolean.toString(stream))
-                                .tag(MetricNames.STATUS_CLASS, STATUS_CLASSES[statusClass])
-                                .serviceLevelObjectives(seconds(DURATION_BUCKETS))
-                                .register(registry));
-                timer = durations.get(index);
-            }
-            return timer;
-        }
-
-        Counter rejections(String tenant, String code) {
-            var key = new RejectionKey(tenant, code);
-            Counter counter = rejections.get(key);
-            return counter != null
-                    ? counter
-                    : rejections.computeIfAbsent(
-                            key,
-                            k -> Counter.builder(MetricNames.REJECTIONS)
-                                    .description("Requests vgate answered with its own error, by reason.")
-                                    .tags(tags)
-                                    .tag(MetricNames.TENANT, k.tenant())
-                                    .tag(MetricNames.REASON, Reasons.of(k.code()))
-                                    .tag(MetricNames.CODE, k.code())
-                                    .register(registry));
-        }
-
-        Counter upstreamErrors(String errorType) {
-            Counter counter = upstreamErrors.get(errorType);
-            return counter != null
-                    ? counter
-                    : upstreamErrors.computeIfAbsent(
-                            errorType,
-                            type -> Counter.builder(MetricNames.UPSTREAM_ERRORS)
-                                    .description("Requests vLLM failed: unreachable, broken, too slow, or a 5xx.")
-                                    .tags(tags)
-                                    .tag(MetricNames.ERROR_TYPE, type)
-                                    .register(registry));
-        }
-
-        Counter disconnects(boolean streaming) {
-            return streaming ? disconnectedStreaming : disconnectedWaiting;
-        }
-
-        Timer ttft() {
-            return ttft;
-        }
-
-        Timer tpot() {
-            return tpot;
-        }
-
-        Timer maxGap() {
-            return maxGap;
-        }
-
-        DistributionSummary tokensPerSecond(boolean stream) {
-            return tokensPerSecond[stream ? 1 : 0];
-        }
-
-        DistributionSummary tokenUsage(int type) {
-            return tokenUsage[type];
-        }
-
-        private Counter requestCounter(String tenant, int statusClass) {
-            return Counter.builder(MetricNames.REQUESTS)
-                    .description("Requests, by route, model, tenant and status class.")
-                    .tags(tags)
-                    .tag(MetricNames.TENANT, tenant)
-                    .tag(MetricNames.STATUS_CLASS, STATUS_CLASSES[statusClass])
-                    .register(registry);
-        }
-
-        private Counter disconnects(String phase) {
-            return Counter.builder(MetricNames.CLIENT_DISCONNECTS)
-                    .description("Clients that left before their answer was complete.")
-                    .tags(tags)
-                    .tag(MetricNames.PHASE, phase)
-                    .register(registry);
-        }
-
-        private DistributionSummary speed(String stream) {
-            return DistributionSummary.builder(MetricNames.OUTPUT_TOKENS_PER_SECOND)
-                    .description("Output tokens per second of one request.")
-                    .tags(tags)
-                    .tag(MetricNames.STREAM, stream)
-                    .serviceLevelObjectives(TOKENS_PER_SECOND_BUCKETS)
-                    .register(registry);
-        }
-
-        private DistributionSummary usage(String type) {
-            return DistributionSummary.builder(MetricNames.TOKEN_USAGE)
-                    .description("Tokens per request, as reported by vLLM.")
-                    .tags(tags)
-                    .tag(MetricNames.TOKEN_TYPE, type)
-                    .serviceLevelObjectives(TOKEN_BUCKETS)
-                    .register(registry);
-        }
-    }
-
-    private record RejectionKey(String tenant, String code) {}
+    record RejectionKey(String tenant, String code) {}
 }

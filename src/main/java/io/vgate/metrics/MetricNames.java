@@ -6,7 +6,7 @@ package io.vgate.metrics;
  * Micrometer's Prometheus naming turns dots into underscores and appends the unit ({@code _seconds}) and
  * the counter suffix ({@code _total}). The Prometheus name is given for each.
  * <p>
- * Every timing starts at {@link io.vgate.proxy.ProxyExchange#startNanos()}, when the request reached
+ * Every timing starts at {@link ExchangeRecord#startNanos()}, when the request reached
  * vgate's handler, so it includes vgate's own queueing as the client experiences it.
  */
 public final class MetricNames {
@@ -85,6 +85,23 @@ public final class MetricNames {
      */
     public static final String CLIENT_DISCONNECTS = "vgate.client.disconnects";
 
+    /** Requests vgate has admitted to vLLM and not yet finished (gauge). */
+    public static final String IN_FLIGHT_REQUESTS = "vgate.in.flight.requests";
+    /** Requests waiting in the admission queue, by {@link #PRIORITY} (gauge). */
+    public static final String QUEUE_DEPTH = "vgate.queue.depth";
+    /** Time requests spent in the admission queue, by {@link #PRIORITY} and {@link #OUTCOME}. */
+    public static final String QUEUE_WAIT = "vgate.queue.wait";
+    /** Requests changed by context fitting, by {@link #MODEL} and {@link #ACTION}. */
+    public static final String CONTEXT_ADJUSTMENTS = "vgate.context.adjustments";
+    /** 1 while rate-limit buckets are shared through Redis, 0 while this replica limits alone (gauge). */
+    public static final String RATE_LIMIT_REDIS_UP = "vgate.rate_limit.redis.up";
+    /** Rate-limit decisions taken from local buckets because Redis could not be used, by {@link #REASON}. */
+    public static final String RATE_LIMIT_FALLBACK = "vgate.rate_limit.fallback";
+    /** API keys vgate currently accepts (gauge). */
+    public static final String AUTH_KEYS_LOADED = "vgate.auth.keys.loaded";
+    /** Reads of a changed keys file, by {@link #RESULT}. */
+    public static final String AUTH_KEY_RELOADS = "vgate.auth.keys.reloads";
+
     /** Label: the route's short name ({@code chat}, {@code completions}, {@code embeddings}, {@code models}, {@code unknown}). */
     public static final String ROUTE = "route";
     /** Label: the requested model, bounded (see {@link MetricsConfig#models()}); {@code none} when unnamed. */
@@ -105,6 +122,15 @@ public final class MetricNames {
     public static final String PHASE = "phase";
     /** Label (semantic conventions): {@code input} or {@code output}. */
     public static final String TOKEN_TYPE = "gen_ai.token.type";
+
+    /** Label: a priority class. */
+    public static final String PRIORITY = "priority";
+    /** Label: how a wait in the queue ended. */
+    public static final String OUTCOME = "outcome";
+    /** Label: what context fitting did ({@code clamped}, {@code trimmed}). */
+    public static final String ACTION = "action";
+    /** Label: {@code success} or {@code failure}. */
+    public static final String RESULT = "result";
 
     private MetricNames() {}
 }

@@ -1,8 +1,5 @@
 package io.vgate.proxy;
 
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vgate.api.ApiError;
@@ -10,66 +7,74 @@ import io.vgate.api.ApiErrors;
 import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 import io.vgate.api.RequestIds;
+import io.vgate.metrics.ExchangeObserver;
+import io.vgate.metrics.ExchangeRecord;
+import io.vgate.ratelimit.CallerDecision;
+import io.vgate.ratelimit.RateLimiter;
+import io.vgate.shaping.ExchangeTimeouts;
+import io.vgate.shaping.Ticket;
 import io.vgate.streaming.RelayListener;
 import io.vgate.streaming.RelayOutcome;
+import io.vgate.streaming.RelayProgress;
 import io.vgate.streaming.ResponseRelay;
-import java.util.ArrayList;
-import java.util.List;
+import io.vgate.upstream.UpstreamCall;
 import org.jboss.logging.Logger;
 
 /**
- * One client request on its way through vgate: the typed facts each step of the data path adds, the
- * link to the upstream request, and what happened (status, timings, usage) for the observers.
+ * One client request on its way through vgate: the only holder of the request's state. The steps of the
+ * data path return what they decided ({@link ProxyHandler} records it here); this class takes care of the
+ * exits: whatever ends the exchange, it ends exactly once, in {@link #complete}, which releases what the
+ * request took (the admission ticket, the timeout's timer) and hands the observers an
+ * immutable {@link ExchangeRecord}.
  * <p>
- * Everything happens on the client connection's event loop, so no field needs synchronisation. The
- * exchange completes exactly once: when the answer is sent, or when the client goes away, in which case
- * the upstream request is reset at once so vLLM aborts the generation and frees its slot.
+ * Everything happens on the client connection's event loop, so no field needs synchronisation. When the
+ * client goes away first, the upstream request is reset at once so vLLM aborts the generation and frees
+ * its slot.
  */
-public final class ProxyExchange implements RelayListener {
+final class ProxyExchange implements RelayListener {
 
     private static final Logger LOG = Logger.getLogger(ProxyExchange.class);
-
-    /** Priority class of callers that have none of their own. */
-    public static final String DEFAULT_PRIORITY = "interactive";
 
     private final RoutingContext context;
     private final ApiRoute route;
     private final String requestId;
+    private final String traceId;
     private final long startNanos;
     private final ExchangeObserver[] observers;
+    private final RelayProgress progress = new RelayProgress();
 
-    private InferenceRequest request;
-    private String clientIp;
-    private String tenant;
-    private String keyId;
-    private String priority = DEFAULT_PRIORITY;
-    private String contextAdjustment;
-    private int trimmedMessages;
-    private long queueWaitNanos;
-    private HttpClientRequest upstreamRequest;
+    // What the steps decided.
+    InferenceRequest request;
+    String clientIp;
+    String tenant;
+    String keyId;
+    String priority;
+    String contextAdjustment;
+    int trimmedMessages;
+
+    // What the exchange holds and must give back.
+    private Ticket ticket = Ticket.NONE;
+    private CallerDecision limits = CallerDecision.NONE;
+    private RateLimiter limiter;
+    private ExchangeTimeouts.Watch watch;
+    private UpstreamCall call;
     private ResponseRelay relay;
-    private List<Runnable> onClientGone;
-    private List<Runnable> onComplete;
+
+    private boolean charged;
     private boolean clientGone;
     private boolean completed;
-
-    private int status;
-    private boolean streaming;
     private String errorCode;
-    private RelayOutcome outcome;
-    private long responseHeadNanos;
-    private long firstEventNanos;
-    private long lastEventNanos;
-    private long endNanos;
-    private int events;
-    private long promptTokens = -1;
-    private long completionTokens = -1;
-    private long maxEventGapNanos;
-    private String traceId;
 
-    ProxyExchange(RoutingContext context, ApiRoute route, ExchangeObserver[] observers) {
+    ProxyExchange(
+            RoutingContext context,
+            ApiRoute route,
+            String traceId,
+            String defaultPriority,
+            ExchangeObserver[] observers) {
         this.context = context;
         this.route = route;
+        this.traceId = traceId;
+        this.priority = defaultPriority;
         this.observers = observers;
         this.startNanos = System.nanoTime();
         this.requestId = RequestIds.resolve(context.request().getHeader(RequestIds.HEADER));
@@ -78,169 +83,65 @@ public final class ProxyExchange implements RelayListener {
         response.closeHandler(ignored -> clientClosed());
         // A peer that resets the connection mid-write is an ordinary event here, not an error to log.
         response.exceptionHandler(ignored -> clientClosed());
-        for (ExchangeObserver observer : observers) {
-            observer.onStart(this);
-        }
     }
 
-    /** The route, or {@code null} for a {@code /v1} path vgate does not serve (answered 404/405). */
-    public ApiRoute route() {
+    ApiRoute route() {
         return route;
     }
 
-    public String requestId() {
+    String requestId() {
         return requestId;
     }
 
-    public HttpServerRequest request() {
-        return context.request();
-    }
-
-    public HttpServerResponse response() {
-        return context.response();
-    }
-
-    public RoutingContext routingContext() {
-        return context;
-    }
-
-    /** {@link System#nanoTime()} when the request reached vgate's handler. */
-    public long startNanos() {
+    long startNanos() {
         return startNanos;
     }
 
-    /** The parsed request, once parsing succeeded. */
-    public InferenceRequest inferenceRequest() {
-        return request;
+    RoutingContext routingContext() {
+        return context;
     }
 
-    void inferenceRequest(InferenceRequest parsed) {
-        this.request = parsed;
+    HttpServerResponse response() {
+        return context.response();
     }
 
-    /**
-     * The caller's address: the socket peer, or the client behind a trusted proxy once the rate-limit step
-     * has resolved {@code X-Forwarded-For}.
-     */
-    public String clientIp() {
-        if (clientIp == null) {
-            var peer = context.request().remoteAddress();
-            clientIp = peer == null ? "unknown" : peer.hostAddress();
-        }
-        return clientIp;
-    }
-
-    public void clientIp(String address) {
-        this.clientIp = address;
-    }
-
-    /** Who is billed and queued for this request: the API key's tenant, else the client address. */
-    public String tenant() {
-        return tenant != null ? tenant : clientIp();
-    }
-
-    public void tenant(String tenant) {
-        this.tenant = tenant;
-    }
-
-    /** True when a step named the tenant; false while {@link #tenant()} is only the client address. */
-    public boolean hasTenant() {
-        return tenant != null;
-    }
-
-    /** Id of the API key or token subject that authenticated the caller, or {@code null}. */
-    public String keyId() {
-        return keyId;
-    }
-
-    public void keyId(String keyId) {
-        this.keyId = keyId;
-    }
-
-    /** The caller's priority class, e.g. {@code interactive} or {@code batch}. */
-    public String priority() {
-        return priority;
-    }
-
-    public void priority(String priority) {
-        this.priority = priority;
-    }
-
-    /** What context fitting changed ({@code clamped} or {@code trimmed}), or {@code null}. */
-    public String contextAdjustment() {
-        return contextAdjustment;
-    }
-
-    /** Records a context-fitting change and how many messages were dropped. */
-    public void contextAdjustment(String adjustment, int trimmedMessages) {
-        this.contextAdjustment = adjustment;
-        this.trimmedMessages = trimmedMessages;
-    }
-
-    public int trimmedMessages() {
-        return trimmedMessages;
-    }
-
-    /** Time spent waiting for admission, in nanoseconds. */
-    public long queueWaitNanos() {
-        return queueWaitNanos;
-    }
-
-    public void queueWaitNanos(long nanos) {
-        this.queueWaitNanos = nanos;
-    }
-
-    /** The {@code model} the client asked for, or {@code null}. */
-    public String model() {
-        return request == null ? null : request.model();
-    }
-
-    /** True once the client has disconnected before its answer was complete. */
-    public boolean clientGone() {
-        return clientGone;
-    }
-
-    /** Runs {@code action} if the client disconnects before the exchange completes. */
-    public void onClientGone(Runnable action) {
-        if (onClientGone == null) {
-            onClientGone = new ArrayList<>(2);
-        }
-        onClientGone.add(action);
-    }
-
-    /** Runs {@code action} once the exchange completes, however it ends (e.g. to release a slot). */
-    public void onComplete(Runnable action) {
-        if (completed) {
-            action.run();
-            return;
-        }
-        if (onComplete == null) {
-            onComplete = new ArrayList<>(2);
-        }
-        onComplete.add(action);
-    }
-
-    /**
-     * Links the upstream request so a client disconnect can reset it. Returns false (and resets it) when
-     * the exchange is already over (the client gone, or vgate gave up on it).
-     */
-    boolean attachUpstream(HttpClientRequest upstream) {
-        this.upstreamRequest = upstream;
-        if (completed) {
-            upstream.reset();
-            return false;
-        }
-        return true;
-    }
-
-    /** Links the relay that is answering the client, so {@link #abort} can end it. */
-    void attachRelay(ResponseRelay relay) {
-        this.relay = relay;
+    RelayProgress progress() {
+        return progress;
     }
 
     /** True once the exchange is over (answered, failed, aborted or the client gone). */
-    public boolean completed() {
+    boolean completed() {
         return completed;
+    }
+
+    /** Holds the admission ticket, released when the exchange completes. */
+    void hold(Ticket ticket) {
+        if (completed) {
+            ticket.release();
+            return;
+        }
+        this.ticket = ticket;
+    }
+
+    /** Holds the caller's limit decision, whose token limit is charged once vLLM reports usage. */
+    void charge(RateLimiter limiter, CallerDecision limits) {
+        this.limiter = limiter;
+        this.limits = limits;
+    }
+
+    /** Holds the timeout watch, cancelled when the exchange completes. */
+    void watch(ExchangeTimeouts.Watch watch) {
+        this.watch = watch;
+    }
+
+    /** Holds the call to vLLM, cancelled should the client leave or vgate give up first. */
+    void call(UpstreamCall call) {
+        this.call = call;
+    }
+
+    /** Holds the relay answering the client, so {@link #abort} can end it. */
+    void relay(ResponseRelay relay) {
+        this.relay = relay;
     }
 
     /**
@@ -248,138 +149,45 @@ public final class ProxyExchange implements RelayListener {
      * vLLM aborts the generation and frees its slot, and tells the client: a JSON error while nothing has
      * been sent yet, else one SSE error event and {@code [DONE]}. A no-op once the exchange is complete.
      */
-    public void abort(ApiError error) {
+    void abort(ApiError error) {
         if (completed) {
             return;
         }
         errorCode = error.code();
         if (relay != null) {
-            if (!context.response().headWritten()) {
-                status = error.status();
-            }
             relay.abort(error);
             return;
         }
-        if (upstreamRequest != null) {
-            upstreamRequest.reset();
+        if (call != null) {
+            call.cancel();
         }
         fail(error);
     }
 
     /** Ends the exchange with vgate's own error; a no-op once the exchange is complete. */
-    public void fail(ApiError error) {
+    void fail(ApiError error) {
         if (completed) {
             return;
         }
-        status = error.status();
         errorCode = error.code();
         ApiErrors.send(context.response(), error);
-        complete(RelayOutcome.COMPLETED);
+        complete(RelayOutcome.of(false, true));
     }
 
-    // -- facts for observers ---------------------------------------------------------------------
-
-    /** HTTP status sent to the client (0 if none was sent). */
-    public int status() {
-        return status;
-    }
-
-    /** True when the answer was an SSE stream. */
-    public boolean streaming() {
-        return streaming;
-    }
-
-    /** vgate's reason code when vgate itself answered with an error, else {@code null}. */
-    public String errorCode() {
-        return errorCode;
-    }
-
-    public RelayOutcome outcome() {
-        return outcome;
-    }
-
-    /** Nanos when vLLM's response head arrived, or 0. */
-    public long responseHeadNanos() {
-        return responseHeadNanos;
-    }
-
-    /** Nanos when the first SSE event was forwarded, or 0. */
-    public long firstEventNanos() {
-        return firstEventNanos;
-    }
-
-    /** Nanos when the last SSE event was forwarded, or 0. */
-    public long lastEventNanos() {
-        return lastEventNanos;
-    }
-
-    /** Nanos when the exchange completed. */
-    public long endNanos() {
-        return endNanos;
-    }
-
-    /** SSE events forwarded. */
-    public int events() {
-        return events;
-    }
-
-    /** Longest pause between two consecutive forwarded SSE events, in nanoseconds (0 with fewer than two). */
-    public long maxEventGapNanos() {
-        return maxEventGapNanos;
-    }
-
-    /** The W3C trace id of this request's server span, or {@code null} when tracing is off. */
-    public String traceId() {
-        return traceId;
-    }
-
-    public void traceId(String traceId) {
-        this.traceId = traceId;
-    }
-
-    /** Prompt tokens reported by vLLM, or -1 if it reported none. */
-    public long promptTokens() {
-        return promptTokens;
-    }
-
-    /** Completion tokens reported by vLLM, or -1 if it reported none. */
-    public long completionTokens() {
-        return completionTokens;
-    }
-
-    // -- RelayListener -----------------------------------------------------------------------------
-
-    @Override
-    public void onResponseHead(int status, boolean streaming) {
-        this.status = status;
-        this.streaming = streaming;
-        this.responseHeadNanos = System.nanoTime();
-    }
-
-    @Override
-    public void onEvent(Buffer event) {
-        long now = System.nanoTime();
-        if (events == 0) {
-            firstEventNanos = now;
-        } else if (now - lastEventNanos > maxEventGapNanos) {
-            maxEventGapNanos = now - lastEventNanos;
-        }
-        lastEventNanos = now;
-        events++;
-    }
-
+    /** Charges the caller's token limit as soon as vLLM reports usage, before the client has the end. */
     @Override
     public void onUsage(long promptTokens, long completionTokens) {
-        this.promptTokens = promptTokens;
-        this.completionTokens = completionTokens;
+        if (limits.chargesTokens() && !charged) {
+            charged = true;
+            limiter.charge(limits, Math.max(0, promptTokens) + Math.max(0, completionTokens));
+        }
     }
 
+    /** The relay is done: the one way a relayed answer ends. */
     @Override
     public void onEnd(RelayOutcome outcome) {
         complete(outcome);
     }
-
-    // -- lifecycle ---------------------------------------------------------------------------------
 
     private void clientClosed() {
         // Over HTTP/2 a stream closes when its response ends normally: the client got everything.
@@ -387,39 +195,89 @@ public final class ProxyExchange implements RelayListener {
             return;
         }
         clientGone = true;
-        if (upstreamRequest != null) {
-            upstreamRequest.reset();
+        if (call != null) {
+            call.cancel();
         }
-        if (onClientGone != null) {
-            for (Runnable action : onClientGone) {
-                action.run();
-            }
-        }
-        complete(RelayOutcome.CLIENT_GONE);
+        complete(RelayOutcome.of(true, false));
     }
 
-    private void complete(RelayOutcome how) {
+    /**
+     * The one exit: every way an exchange ends comes through here exactly once. How it ended ({@code
+     * outcome}) is decided by the caller: {@link #fail} (vgate answered), {@link #clientClosed} (the client
+     * left first) or the relay ({@link #relayEnded}).
+     */
+    private void complete(RelayOutcome outcome) {
         if (completed) {
             return;
         }
         completed = true;
-        outcome = how;
-        endNanos = System.nanoTime();
+        long endNanos = System.nanoTime();
+        ticket.release();
+        if (watch != null) {
+            watch.cancel();
+        }
+        if (observers.length > 0) {
+            notifyObservers(record(outcome, endNanos));
+        }
+    }
+
+    private ExchangeRecord record(RelayOutcome outcome, long endNanos) {
         // Observers get the status the client actually received: the relay may have answered 502 itself
         // after vLLM's head arrived, and a client that left before any answer received none.
         HttpServerResponse response = context.response();
-        status = response.headWritten() ? response.getStatusCode() : 0;
-        if (onComplete != null) {
-            for (Runnable action : onComplete) {
-                action.run();
-            }
-        }
+        int status = response.headWritten() ? response.getStatusCode() : 0;
+        var http = context.request();
+        return new ExchangeRecord(
+                route,
+                requestId,
+                traceId,
+                http.method().name(),
+                http.path(),
+                request == null ? null : request.model(),
+                progress.servedModel(),
+                request != null && request.stream(),
+                tenant,
+                keyId,
+                priority,
+                clientIp(),
+                status,
+                progress.streaming(),
+                errorCode,
+                outcome,
+                startNanos,
+                endNanos,
+                ticket.waitedNanos(),
+                progress.firstEventNanos(),
+                progress.lastEventNanos(),
+                progress.events(),
+                progress.maxEventGapNanos(),
+                progress.promptTokens(),
+                progress.completionTokens(),
+                contextAdjustment,
+                trimmedMessages);
+    }
+
+    private void notifyObservers(ExchangeRecord record) {
         for (ExchangeObserver observer : observers) {
             try {
-                observer.onComplete(this);
+                observer.onComplete(record);
             } catch (RuntimeException e) {
                 LOG.warnf(e, "Exchange observer %s failed", observer.getClass().getName());
             }
         }
+    }
+
+    /** The caller's address: as the address limit resolved it, else the socket peer. */
+    String clientIp() {
+        if (clientIp == null) {
+            var peer = context.request().remoteAddress();
+            clientIp = peer == null ? "unknown" : peer.hostAddress();
+        }
+        return clientIp;
+    }
+
+    /** Who is queued for this request: the caller's tenant, else the client address. */
+    String queueTenant() {
+        return tenant != null ? tenant : clientIp();
     }
 }

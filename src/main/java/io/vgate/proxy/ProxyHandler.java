@@ -1,7 +1,7 @@
 package io.vgate.proxy;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
@@ -11,11 +11,20 @@ import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 import io.vgate.api.RequestParser;
 import io.vgate.auth.Authenticator;
+import io.vgate.auth.Caller;
+import io.vgate.metrics.ExchangeObserver;
+import io.vgate.metrics.RequestTracing;
+import io.vgate.ratelimit.CallerDecision;
+import io.vgate.ratelimit.Quota;
 import io.vgate.ratelimit.RateLimiter;
 import io.vgate.shaping.Admission;
 import io.vgate.shaping.ContextFitter;
 import io.vgate.shaping.ExchangeTimeouts;
-import io.vgate.streaming.StreamingConfig;
+import io.vgate.shaping.Fitting;
+import io.vgate.shaping.Ticket;
+import io.vgate.shaping.TrustedCallers;
+import io.vgate.upstream.UpstreamCall;
+import io.vgate.upstream.UpstreamForwarder;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -23,11 +32,14 @@ import org.jboss.logging.Logger;
 /**
  * The data path, top to bottom. Before the body is read ({@link #admit}): the client address's rate
  * limit, authentication, the caller's own limits. After ({@link #handle}): parse, wait for a slot on the
- * GPU, fit the prompt into the context window, forward to vLLM and relay the answer. Each step either
- * hands the next one what it learned or fails with an {@link ApiException}, which ends the exchange with
- * an OpenAI-shaped error. Steps that may wait (for Redis, for a queue slot, for vLLM's tokenizer) return a
- * Vert.x {@link Future} that completes on the request's event loop; in the common case it is
- * already complete, so the whole path runs synchronously, without the per-step context capture a
+ * GPU, fit the prompt into the context window, forward to vLLM and relay the answer.
+ * <p>
+ * Each step returns what it decided (the address and its quota, the caller, the caller's limits, an
+ * admission ticket, the fitting) or fails with an {@link ApiException}, which ends the exchange with an
+ * OpenAI-shaped error. This class alone records the decisions on the {@link ProxyExchange}, which releases
+ * what the request holds on every exit. Steps that may wait (for Redis, for a queue slot, for vLLM's
+ * tokenizer) return a Vert.x {@link Future} that completes on the request's event loop; in the common case
+ * it is already complete, so the whole path runs synchronously, without the per-step context capture a
  * reactive pipeline would pay on every request.
  */
 @Singleton
@@ -35,7 +47,7 @@ public class ProxyHandler {
 
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);
 
-    private static final Future<Void> START = Future.succeededFuture();
+    private static final Future<Fitting> NOT_FITTED = Future.succeededFuture(Fitting.NONE);
 
     /** Routing-context key of the exchange, from {@link #admit} to {@link #handle}. */
     static final String EXCHANGE = "vgate.exchange";
@@ -43,11 +55,13 @@ public class ProxyHandler {
     private final RateLimiter limiter;
     private final Authenticator authenticator;
     private final RequestParser parser;
+    private final TrustedCallers trustedCallers;
     private final Admission admission;
     private final ContextFitter contextFitter;
     private final ExchangeTimeouts timeouts;
     private final UpstreamForwarder forwarder;
-    private final boolean includeUsage;
+    private final RequestTracing tracing;
+    private final String defaultPriority;
     private final ExchangeObserver[] observers;
 
     @SuppressWarnings("java:S107") // Constructor injection of the data path's steps.
@@ -55,20 +69,23 @@ public class ProxyHandler {
             RateLimiter limiter,
             Authenticator authenticator,
             RequestParser parser,
+            TrustedCallers trustedCallers,
             Admission admission,
             ContextFitter contextFitter,
             ExchangeTimeouts timeouts,
             UpstreamForwarder forwarder,
-            StreamingConfig streaming,
+            RequestTracing tracing,
             Instance<ExchangeObserver> observers) {
         this.limiter = limiter;
         this.authenticator = authenticator;
         this.parser = parser;
+        this.trustedCallers = trustedCallers;
         this.admission = admission;
         this.contextFitter = contextFitter;
         this.timeouts = timeouts;
         this.forwarder = forwarder;
-        this.includeUsage = streaming.includeUsage();
+        this.tracing = tracing;
+        this.defaultPriority = admission.defaultPriority();
         this.observers = observers.stream().toArray(ExchangeObserver[]::new);
     }
 
@@ -79,54 +96,105 @@ public class ProxyHandler {
      * Runs on the connection's event loop.
      */
     public void admit(RoutingContext context, ApiRoute route) {
-        var exchange = new ProxyExchange(context, route, observers);
+        var exchange = start(context, route);
         context.put(EXCHANGE, exchange);
-        // Starting from a completed future turns an exception a step throws into a failure of the chain.
-        START.compose(ignored -> limiter.admitAddress(exchange)) // 429 per client address
-                .compose(addressQuota -> authenticator
-                        .authenticate(exchange) // 401; tenant, key, priority
-                        .compose(caller -> limiter.admitCaller(exchange, caller, addressQuota))) // 429 per key
-                .onComplete(admitted -> {
-                    if (admitted.failed()) {
-                        fail(exchange, admitted.cause());
-                    } else if (!exchange.completed()) {
-                        context.next();
-                    }
-                });
+        var headers = exchange.response().headers();
+        try {
+            exchange.clientIp = limiter.clientAddress(context.request());
+            limiter.admitAddress(exchange.clientIp) // 429 per client address
+                    .compose(address -> {
+                        if (address != null) {
+                            address.write(headers);
+                        }
+                        return authenticator
+                                .authenticate(context.request().getHeader(HttpHeaders.AUTHORIZATION)) // 401
+                                .compose(caller -> admitCaller(exchange, caller, address)); // 429 per key
+                    })
+                    .onComplete(admitted -> {
+                        if (admitted.failed()) {
+                            fail(exchange, admitted.cause());
+                        } else if (!exchange.completed()) {
+                            context.next();
+                        }
+                    });
+        } catch (RuntimeException e) {
+            fail(exchange, e);
+        }
+    }
+
+    private Future<CallerDecision> admitCaller(ProxyExchange exchange, Caller caller, Quota address) {
+        if (caller != null) {
+            exchange.tenant = caller.tenant();
+            exchange.keyId = caller.id();
+            exchange.priority = caller.priority();
+        }
+        return limiter.admitCaller(caller, address).onSuccess(limits -> {
+            limits.writeHeaders(exchange.response().headers());
+            exchange.charge(limiter, limits);
+        });
     }
 
     /** Handles an admitted request whose body has been read; runs on the connection's event loop. */
     public void handle(RoutingContext context, ApiRoute route) {
         ProxyExchange exchange = context.get(EXCHANGE);
+        if (exchange.completed()) {
+            return;
+        }
         InferenceRequest request;
+        Ticket ticket;
         try {
             request = parse(context, route);
+            exchange.request = request;
+            if (request.stream() && context.request().version() == HttpVersion.HTTP_1_0) {
+                // HTTP/1.0 has no chunked encoding for a stream of unknown length: say so before a slot is taken.
+                throw new ApiException(new ApiError(
+                        400,
+                        ApiError.INVALID_REQUEST,
+                        "http_version_not_supported",
+                        "Streaming needs HTTP/1.1 or later; send the request over HTTP/1.1"
+                                + " (behind nginx: proxy_http_version 1.1).",
+                        "stream",
+                        null));
+            }
+            ticket = route.usesModel() ? enterQueue(exchange) : Ticket.NONE; // 503 when the queue is full
         } catch (RuntimeException e) {
             fail(exchange, e);
             return;
         }
-        exchange.inferenceRequest(request);
-        if (request.stream() && context.request().version() == HttpVersion.HTTP_1_0) {
-            // HTTP/1.0 has no chunked encoding for a stream of unknown length: say so before a slot is taken.
-            exchange.fail(new ApiError(
-                    400,
-                    ApiError.INVALID_REQUEST,
-                    "http_version_not_supported",
-                    "Streaming needs HTTP/1.1 or later; send the request over HTTP/1.1"
-                            + " (behind nginx: proxy_http_version 1.1).",
-                    "stream",
-                    null));
-            return;
-        }
-        START.compose(ignored -> admission.admit(exchange)) // 503 when the queue is full
-                .compose(admitted -> contextFitter.fit(exchange, request)) // clamp / trim, or 400
+        exchange.hold(ticket);
+        ticket.granted() // waits for a slot on the GPU, or 503
+                .compose(admitted -> exchange.completed() ? NOT_FITTED : contextFitter.fit(request)) // or 400
                 .onComplete(fitted -> {
+                    if (exchange.completed()) {
+                        return;
+                    }
                     if (fitted.failed()) {
                         fail(exchange, fitted.cause());
-                    } else {
-                        forward(exchange, request);
+                        return;
                     }
+                    apply(exchange, request, fitted.result());
+                    forward(exchange, request);
                 });
+    }
+
+    /** Makes the fitting's edits (clamp, trim) and tells the client about them. */
+    private static void apply(ProxyExchange exchange, InferenceRequest request, Fitting fitting) {
+        fitting.applyTo(request);
+        fitting.writeHeaders(exchange.response().headers());
+        exchange.contextAdjustment = fitting.adjustment();
+        exchange.trimmedMessages = fitting.trimmedMessages();
+    }
+
+    /** Applies what a trusted caller claims over what auth decided, then takes a place in the queue. */
+    private Ticket enterQueue(ProxyExchange exchange) {
+        var claims = trustedCallers.claims(exchange.routingContext().request()); // 400 for an unknown class
+        if (claims.priority() != null) {
+            exchange.priority = claims.priority();
+        }
+        if (claims.tenant() != null) {
+            exchange.tenant = claims.tenant();
+        }
+        return admission.enter(exchange.queueTenant(), exchange.priority, exchange::abort);
     }
 
     /**
@@ -137,7 +205,11 @@ public class ProxyHandler {
      * @param route the matched route, or {@code null} when no route matched
      */
     public void reject(RoutingContext context, ApiRoute route, ApiError error) {
-        new ProxyExchange(context, route, observers).fail(error);
+        start(context, route).fail(error);
+    }
+
+    private ProxyExchange start(RoutingContext context, ApiRoute route) {
+        return new ProxyExchange(context, route, tracing.currentTraceId(), defaultPriority, observers);
     }
 
     private InferenceRequest parse(RoutingContext context, ApiRoute route) {
@@ -151,32 +223,34 @@ public class ProxyHandler {
     }
 
     private void forward(ProxyExchange exchange, InferenceRequest request) {
-        if (exchange.completed()) {
-            return;
+        if (request.model() == null && request.route().usesModel()) {
+            exchange.progress().readServedModel(); // for the metrics' model label
         }
-        boolean dropUsageChunk = askForUsage(request);
-        timeouts.watch(exchange, request);
-        forwarder.forward(exchange, request, dropUsageChunk);
+        exchange.watch(timeouts.watch(exchange.progress(), request.stream(), exchange.startNanos(), exchange::abort));
+        UpstreamCall call = forwarder.send(request, exchange.requestId());
+        exchange.call(call);
+        call.head().onComplete(head -> {
+            if (head.succeeded()) {
+                relay(exchange, call, head.result());
+            } else if (!UpstreamCall.isCancelled(head.cause())) {
+                fail(exchange, head.cause());
+            }
+        });
     }
 
-    /**
-     * Makes a stream carry vLLM's usage chunk so its tokens can be counted. Returns true when vgate asked
-     * for it on the client's behalf, so the relay must remove it again.
-     */
-    private boolean askForUsage(InferenceRequest request) {
-        if (!includeUsage || !request.stream() || !request.route().generates() || request.clientAskedForUsage()) {
-            return false;
+    private static void relay(ProxyExchange exchange, UpstreamCall call, HttpClientResponse response) {
+        if (exchange.completed()) {
+            response.request().reset();
+            return;
         }
-        ObjectNode body = request.body();
-        var options =
-                body.get("stream_options") instanceof ObjectNode existing ? existing : body.putObject("stream_options");
-        options.put("include_usage", true);
-        request.markModified();
-        return true;
+        exchange.relay(call.relay(response, exchange.response(), exchange.progress(), exchange));
     }
 
     private static void fail(ProxyExchange exchange, Throwable failure) {
         if (failure instanceof ApiException rejected) {
+            if (!exchange.completed()) {
+                rejected.writeHeaders(exchange.response().headers());
+            }
             exchange.fail(rejected.error());
             return;
         }

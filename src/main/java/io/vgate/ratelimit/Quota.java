@@ -1,7 +1,7 @@
 package io.vgate.ratelimit;
 
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
 
 /**
  * What is left of one limit after a request, sent as the IETF draft's {@code RateLimit-Limit},
@@ -28,8 +28,8 @@ public record Quota(long limit, long remaining, long resetSeconds) {
         return other == null || remaining < other.remaining;
     }
 
-    void write(HttpServerResponse response) {
-        var headers = response.headers();
+    /** Sets the three {@code RateLimit-*} headers. */
+    public void write(MultiMap headers) {
         headers.set(LIMIT, Long.toString(limit));
         headers.set(REMAINING, Long.toString(remaining));
         headers.set(RESET, Long.toString(resetSeconds));

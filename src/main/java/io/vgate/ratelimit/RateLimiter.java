@@ -5,15 +5,13 @@ import io.github.bucket4j.EstimationProbe;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.redis.client.Redis;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
 import io.vgate.auth.Caller;
-import io.vgate.proxy.ProxyExchange;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
@@ -43,7 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public class RateLimiter {
 
     private static final Future<Quota> NO_QUOTA = Future.succeededFuture();
-    private static final Future<Void> ADMITTED = Future.succeededFuture();
+    private static final Future<CallerDecision> NO_LIMITS = Future.succeededFuture(CallerDecision.NONE);
 
     static final String RATE_LIMIT_EXCEEDED = "rate_limit_exceeded";
     static final String TOKENS_EXCEEDED = "tokens_per_minute_exceeded";
@@ -82,13 +80,17 @@ public class RateLimiter {
         }
     }
 
+    /** The caller's address: the socket peer, or the client behind a trusted proxy ({@code X-Forwarded-For}). */
+    public String clientAddress(HttpServerRequest request) {
+        return addresses.resolve(request);
+    }
+
     /**
-     * Resolves the client address onto the exchange and takes a token from its bucket. Completes on the
-     * request's event loop with the address quota ({@code null} when limits are off); fails with a 429.
+     * Takes a token from the bucket of {@code client} (from {@link #clientAddress}). Completes on the request's
+     * event loop with the address's quota ({@code null} when limits are off); fails with a 429
+     * {@link ApiException} that carries the quota's headers.
      */
-    public Future<Quota> admitAddress(ProxyExchange exchange) {
-        String client = addresses.resolve(exchange.request());
-        exchange.clientIp(client);
+    public Future<Quota> admitAddress(String client) {
         if (!config.enabled()) {
             return NO_QUOTA;
         }
@@ -96,25 +98,26 @@ public class RateLimiter {
                 .map(probe -> {
                     Quota quota =
                             Quota.of(perIp.capacity(), probe.getRemainingTokens(), probe.getNanosToWaitForReset());
-                    quota.write(exchange.response());
                     if (!probe.isConsumed()) {
                         throw rejected(
                                 RATE_LIMIT_EXCEEDED,
                                 "Too many requests from this address: the limit is "
                                         + config.perIp().requestsPerSecond() + " requests per second.",
-                                probe.getNanosToWaitForRefill());
+                                probe.getNanosToWaitForRefill(),
+                                quota);
                     }
                     return quota;
                 });
     }
 
     /**
-     * Applies the caller's per-key limits. {@code addressQuota} is what {@link #admitAddress} returned;
-     * the headers end up describing whichever of the limits has fewer requests left.
+     * Applies the caller's per-key limits. {@code addressQuota} is what {@link #admitAddress} decided; the
+     * returned decision names the caller's quota when it has fewer requests left, so the headers describe
+     * whichever limit is closer to exhaustion.
      */
-    public Future<Void> admitCaller(ProxyExchange exchange, Caller caller, Quota addressQuota) {
+    public Future<CallerDecision> admitCaller(Caller caller, Quota addressQuota) {
         if (!config.enabled() || caller == null) {
-            return ADMITTED;
+            return NO_LIMITS;
         }
         Limit requests = limit(
                 requestLimits,
@@ -126,59 +129,57 @@ public class RateLimiter {
                 "tpm",
                 caller.limits().tokensPerMinute(),
                 config.perKey().tokensPerMinute());
-        Future<Void> steps = ADMITTED;
+        Future<Quota> steps = NO_QUOTA;
         if (tokens != null) {
-            steps = steps.compose(ignored -> onThisContext(store.estimate(tokens, caller.limitKey(), 1)))
-                    .map(probe -> {
-                        checkTokens(exchange, tokens, probe);
-                        return null;
-                    });
+            steps = onThisContext(store.estimate(tokens, caller.limitKey(), 1)).map(probe -> {
+                checkTokens(tokens, probe);
+                return null;
+            });
         }
         if (requests != null) {
             steps = steps.compose(ignored -> onThisContext(store.tryConsume(requests, caller.limitKey(), 1)))
-                    .map(probe -> {
-                        checkRequests(exchange, requests, probe, addressQuota);
-                        return null;
-                    });
+                    .map(probe -> checkRequests(requests, probe, addressQuota));
         }
-        if (tokens != null) {
-            steps = steps.onSuccess(ignored -> exchange.onComplete(() -> charge(exchange, tokens, caller)));
+        if (tokens == null && requests == null) {
+            return NO_LIMITS;
         }
-        return steps;
+        return steps.map(quota -> new CallerDecision(quota, tokens, caller.limitKey()));
     }
 
-    private static void checkTokens(ProxyExchange exchange, Limit tokens, EstimationProbe probe) {
+    private static void checkTokens(Limit tokens, EstimationProbe probe) {
         if (probe.canBeConsumed()) {
             return;
         }
         // Full again once the debt is repaid (the wait for one token) and the rest of the bucket refilled.
         long nanosToFull = probe.getNanosToWaitForRefill() + tokens.fillNanos(tokens.capacity() - 1);
-        Quota.of(tokens.capacity(), 0, nanosToFull).write(exchange.response());
         throw rejected(
                 TOKENS_EXCEEDED,
                 "Token limit reached for this API key: " + tokens.capacity()
                         + " tokens per minute (prompt plus completion).",
-                probe.getNanosToWaitForRefill());
+                probe.getNanosToWaitForRefill(),
+                Quota.of(tokens.capacity(), 0, nanosToFull));
     }
 
-    private static void checkRequests(ProxyExchange exchange, Limit requests, ConsumptionProbe probe, Quota address) {
+    /** The caller's quota when the headers should describe it, else {@code null}; throws the 429. */
+    private static Quota checkRequests(Limit requests, ConsumptionProbe probe, Quota address) {
         Quota quota = Quota.of(requests.capacity(), probe.getRemainingTokens(), probe.getNanosToWaitForReset());
-        if (!probe.isConsumed() || quota.tighterThan(address)) {
-            quota.write(exchange.response());
-        }
         if (!probe.isConsumed()) {
             throw rejected(
                     RATE_LIMIT_EXCEEDED,
                     "Too many requests for this API key: the limit is " + requests.capacity() + " requests per minute.",
-                    probe.getNanosToWaitForRefill());
+                    probe.getNanosToWaitForRefill(),
+                    quota);
         }
+        return quota.tighterThan(address) ? quota : null;
     }
 
-    /** Charges the tokens vLLM reported (streamed or not) once the request is over. */
-    private void charge(ProxyExchange exchange, Limit tokens, Caller caller) {
-        long used = Math.max(0, exchange.promptTokens()) + Math.max(0, exchange.completionTokens());
-        if (used > 0) {
-            store.consumeIgnoringLimits(tokens, caller.limitKey(), used);
+    /**
+     * Charges the tokens vLLM reported (streamed or not) once the request is over; a no-op when the
+     * decision has no token limit or nothing was used.
+     */
+    public void charge(CallerDecision decision, long usedTokens) {
+        if (decision.tokens != null && usedTokens > 0) {
+            store.consumeIgnoringLimits(decision.tokens, decision.limitKey, usedTokens);
         }
     }
 
@@ -190,49 +191,33 @@ public class RateLimiter {
         return cache.computeIfAbsent(amount, value -> Limit.perMinute(name, value));
     }
 
-    private static ApiException rejected(String code, String message, long nanosToWait) {
+    private static ApiException rejected(String code, String message, long nanosToWait, Quota quota) {
         var error =
                 new ApiError(429, ApiError.RATE_LIMIT, code, message, null, Duration.ofNanos(Math.max(nanosToWait, 1)));
-        return new ApiException(new ApiError(
-                429,
-                ApiError.RATE_LIMIT,
-                code,
-                message + " Retry after " + error.retryAfterSeconds() + " s.",
-                null,
-                error.retryAfter()));
+        return new RateLimited(
+                new ApiError(
+                        429,
+                        ApiError.RATE_LIMIT,
+                        code,
+                        message + " Retry after " + error.retryAfterSeconds() + " s.",
+                        null,
+                        error.retryAfter()),
+                quota);
     }
 
     /**
-     * The store's answer as a future that completes on the calling request's event loop: at once when the
-     * answer is already there (local buckets), else by hopping back from Redis's event loop.
+     * The store's answer as a future on the calling request's event loop: already complete when the answer
+     * is (local buckets, no hop at all), else Vert.x's own conversion delivers it back on this context.
      */
     private static <T> Future<T> onThisContext(CompletableFuture<T> answer) {
-        Context context = Vertx.currentContext();
-        if (answer.isDone() || context == null) {
+        if (answer.isDone()) {
             try {
                 return Future.succeededFuture(answer.join());
             } catch (CompletionException e) {
                 return Future.failedFuture(e.getCause());
             }
         }
-        Promise<T> promise = Promise.promise();
-        answer.whenComplete((value, failure) -> {
-            Runnable deliver = () -> {
-                if (failure != null) {
-                    promise.fail(
-                            failure instanceof CompletionException && failure.getCause() != null
-                                    ? failure.getCause()
-                                    : failure);
-                } else {
-                    promise.complete(value);
-                }
-            };
-            if (Vertx.currentContext() == context) {
-                deliver.run();
-            } else {
-                context.runOnContext(ignored -> deliver.run());
-            }
-        });
-        return promise.future();
+        var context = Vertx.currentContext();
+        return context == null ? Future.fromCompletionStage(answer) : Future.fromCompletionStage(answer, context);
     }
 }

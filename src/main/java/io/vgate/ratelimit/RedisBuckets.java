@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.redis.client.Redis;
+import io.vgate.metrics.MetricNames;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -69,7 +70,7 @@ final class RedisBuckets implements BucketStore {
         this.keyPrefix = config.keyPrefix();
         this.vertx = vertx;
         this.probeInterval = config.probeInterval();
-        Gauge.builder("vgate.rate_limit.redis.up", state, current -> current.get() == State.UP ? 1 : 0)
+        Gauge.builder(MetricNames.RATE_LIMIT_REDIS_UP, state, current -> current.get() == State.UP ? 1 : 0)
                 .description("1 while rate-limit buckets are shared through Redis, 0 while this replica limits alone")
                 .register(registry);
         this.unreachableFallbacks = fallbackCounter(registry, "unreachable");
@@ -174,8 +175,8 @@ final class RedisBuckets implements BucketStore {
     }
 
     private static Counter fallbackCounter(MeterRegistry registry, String reason) {
-        return Counter.builder("vgate.rate_limit.fallback")
-                .tag("reason", reason)
+        return Counter.builder(MetricNames.RATE_LIMIT_FALLBACK)
+                .tag(MetricNames.REASON, reason)
                 .description("Rate-limit decisions taken from local buckets because Redis could not be used: "
                         + "unreachable (down or timing out) or busy (connection pool exhausted)")
                 .register(registry);

@@ -2,11 +2,11 @@ package io.vgate.shaping;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
-import io.vgate.proxy.ProxyExchange;
 import io.vgate.shaping.ShapingMetrics.Outcome;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -19,14 +19,14 @@ import java.util.Map;
  * wait in a bounded {@link FairQueue} (priority classes, weighted round robin across tenants) for at most
  * {@code max-queue-wait}.
  * <p>
- * {@link #admit} returns a {@link Future} that completes when the request holds a slot, or fails with an
- * {@link ApiException} ({@code 503} with {@code Retry-After}) when it cannot get one: the queue is full,
- * the wait ran out, it was shed for a higher-priority request, or vgate is shutting down. No thread ever
- * blocks: a waiting request is just an entry in the queue, woken on its own event loop when a slot frees.
+ * {@link #enter} returns a {@link Ticket} whose {@link Ticket#granted()} future completes when the request
+ * holds a slot, or fails with an {@link ApiException} ({@code 503} with {@code Retry-After}) when it cannot
+ * get one: the queue is full, the wait ran out, it was shed for a higher-priority request, or vgate is
+ * shutting down. No thread ever blocks: a waiting request is just an entry in the queue, woken on its own
+ * event loop when a slot frees.
  * <p>
- * The slot is released exactly once, when the exchange completes however it ends ({@link
- * ProxyExchange#onComplete}); a client that leaves while waiting is taken out of the queue at once by the
- * same hook (it runs as soon as the client is gone).
+ * The data path releases the ticket exactly once, however the request ends ({@link Ticket#release()}); a
+ * client that leaves while waiting is taken out of the queue at once the same way.
  * <p>
  * State is shared by all event loops and guarded by this object's monitor; the critical sections are a
  * few field updates. Callbacks into exchanges always run outside the monitor, on the exchange's context.
@@ -34,7 +34,6 @@ import java.util.Map;
 @Singleton
 public class Admission {
 
-    private static final Future<Void> ADMITTED = Future.succeededFuture();
     private static final long MIN_RETRY_AFTER_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long MAX_RETRY_AFTER_NANOS = Duration.ofSeconds(60).toNanos();
     /** Retry hint while draining: another replica can take the request straight away. */
@@ -44,33 +43,33 @@ public class Admission {
     private final int maxQueue;
     private final long[] maxQueueWaitNanos;
     private final PriorityClasses classes;
-    private final TrustedCallers callers;
     private final ShapingMetrics metrics;
-    private final FairQueue<Ticket> queue;
+    private final FairQueue<Claim> queue;
     private final DrainRate drainRate;
     private final Vertx vertx;
 
     // Guarded by this.
+    private long issued;
+    private long released;
+    private long releasedAgain;
     private int inFlight;
-    private Ticket admitted;
+    private Claim admitted;
     private boolean draining;
 
-    public Admission(ShapingConfig config, ShapingMetrics metrics, Vertx vertx) {
+    public Admission(ShapingConfig config, PriorityClasses classes, ShapingMetrics metrics, Vertx vertx) {
         if (config.maxInFlight() < 1 || config.maxQueue() < 0) {
             throw new IllegalArgumentException(
                     "vgate.shaping.max-in-flight must be at least 1 and max-queue at least 0");
         }
         this.maxInFlight = config.maxInFlight();
         this.maxQueue = config.maxQueue();
-        this.classes = new PriorityClasses(config.priority().classes());
+        this.classes = classes;
         this.maxQueueWaitNanos = new long[classes.count()];
         Map<String, Duration> waits = config.priority().maxQueueWait();
         for (int rank = 0; rank < classes.count(); rank++) {
             maxQueueWaitNanos[rank] = waits.getOrDefault(classes.name(rank), config.maxQueueWait())
                     .toNanos();
         }
-        this.callers = new TrustedCallers(
-                config.trusted().cidrs().orElse(List.of()), config.trusted().tenantHeader(), classes);
         Map<String, Integer> weights = config.fairness().weights();
         int defaultWeight = Math.max(1, config.fairness().defaultWeight());
         this.queue = new FairQueue<>(classes.count(), tenant -> weights.getOrDefault(tenant, defaultWeight));
@@ -81,30 +80,28 @@ public class Admission {
     }
 
     /**
-     * Waits for a slot for the exchange's request. Requests that do not run the model ({@code GET
-     * /v1/models}) pass at once. Call on the exchange's event loop; the returned future completes there (at
-     * once, without any allocation beyond the ticket, when a slot is free).
+     * Queues a request of {@code tenant} in priority class {@code priority} for a slot. Call on the request's
+     * event loop; the ticket's future completes there (at once, without any allocation beyond the ticket,
+     * when a slot is free).
+     *
+     * @param abort how to end the request should vgate have to give up on it while it runs (shutdown)
      */
-    public Future<Void> admit(ProxyExchange exchange) {
-        if (!exchange.route().usesModel()) {
-            return ADMITTED;
-        }
-        callers.apply(exchange);
+    public Ticket enter(String tenant, String priority, Handler<ApiError> abort) {
         Context context = Vertx.currentContext();
-        var ticket = new Ticket(
-                exchange, classes.rank(exchange.priority()), context != null ? context : vertx.getOrCreateContext());
-        Promise<Void> emitter = Promise.promise();
-        enter(ticket, emitter);
-        return emitter.future();
+        var ticket = new Claim(
+                tenant, classes.rank(priority), abort, context != null ? context : vertx.getOrCreateContext());
+        enter(ticket);
+        return ticket;
     }
 
-    private void enter(Ticket ticket, Promise<Void> emitter) {
-        ticket.emitter = emitter;
+    private void enter(Claim ticket) {
+        Promise<Void> emitter = ticket.emitter;
         ticket.enqueuedNanos = System.nanoTime();
-        Ticket shed = null;
+        Claim shed = null;
         ApiError rejection = null;
         boolean admittedNow = false;
         synchronized (this) {
+            issued++;
             if (draining) {
                 rejection = ShapingErrors.shuttingDown(SHUTDOWN_RETRY_AFTER);
             } else if (inFlight < maxInFlight && queue.isEmpty()) {
@@ -130,7 +127,6 @@ public class Admission {
             emitter.fail(new ApiException(rejection));
             return;
         }
-        ticket.exchange.onComplete(ticket);
         if (admittedNow) {
             metrics.queueWait(ticket.rank, Outcome.ADMITTED, 0);
             emitter.complete();
@@ -138,7 +134,7 @@ public class Admission {
         }
         ticket.timerId = vertx.setTimer(Math.max(1, maxQueueWaitNanos[ticket.rank] / 1_000_000), ticket::expire);
         if (shed != null) {
-            Ticket victim = shed;
+            Claim victim = shed;
             Duration retryAfter;
             synchronized (this) {
                 retryAfter = retryAfter(victim.rank, System.nanoTime());
@@ -148,7 +144,7 @@ public class Admission {
     }
 
     /** Takes a slot for {@code ticket}. Caller holds the monitor. */
-    private void take(Ticket ticket) {
+    private void take(Claim ticket) {
         inFlight++;
         ticket.state = State.ADMITTED;
         ticket.next = admitted;
@@ -159,10 +155,16 @@ public class Admission {
     }
 
     /** The exchange of {@code ticket} is over: leave the queue, or give the slot back and admit the next. */
-    private void finished(Ticket ticket) {
-        List<Ticket> granted = null;
+    private void finished(Claim ticket) {
+        List<Claim> granted = null;
         boolean cancelTimer = false;
         synchronized (this) {
+            if (ticket.releaseCalled) {
+                releasedAgain++;
+                return;
+            }
+            ticket.releaseCalled = true;
+            released++;
             switch (ticket.state) {
                 case QUEUED -> {
                     queue.remove(ticket);
@@ -184,14 +186,14 @@ public class Admission {
             vertx.cancelTimer(ticket.timerId);
         }
         if (granted != null) {
-            for (Ticket next : granted) {
+            for (Claim next : granted) {
                 next.context.runOnContext(ignored -> next.deliver());
             }
         }
     }
 
     /** Gives a slot back. Caller holds the monitor. */
-    private void release(Ticket ticket) {
+    private void release(Claim ticket) {
         inFlight--;
         if (ticket.prev == null) {
             admitted = ticket.next;
@@ -210,10 +212,10 @@ public class Admission {
     }
 
     /** Hands free slots to waiting requests. Caller holds the monitor. */
-    private List<Ticket> grant() {
-        List<Ticket> granted = null;
+    private List<Claim> grant() {
+        List<Claim> granted = null;
         while (inFlight < maxInFlight && !queue.isEmpty() && !draining) {
-            Ticket next = queue.poll();
+            Claim next = queue.poll();
             take(next);
             if (granted == null) {
                 granted = new ArrayList<>(1);
@@ -223,7 +225,7 @@ public class Admission {
         return granted;
     }
 
-    private void expire(Ticket ticket) {
+    private void expire(Claim ticket) {
         Duration retryAfter;
         synchronized (this) {
             if (ticket.state != State.QUEUED) {
@@ -257,21 +259,21 @@ public class Admission {
      * Requests in flight carry on.
      */
     void beginDrain() {
-        List<Ticket> waiting;
+        List<Claim> waiting;
         synchronized (this) {
             if (draining) {
                 return;
             }
             draining = true;
             waiting = queue.removeAll();
-            for (Ticket ticket : waiting) {
+            for (Claim ticket : waiting) {
                 ticket.state = State.DONE;
             }
             if (inFlight == 0) {
                 notifyAll();
             }
         }
-        for (Ticket ticket : waiting) {
+        for (Claim ticket : waiting) {
             ticket.reject(ShapingErrors.shuttingDown(SHUTDOWN_RETRY_AFTER), Outcome.SHUTTING_DOWN);
         }
     }
@@ -294,14 +296,14 @@ public class Admission {
      * Returns how many there were.
      */
     int abortInFlight(ApiError error) {
-        List<Ticket> running = new ArrayList<>();
+        List<Claim> running = new ArrayList<>();
         synchronized (this) {
-            for (Ticket ticket = admitted; ticket != null; ticket = ticket.next) {
+            for (Claim ticket = admitted; ticket != null; ticket = ticket.next) {
                 running.add(ticket);
             }
         }
-        for (Ticket ticket : running) {
-            ticket.context.runOnContext(ignored -> ticket.exchange.abort(error));
+        for (Claim ticket : running) {
+            ticket.context.runOnContext(ignored -> ticket.abort.handle(error));
         }
         return running.size();
     }
@@ -309,6 +311,25 @@ public class Admission {
     /** Takes admissions again after {@link #beginDrain()}; only tests resume a drained instance. */
     synchronized void endDrain() {
         draining = false;
+    }
+
+    /** The priority class of requests whose caller names none. */
+    public String defaultPriority() {
+        return classes.defaultClass();
+    }
+
+    /**
+     * Tickets handed out, tickets released, and releases of a ticket already released; every ticket is
+     * released exactly once when the first two match and the last is 0. For tests.
+     */
+    synchronized long[] ticketCounts() {
+        return new long[] {issued, released, releasedAgain};
+    }
+
+    /** The Retry-After, in whole seconds, a request of class {@code priority} would be told now. For tests. */
+    synchronized long retryAfterSeconds(String priority) {
+        return ShapingErrors.queueFull(retryAfter(classes.rank(priority), System.nanoTime()))
+                .retryAfterSeconds();
     }
 
     /** True once shutdown has begun. */
@@ -338,29 +359,40 @@ public class Admission {
     }
 
     /**
-     * One request's claim on a slot: its place in the queue, then its slot. Runs as the exchange's
-     * completion hook, so the slot is given back (or the queue left) exactly once.
+     * One request's claim on a slot: its place in the queue, then its slot. Released by the data path exactly
+     * once; later releases find it {@link State#DONE} and do nothing.
      */
-    private final class Ticket extends FairQueue.Entry implements Runnable {
-        final ProxyExchange exchange;
+    private final class Claim extends FairQueue.Entry implements Ticket {
+        final Handler<ApiError> abort;
         final Context context;
-        Promise<Void> emitter;
+        final Promise<Void> emitter = Promise.promise();
         long enqueuedNanos;
+        long waitedNanos;
         long timerId = -1;
         State state = State.NEW;
-        Ticket prev;
-        Ticket next;
+        boolean releaseCalled;
+        Claim prev;
+        Claim next;
 
-        Ticket(ProxyExchange exchange, int rank, Context context) {
-            super(exchange.tenant(), rank);
-            this.exchange = exchange;
+        Claim(String tenant, int rank, Handler<ApiError> abort, Context context) {
+            super(tenant, rank);
+            this.abort = abort;
             this.context = context;
         }
 
-        /** The exchange completed. */
         @Override
-        public void run() {
+        public Future<Void> granted() {
+            return emitter.future();
+        }
+
+        @Override
+        public void release() {
             finished(this);
+        }
+
+        @Override
+        public long waitedNanos() {
+            return waitedNanos;
         }
 
         void expire(long timerId) {
@@ -373,7 +405,7 @@ public class Admission {
                 vertx.cancelTimer(timerId);
             }
             long waited = System.nanoTime() - enqueuedNanos;
-            exchange.queueWaitNanos(waited);
+            waitedNanos = waited;
             metrics.queueWait(rank, Outcome.ADMITTED, waited);
             emitter.complete();
         }
@@ -386,7 +418,7 @@ public class Admission {
             long waited = System.nanoTime() - enqueuedNanos;
             metrics.queueWait(rank, outcome, waited);
             context.runOnContext(ignored -> {
-                exchange.queueWaitNanos(waited);
+                waitedNanos = waited;
                 emitter.fail(new ApiException(error));
             });
         }

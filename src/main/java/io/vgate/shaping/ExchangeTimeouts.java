@@ -3,8 +3,7 @@ package io.vgate.shaping;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vgate.api.ApiError;
-import io.vgate.api.InferenceRequest;
-import io.vgate.proxy.ProxyExchange;
+import io.vgate.streaming.RelayProgress;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 
@@ -19,8 +18,8 @@ import java.time.Duration;
  * <li>when set, any request older than {@code total} ({@code request_timeout}).</li>
  * </ul>
  * A stream that keeps producing events is never cut (unless {@code total} is set). Ending a request closes
- * its upstream request, so vLLM aborts the generation and frees its slot, and tells the client (see
- * {@link ProxyExchange#abort}).
+ * its upstream request, so vLLM aborts the generation and frees its slot, and tells the client: the data
+ * path's {@code onTimeout} handler does that with the error this step decided.
  * <p>
  * One timer per request, on the request's event loop; it fires at the next deadline and re-arms itself
  * when events moved the deadline, so a stream costs a timer callback per idle period, not per event.
@@ -42,14 +41,19 @@ public class ExchangeTimeouts {
         this.vertx = vertx;
     }
 
-    /** Starts watching the exchange; call on its event loop right before the request goes to vLLM. */
-    public void watch(ProxyExchange exchange, InferenceRequest request) {
-        if (exchange.completed()) {
-            return;
-        }
-        var watch = new Watch(exchange, request.stream(), System.nanoTime());
+    /**
+     * Starts watching a request; call on its event loop right before the request goes to vLLM, and
+     * {@link Watch#cancel} the watch when the request ends.
+     *
+     * @param progress the relay's view of the response, read when a deadline comes
+     * @param stream whether the client asked for a stream
+     * @param startNanos when the request reached vgate
+     * @param onTimeout ends the request with the timeout's error; called at most once
+     */
+    public Watch watch(RelayProgress progress, boolean stream, long startNanos, Handler<ApiError> onTimeout) {
+        var watch = new Watch(progress, stream, startNanos, System.nanoTime(), onTimeout);
         watch.arm(watch.armedAt);
-        exchange.onComplete(watch);
+        return watch;
     }
 
     /** Which limit a request runs into next. */
@@ -100,38 +104,44 @@ public class ExchangeTimeouts {
         };
     }
 
-    /** The timer of one request; cancelled when the exchange completes. */
-    private final class Watch implements Handler<Long>, Runnable {
-        final ProxyExchange exchange;
-        final boolean stream;
-        final long armedAt;
-        long timerId = -1;
+    /** The timer of one request; cancelled when the request ends. */
+    public final class Watch implements Handler<Long> {
+        private final RelayProgress progress;
+        private final boolean stream;
+        private final long startNanos;
+        private final long armedAt;
+        private final Handler<ApiError> onTimeout;
+        private long timerId = -1;
+        private boolean cancelled;
 
-        Watch(ProxyExchange exchange, boolean stream, long armedAt) {
-            this.exchange = exchange;
+        Watch(RelayProgress progress, boolean stream, long startNanos, long armedAt, Handler<ApiError> onTimeout) {
+            this.progress = progress;
             this.stream = stream;
+            this.startNanos = startNanos;
             this.armedAt = armedAt;
+            this.onTimeout = onTimeout;
         }
 
         /** Timer fired. */
         @Override
         public void handle(Long id) {
             timerId = -1;
-            if (exchange.completed()) {
+            if (cancelled) {
                 return;
             }
             long now = System.nanoTime();
             Deadline deadline = deadline();
             if (deadline.at() - now <= 0) {
-                exchange.abort(error(deadline.limit()));
+                cancelled = true;
+                onTimeout.handle(error(deadline.limit()));
             } else {
                 arm(now);
             }
         }
 
-        /** Exchange completed. */
-        @Override
-        public void run() {
+        /** Stops watching: the request is over. Idempotent. */
+        public void cancel() {
+            cancelled = true;
             if (timerId >= 0) {
                 vertx.cancelTimer(timerId);
                 timerId = -1;
@@ -145,8 +155,8 @@ public class ExchangeTimeouts {
 
         private Deadline deadline() {
             // A JSON answer to a stream request (vLLM's error) is judged like a non-streaming one.
-            boolean streaming = stream && (exchange.responseHeadNanos() == 0 || exchange.streaming());
-            return limits.next(armedAt, exchange.startNanos(), streaming, exchange.events(), exchange.lastEventNanos());
+            boolean streaming = stream && (progress.responseHeadNanos() == 0 || progress.streaming());
+            return limits.next(armedAt, startNanos, streaming, progress.events(), progress.lastEventNanos());
         }
     }
 }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vgate.metrics.MetricNames;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.Map;
@@ -73,21 +74,21 @@ public class ShapingMetrics {
 
     /** Registers the admission meters; called once by {@link Admission}. */
     void registerAdmission(PriorityClasses classes, IntSupplier inFlight, IntUnaryOperator queued) {
-        Gauge.builder("vgate.in.flight.requests", inFlight::getAsInt)
+        Gauge.builder(MetricNames.IN_FLIGHT_REQUESTS, inFlight::getAsInt)
                 .description("Requests vgate has admitted to vLLM and not yet finished")
                 .register(registry);
         queueWait = new Timer[classes.count()][Outcome.values().length];
         for (int rank = 0; rank < classes.count(); rank++) {
             int r = rank;
-            Gauge.builder("vgate.queue.depth", () -> queued.applyAsInt(r))
+            Gauge.builder(MetricNames.QUEUE_DEPTH, () -> queued.applyAsInt(r))
                     .description("Requests waiting in vgate's admission queue; sum over priority for the total")
-                    .tag("priority", classes.name(rank))
+                    .tag(MetricNames.PRIORITY, classes.name(rank))
                     .register(registry);
             for (Outcome outcome : Outcome.values()) {
-                queueWait[rank][outcome.ordinal()] = Timer.builder("vgate.queue.wait")
+                queueWait[rank][outcome.ordinal()] = Timer.builder(MetricNames.QUEUE_WAIT)
                         .description("Time requests spent in vgate's admission queue")
-                        .tag("priority", classes.name(rank))
-                        .tag("outcome", outcome.tag)
+                        .tag(MetricNames.PRIORITY, classes.name(rank))
+                        .tag(MetricNames.OUTCOME, outcome.tag)
                         .serviceLevelObjectives(WAIT_BUCKETS)
                         .register(registry);
             }
@@ -102,10 +103,10 @@ public class ShapingMetrics {
         adjustments
                 .computeIfAbsent(
                         model + '\u0000' + action,
-                        key -> Counter.builder("vgate.context.adjustments")
+                        key -> Counter.builder(MetricNames.CONTEXT_ADJUSTMENTS)
                                 .description("Requests changed by context fitting")
-                                .tag("model", model)
-                                .tag("action", action)
+                                .tag(MetricNames.MODEL, model)
+                                .tag(MetricNames.ACTION, action)
                                 .register(registry))
                 .increment();
     }

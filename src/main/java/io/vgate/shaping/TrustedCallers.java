@@ -2,9 +2,11 @@ package io.vgate.shaping;
 
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import io.vgate.api.ApiException;
-import io.vgate.proxy.ProxyExchange;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -15,8 +17,12 @@ import java.util.List;
  * its tenant ({@value #TENANT_HEADER}). A caller is trusted when its TCP peer address is in
  * {@code vgate.shaping.trusted.cidrs}; from anyone else the headers are ignored. The list is empty by
  * default, so in a default deployment only API keys (the auth step) decide priority and tenant.
+ * <p>
+ * It decides nothing on its own: {@link #claims} returns what the caller asked for, and the data path
+ * combines it with what authentication decided.
  */
-final class TrustedCallers {
+@Singleton
+public class TrustedCallers {
 
     /** Request header naming the priority class, e.g. {@code batch}. */
     static final String PRIORITY_HEADER = "X-Vgate-Priority";
@@ -29,6 +35,23 @@ final class TrustedCallers {
     private final boolean tenantHeader;
     private final PriorityClasses classes;
 
+    /**
+     * What a trusted caller asked for with the headers.
+     *
+     * @param priority the priority class it named, or {@code null}
+     * @param tenant the tenant it named, or {@code null}
+     */
+    public record Claims(String priority, String tenant) {
+
+        /** Nothing claimed: what authentication decided stands. */
+        public static final Claims NONE = new Claims(null, null);
+    }
+
+    @Inject
+    public TrustedCallers(ShapingConfig config, PriorityClasses classes) {
+        this(config.trusted().cidrs().orElse(List.of()), config.trusted().tenantHeader(), classes);
+    }
+
     TrustedCallers(List<String> cidrs, boolean tenantHeader, PriorityClasses classes) {
         this.networks = cidrs.stream()
                 .map(String::trim)
@@ -39,17 +62,20 @@ final class TrustedCallers {
         this.classes = classes;
     }
 
-    /** Applies the headers of a trusted caller to the exchange; a no-op when nobody is trusted. */
-    void apply(ProxyExchange exchange) {
+    /**
+     * What the request's headers claim, when its peer is trusted; {@link Claims#NONE} otherwise. Fails with
+     * a 400 {@link ApiException} when a trusted caller names a priority class that is not configured.
+     */
+    public Claims claims(HttpServerRequest request) {
         if (networks.length == 0) {
-            return;
+            return Claims.NONE;
         }
-        var headers = exchange.request().headers();
+        var headers = request.headers();
         String priority = headers.get(PRIORITY_HEADER);
         String tenant = tenantHeader ? headers.get(TENANT_HEADER) : null;
         if ((priority == null && tenant == null)
-                || !trusted(exchange.request().connection().remoteAddress())) {
-            return;
+                || !trusted(request.connection().remoteAddress())) {
+            return Claims.NONE;
         }
         if (priority != null) {
             priority = priority.trim();
@@ -57,12 +83,14 @@ final class TrustedCallers {
                 throw new ApiException(ShapingErrors.invalidPriority(
                         priority.length() > 32 ? priority.substring(0, 32) + "..." : priority));
             }
-            exchange.priority(priority);
         }
-        if (tenant != null && !tenant.isBlank()) {
-            tenant = tenant.trim();
-            exchange.tenant(tenant.length() > MAX_TENANT_LENGTH ? tenant.substring(0, MAX_TENANT_LENGTH) : tenant);
+        if (tenant != null) {
+            tenant = tenant.isBlank() ? null : tenant.trim();
+            if (tenant != null && tenant.length() > MAX_TENANT_LENGTH) {
+                tenant = tenant.substring(0, MAX_TENANT_LENGTH);
+            }
         }
+        return new Claims(priority, tenant);
     }
 
     boolean trusted(SocketAddress peer) {

@@ -1,8 +1,12 @@
 package io.vgate.streaming;
 
-/** How a relayed response ended. */
+/**
+ * How an exchange ended. Every ending is classified by {@link #of}, and only there: the relay and the data
+ * path report what they saw (did the client leave first, did the whole answer reach it), and this decides
+ * what the metrics and the access log call it.
+ */
 public enum RelayOutcome {
-    /** Everything vLLM sent reached the client. */
+    /** Everything vLLM sent (or vgate's own answer) reached the client. */
     COMPLETED,
     /** The client went away first; the upstream request was closed so vLLM aborts. */
     CLIENT_GONE,
@@ -10,5 +14,18 @@ public enum RelayOutcome {
      * vLLM broke the connection, or vgate gave up on it (a timeout, shutdown) and closed it; the client got
      * an error (a status, or an SSE error event) whose code the exchange records.
      */
-    UPSTREAM_FAILED
+    UPSTREAM_FAILED;
+
+    /**
+     * The one place that classifies an ending.
+     *
+     * @param clientLeft the client's connection closed before its answer was complete
+     * @param answerComplete the client got a whole answer (vLLM's, or vgate's own error)
+     */
+    public static RelayOutcome of(boolean clientLeft, boolean answerComplete) {
+        if (clientLeft) {
+            return CLIENT_GONE;
+        }
+        return answerComplete ? COMPLETED : UPSTREAM_FAILED;
+    }
 }

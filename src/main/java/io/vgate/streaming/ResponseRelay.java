@@ -12,8 +12,9 @@ import io.vgate.api.ApiErrors;
  * <p>
  * A JSON body passes through with its status and bytes unchanged. An SSE stream is relayed event by
  * event: each event is written the moment its terminating blank line arrives, bytes unchanged, never
- * held back to be merged with the next one; the {@link RelayListener} sees each event first. The only
- * event ever dropped is the usage chunk vgate asked for on the client's behalf.
+ * held back to be merged with the next one; each is counted in the {@link RelayProgress} first. The only
+ * events ever dropped are those the {@link ChunkFilter} claims (the usage chunk vgate asked for on the
+ * client's behalf).
  * <p>
  * The client's pace sets the upstream's: when the client's write queue fills, reading from vLLM pauses
  * until it drains. If vLLM breaks a stream that has begun, the client gets one {@code data: {"error":…}}
@@ -35,29 +36,40 @@ public final class ResponseRelay {
 
     private final HttpClientResponse upstream;
     private final HttpServerResponse client;
+    private final RelayProgress progress;
     private final RelayListener listener;
-    private final boolean dropUsageChunk;
+    private final ChunkFilter filter;
     private boolean sawDone;
     private boolean finished;
 
     private ResponseRelay(
-            HttpClientResponse upstream, HttpServerResponse client, RelayListener listener, boolean dropUsageChunk) {
+            HttpClientResponse upstream,
+            HttpServerResponse client,
+            RelayProgress progress,
+            RelayListener listener,
+            ChunkFilter filter) {
         this.upstream = upstream;
         this.client = client;
+        this.progress = progress;
         this.listener = listener;
-        this.dropUsageChunk = dropUsageChunk;
+        this.filter = filter;
     }
 
     /**
      * Starts relaying {@code upstream} to {@code client}.
      *
-     * @param dropUsageChunk true when vgate added {@code stream_options.include_usage} itself, so the
-     *        usage-only chunk is read for metrics but not forwarded
+     * @param progress where the relay records how far the response got
+     * @param listener told once how the response ended
+     * @param filter which usage chunks not to forward, or {@code null} to forward every event
      * @return the relay, which {@link #abort} can end early
      */
     public static ResponseRelay relay(
-            HttpClientResponse upstream, HttpServerResponse client, RelayListener listener, boolean dropUsageChunk) {
-        var relay = new ResponseRelay(upstream, client, listener, dropUsageChunk);
+            HttpClientResponse upstream,
+            HttpServerResponse client,
+            RelayProgress progress,
+            RelayListener listener,
+            ChunkFilter filter) {
+        var relay = new ResponseRelay(upstream, client, progress, listener, filter);
         relay.start();
         return relay;
     }
@@ -75,7 +87,7 @@ public final class ResponseRelay {
         finished = true;
         upstream.request().reset();
         if (client.closed()) {
-            listener.onEnd(RelayOutcome.CLIENT_GONE);
+            listener.onEnd(RelayOutcome.of(true, false));
             return;
         }
         if (!client.headWritten()) {
@@ -89,7 +101,7 @@ public final class ResponseRelay {
         } else {
             client.reset();
         }
-        listener.onEnd(RelayOutcome.UPSTREAM_FAILED);
+        listener.onEnd(RelayOutcome.of(false, false));
     }
 
     private void start() {
@@ -105,7 +117,7 @@ public final class ResponseRelay {
         }
         upstream.exceptionHandler(this::upstreamFailed);
         boolean stream = status == 200 && contentType != null && contentType.startsWith("text/event-stream");
-        listener.onResponseHead(status, stream);
+        progress.head(stream);
         if (stream) {
             relayStream();
         } else {
@@ -125,11 +137,14 @@ public final class ResponseRelay {
                     return;
                 }
                 Buffer body = result.result();
+                if (progress.wantsModel()) {
+                    progress.servedModel(UsageReader.model(body));
+                }
+                reportUsage(UsageReader.read(body));
                 if (!client.closed()) {
                     client.end(body);
                 }
-                reportUsage(UsageReader.read(body));
-                finish(client.closed() && !client.ended() ? RelayOutcome.CLIENT_GONE : RelayOutcome.COMPLETED);
+                finish(RelayOutcome.of(client.closed() && !client.ended(), true));
             });
             return;
         }
@@ -151,7 +166,7 @@ public final class ResponseRelay {
                 client.end();
             }
             reportUsage(UsageReader.readTail(tail[0]));
-            finish(RelayOutcome.COMPLETED);
+            finish(RelayOutcome.of(false, true));
         });
     }
 
@@ -173,10 +188,10 @@ public final class ResponseRelay {
             }
             if (sawDone) {
                 endClient();
-                finish(RelayOutcome.COMPLETED);
+                finish(RelayOutcome.of(false, true));
             } else {
                 endStreamWithError(ApiError.upstreamResetMidStream());
-                finish(RelayOutcome.UPSTREAM_FAILED);
+                finish(RelayOutcome.of(false, false));
             }
         });
     }
@@ -187,16 +202,28 @@ public final class ResponseRelay {
         }
         if (SseEvents.isDone(event)) {
             sawDone = true;
-        } else if (SseEvents.mayCarryUsage(event)) {
-            Buffer json = SseEvents.jsonPayload(event);
-            UsageReader.Usage usage = json == null ? null : UsageReader.read(json);
-            reportUsage(usage);
-            if (dropUsageChunk && usage != null && usage.noChoices()) {
+        } else {
+            if (progress.wantsModel()) {
+                // Only when the client named no model, and only until a chunk named it (the first, from vLLM).
+                Buffer json = SseEvents.jsonPayload(event);
+                if (json != null) {
+                    progress.servedModel(UsageReader.model(json));
+                }
+            }
+            if (SseEvents.mayCarryUsage(event) && !forwardUsage(event)) {
                 return;
             }
         }
-        listener.onEvent(event);
+        progress.event();
         write(event);
+    }
+
+    /** Reads the usage of an event that may carry one; false when the filter drops the event. */
+    private boolean forwardUsage(Buffer event) {
+        Buffer json = SseEvents.jsonPayload(event);
+        UsageReader.Usage usage = json == null ? null : UsageReader.read(json);
+        reportUsage(usage);
+        return filter == null || usage == null || !filter.drop(usage);
     }
 
     private void upstreamFailed(Throwable failure) {
@@ -204,7 +231,7 @@ public final class ResponseRelay {
             return;
         }
         if (client.closed()) {
-            finish(RelayOutcome.CLIENT_GONE);
+            finish(RelayOutcome.of(true, false));
             return;
         }
         if (!client.headWritten()) {
@@ -219,7 +246,7 @@ public final class ResponseRelay {
             // Half a JSON body cannot be mended; closing tells the client it is incomplete.
             client.reset();
         }
-        finish(RelayOutcome.UPSTREAM_FAILED);
+        finish(RelayOutcome.of(false, false));
     }
 
     private void endStreamWithError(ApiError error) {
@@ -247,6 +274,7 @@ public final class ResponseRelay {
 
     private void reportUsage(UsageReader.Usage usage) {
         if (usage != null) {
+            progress.usage(usage.promptTokens(), usage.completionTokens());
             listener.onUsage(usage.promptTokens(), usage.completionTokens());
         }
     }

@@ -60,6 +60,29 @@ public final class UsageReader {
     }
 
     /**
+     * The top-level {@code model} of a JSON object (the model that served the request), or {@code null} when
+     * it has none or is not valid JSON. Stops at the field, which vLLM writes near the start.
+     */
+    public static String model(Buffer json) {
+        try (JsonParser parser = JSON.createParser((InputStream) new ByteBufInputStream(json.getByteBuf()))) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if ("model".equals(field)) {
+                    return value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
      * The usage in the last few kilobytes of a large JSON body, where vLLM writes it; {@code null} when
      * the tail holds no complete usage object.
      */

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.vgate.shaping.PriorityClasses;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,9 +19,11 @@ import org.junit.jupiter.api.Test;
  */
 class DeployedKeyFilesTests {
 
+    private static final PriorityClasses CLASSES = new PriorityClasses(List.of("interactive", "batch"));
+
     @Test
     void theExampleKeysFileIsValid() throws IOException {
-        var keys = KeyFile.parse(Files.readAllBytes(Path.of("deploy", "api-keys.example.yaml")));
+        var keys = KeyFile.parse(Files.readAllBytes(Path.of("deploy", "api-keys.example.yaml")), CLASSES);
 
         assertThat(keys).hasSize(1);
     }
@@ -42,6 +46,7 @@ class DeployedKeyFilesTests {
         }
 
         assertThat(secretFile).isNotBlank();
-        assertThat(KeyFile.parse(secretFile.getBytes(StandardCharsets.UTF_8))).hasSize(1);
+        assertThat(KeyFile.parse(secretFile.getBytes(StandardCharsets.UTF_8), CLASSES))
+                .hasSize(1);
     }
 }

@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vgate.security.SecuredFixture;
+import io.vgate.shaping.PriorityClasses;
 import io.vgate.testing.LogCapture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +50,8 @@ class EmptyKeysFileTests {
     @ValueSource(strings = {"", "# keys go here\n", "[]\n"})
     void refusesToStartWithAFileThatHoldsNoKey(String content) throws IOException {
         Path file = Files.writeString(dir.resolve("api-keys.yaml"), content);
-        ApiKeyStore store = new ApiKeyStore(config(file), vertx, registry);
+        ApiKeyStore store =
+                new ApiKeyStore(config(file), new PriorityClasses(List.of("interactive", "batch")), vertx, registry);
 
         assertThatThrownBy(() -> store.start(null))
                 .isInstanceOf(IllegalStateException.class)
@@ -61,7 +64,8 @@ class EmptyKeysFileTests {
     @Test
     void keepsItsKeysWhenTheFileIsEmptiedAndCountsTheFailure() throws IOException {
         Path file = Files.writeString(dir.resolve("api-keys.yaml"), ONE_KEY);
-        ApiKeyStore store = new ApiKeyStore(config(file), vertx, registry);
+        ApiKeyStore store =
+                new ApiKeyStore(config(file), new PriorityClasses(List.of("interactive", "batch")), vertx, registry);
         store.start(null);
         try (LogCapture log = LogCapture.start()) {
             Files.writeString(file, "");

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vgate.security.SecuredFixture;
+import io.vgate.shaping.PriorityClasses;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -77,7 +79,7 @@ class KeyFileTests {
                 "- {id: a, hash: 'HASH'}                               | 'tenant' must be a non-empty string",
                 "- {id: a, tenant: t, hash: 'md5:abc'}                 | hash must be 'sha256:' followed by 64 hex digits",
                 "- {id: a, tenant: t, hash: 'sha256:zz'}               | hash must be 'sha256:' followed by 64 hex digits",
-                "- {id: a, tenant: t, hash: 'HASH', priority: urgent}  | priority must be interactive or batch",
+                "- {id: a, tenant: t, hash: 'HASH', priority: urgent}  | priority must be one of interactive, batch",
                 "- {id: a, tenant: t, hash: 'HASH', limit: {}}         | unknown field 'limit'",
                 "- {id: a, tenant: t, hash: 'HASH', limits: {rpm: 1}}  | unknown field 'rpm'",
                 "- {id: a, tenant: t, hash: 'HASH', limits: {requests-per-minute: 0}} | must be a positive integer",
@@ -96,7 +98,25 @@ class KeyFileTests {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(HASH.substring(7)));
     }
 
+    @Test
+    void everyConfiguredPriorityClassIsAcceptedAndNoOther() {
+        var classes = new PriorityClasses(List.of("realtime", "interactive", "batch"));
+        String yaml = """
+                - {id: rt, tenant: t, hash: 'HASH', priority: realtime}
+                - {id: plain, tenant: t, hash: 'sha256:OTHER'}
+                """.replace("HASH", HASH).replace("sha256:OTHER", SecuredFixture.hash("sk-two"));
+
+        var keys = KeyFile.parse(yaml.getBytes(StandardCharsets.UTF_8), classes);
+
+        assertThat(keys.get(KeyDigest.of("sk-one")).caller().priority()).isEqualTo("realtime");
+        assertThat(keys.get(KeyDigest.of("sk-two")).caller().priority()).isEqualTo("interactive");
+        assertThatThrownBy(() -> parse(yaml))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("priority must be one of interactive, batch");
+    }
+
     private static Map<KeyDigest, ApiKey> parse(String content) {
-        return KeyFile.parse(content.getBytes(StandardCharsets.UTF_8));
+        return KeyFile.parse(
+                content.getBytes(StandardCharsets.UTF_8), new PriorityClasses(List.of("interactive", "batch")));
     }
 }

@@ -176,6 +176,29 @@ class MetricsEndpointTests {
     }
 
     @Test
+    void namesTheModelThatServedARequestThatNamedNone() {
+        var unnamed = new HashMap<String, Object>();
+        unnamed.put("max_tokens", 4);
+        assertThat(Json.parse(post("/v1/chat/completions", Json.chat("Which model?", false, unnamed), 200))
+                        .get("model")
+                        .asText())
+                .isEqualTo(model);
+        assertThat(post("/v1/chat/completions", Json.chat("Which model, streaming?", true, unnamed), 200))
+                .endsWith("data: [DONE]\n\n");
+
+        await().atMost(SETTLE).untilAsserted(() -> {
+            var after = scrape();
+            // delta() looks at this test's model unless told otherwise: both requests are counted under it.
+            assertThat(delta(after, "vgate_requests_total", "route", "chat", "status_class", "2xx"))
+                    .isEqualTo(2);
+            assertThat(delta(after, "gen_ai_server_time_to_first_token_seconds_count", "route", "chat"))
+                    .isEqualTo(1);
+            assertThat(delta(after, "vgate_requests_total", "model", "none", "route", "chat", "status_class", "2xx"))
+                    .isZero();
+        });
+    }
+
+    @Test
     void countsRejectionsByReasonAndCode() {
         given().contentType("application/json")
                 .body("{\"messages\":")

@@ -19,6 +19,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,6 +44,28 @@ class ClientLibrariesTests {
         model = RestAssured.get("/v1/models").jsonPath().getString("data[0].id");
     }
 
+    /**
+     * What vLLM answers to one user message, read straight off the wire: the simulator's text depends only on
+     * the prompt and the limit, so a library must hand back exactly this.
+     */
+    private String expectedText(String prompt, int maxTokens) {
+        return RestAssured.given()
+                .contentType("application/json")
+                .body(Map.of(
+                        "model",
+                        model,
+                        "messages",
+                        List.of(Map.of("role", "user", "content", prompt)),
+                        "max_tokens",
+                        maxTokens))
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getString("choices[0].message.content");
+    }
+
     @Test
     void openAiJavaCompletesAChat() {
         OpenAIClient client =
@@ -61,7 +84,8 @@ class ClientLibrariesTests {
         assertThat(completion.choices().getFirst().message().content())
                 .get()
                 .asString()
-                .isNotBlank();
+                .isNotBlank()
+                .isEqualTo(expectedText("Say something short.", 8));
         assertThat(completion.usage())
                 .get()
                 .satisfies(usage -> assertThat(usage.completionTokens()).isBetween(1L, 8L));
@@ -93,7 +117,7 @@ class ClientLibrariesTests {
         }
 
         assertThat(chunks).isGreaterThan(2);
-        assertThat(text.toString()).isNotBlank();
+        assertThat(text.toString()).isNotBlank().isEqualTo(expectedText("Stream a few words.", 10));
         assertThat(finishReasons).hasSize(1).first().isIn("stop", "length");
     }
 
@@ -109,7 +133,7 @@ class ClientLibrariesTests {
 
         String answer = chatModel.chat("Say something short.");
 
-        assertThat(answer).isNotBlank();
+        assertThat(answer).isNotBlank().isEqualTo(expectedText("Say something short.", 8));
     }
 
     @Test
@@ -144,6 +168,7 @@ class ClientLibrariesTests {
         ChatResponse response = done.get(30, TimeUnit.SECONDS);
         assertThat(partials).hasSizeGreaterThan(1);
         assertThat(String.join("", partials)).isEqualTo(response.aiMessage().text());
+        assertThat(response.aiMessage().text()).isEqualTo(expectedText("Stream a few words.", 10));
         assertThat(response.tokenUsage().outputTokenCount()).isBetween(1, 10);
     }
 }

@@ -48,14 +48,19 @@ class AdmissionTests extends ShapingSuite {
                 .contains("vgate_queue_depth{priority=\"interactive\"} " + QUEUE + ".0")
                 .contains("vgate_in_flight_requests " + SLOTS + ".0");
 
+        // The holders finish nothing meanwhile, so the estimate only moves as older completions leave its window.
+        long expectedBefore = admission.retryAfterSeconds("interactive");
         long sent = System.nanoTime();
         var rejected = traffic.generate("tenant-late", null, 5, false);
         int status = rejected.status();
         long answeredMillis = (System.nanoTime() - sent) / 1_000_000;
+        long expectedAfter = admission.retryAfterSeconds("interactive");
 
         assertThat(status).isEqualTo(503);
         assertThat(answeredMillis).as("a full queue answers at once").isLessThan(1000);
-        assertThat(Integer.parseInt(rejected.headers().get("Retry-After"))).isBetween(1, 60);
+        assertThat(Long.parseLong(rejected.headers().get("Retry-After")))
+                .as("the queue ahead divided by vLLM's recent pace")
+                .isBetween(Math.min(expectedBefore, expectedAfter), Math.max(expectedBefore, expectedAfter));
         assertThat(OpenAiErrorSchema.assertValid(rejected.body()).get("code").asText())
                 .isEqualTo(ShapingErrors.QUEUE_FULL);
 
@@ -74,12 +79,16 @@ class AdmissionTests extends ShapingSuite {
         var holders = List.of(traffic.generate("a", null, 2000, true), traffic.generate("b", null, 2000, true));
         await().atMost(Duration.ofSeconds(5)).until(() -> admission.inFlight() == SLOTS);
 
+        long expectedBefore = admission.retryAfterSeconds("interactive");
         long sent = System.nanoTime();
         var waiting = traffic.generate("c", null, 5, false);
 
         assertThat(waiting.status()).isEqualTo(503);
+        long expectedAfter = admission.retryAfterSeconds("interactive");
         assertThat(Duration.ofNanos(System.nanoTime() - sent)).isGreaterThanOrEqualTo(Duration.ofMillis(2900));
-        assertThat(Integer.parseInt(waiting.headers().get("Retry-After"))).isPositive();
+        assertThat(Long.parseLong(waiting.headers().get("Retry-After")))
+                .as("nobody left ahead: one request's worth of vLLM's recent pace")
+                .isBetween(Math.min(expectedBefore, expectedAfter), Math.max(expectedBefore, expectedAfter));
         assertThat(OpenAiErrorSchema.assertValid(waiting.body()).get("code").asText())
                 .isEqualTo(ShapingErrors.QUEUE_TIMEOUT);
         holders.forEach(SseClient.Call::disconnect);

@@ -107,22 +107,22 @@ class ShapingUnitsTests {
                  {"role":"user","content":"u2"},{"role":"assistant","content":"a2"},{"role":"tool","content":"t2"},
                  {"role":"user","content":"u3"},{"role":"assistant","content":"prefill"}]""");
 
-        List<int[]> turns = ContextFitter.droppableTurns(messages);
+        List<int[]> turns = TrimSearch.droppableTurns(messages);
 
         assertThat(turns).containsExactly(new int[] {1, 2}, new int[] {4, 5, 6});
     }
 
     @Test
     void aConversationWithoutOlderTurnsHasNothingToTrim() {
-        assertThat(ContextFitter.droppableTurns((ArrayNode) Json.parse("""
+        assertThat(TrimSearch.droppableTurns((ArrayNode) Json.parse("""
                 [{"role":"system","content":"s"},{"role":"user","content":"only"}]"""))).isEmpty();
-        assertThat(ContextFitter.droppableTurns((ArrayNode) Json.parse("""
+        assertThat(TrimSearch.droppableTurns((ArrayNode) Json.parse("""
                 [{"role":"assistant","content":"greeting"}]"""))).isEmpty();
     }
 
     @Test
     void anAssistantGreetingBeforeTheFirstUserMessageIsATurnOfItsOwn() {
-        List<int[]> turns = ContextFitter.droppableTurns((ArrayNode) Json.parse("""
+        List<int[]> turns = TrimSearch.droppableTurns((ArrayNode) Json.parse("""
                 [{"role":"assistant","content":"hello"},{"role":"user","content":"u1"},
                  {"role":"assistant","content":"a1"},{"role":"user","content":"u2"}]"""));
 

@@ -1,7 +1,7 @@
 package io.vgate.testing;
 
-import io.vgate.proxy.ExchangeObserver;
-import io.vgate.proxy.ProxyExchange;
+import io.vgate.metrics.ExchangeObserver;
+import io.vgate.metrics.ExchangeRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,13 +23,13 @@ public class RecordingObserver implements ExchangeObserver {
     private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
 
     @Override
-    public void onComplete(ProxyExchange exchange) {
+    public void onComplete(ExchangeRecord exchange) {
         byRequestId.put(
                 exchange.requestId(),
                 new Facts(
                         exchange.status(),
                         exchange.errorCode(),
-                        exchange.tenant(),
+                        exchange.hasTenant() ? exchange.tenant() : exchange.clientIp(),
                         exchange.keyId(),
                         exchange.priority(),
                         exchange.clientIp()));

@@ -1,0 +1,105 @@
+package io.vgate.streaming;
+
+/**
+ * How far one response has got, as the relay sees it: when vLLM's head arrived, the SSE events forwarded
+ * and when, and the usage vLLM reported. The relay is its only writer; the timeouts read it to find the
+ * next deadline, and the data path copies it into the finished exchange's record.
+ * <p>
+ * Read and written on the request's event loop only, so nothing is synchronised. Updating it costs a
+ * few field writes per event and allocates nothing.
+ */
+public final class RelayProgress {
+
+    private long responseHeadNanos;
+    private boolean streaming;
+    private int events;
+    private long firstEventNanos;
+    private long lastEventNanos;
+    private long maxEventGapNanos;
+    private long promptTokens = -1;
+    private long completionTokens = -1;
+    private boolean wantsModel;
+    private String servedModel;
+
+    /**
+     * Asks the relay to read the model that served the request from vLLM's answer (a JSON body's, or the
+     * first stream chunk's, {@code model}); set when the client named none, so the metrics can.
+     */
+    public void readServedModel() {
+        this.wantsModel = true;
+    }
+
+    /** The model vLLM named in its answer, when {@link #readServedModel()} asked for it; else {@code null}. */
+    public String servedModel() {
+        return servedModel;
+    }
+
+    boolean wantsModel() {
+        return wantsModel && servedModel == null;
+    }
+
+    void servedModel(String model) {
+        this.servedModel = model;
+    }
+
+    /** {@link System#nanoTime()} when vLLM's response head arrived, or 0 before that. */
+    public long responseHeadNanos() {
+        return responseHeadNanos;
+    }
+
+    /** True when vLLM's answer is an SSE stream (known once its head arrived). */
+    public boolean streaming() {
+        return streaming;
+    }
+
+    /** SSE events forwarded so far. */
+    public int events() {
+        return events;
+    }
+
+    /** Nanos when the first SSE event was forwarded, or 0. */
+    public long firstEventNanos() {
+        return firstEventNanos;
+    }
+
+    /** Nanos when the last SSE event was forwarded, or 0. */
+    public long lastEventNanos() {
+        return lastEventNanos;
+    }
+
+    /** Longest pause between two consecutive forwarded events, in nanoseconds (0 with fewer than two). */
+    public long maxEventGapNanos() {
+        return maxEventGapNanos;
+    }
+
+    /** Prompt tokens vLLM reported, or -1 if it reported none. */
+    public long promptTokens() {
+        return promptTokens;
+    }
+
+    /** Completion tokens vLLM reported, or -1 if it reported none. */
+    public long completionTokens() {
+        return completionTokens;
+    }
+
+    void head(boolean stream) {
+        this.streaming = stream;
+        this.responseHeadNanos = System.nanoTime();
+    }
+
+    void event() {
+        long now = System.nanoTime();
+        if (events == 0) {
+            firstEventNanos = now;
+        } else if (now - lastEventNanos > maxEventGapNanos) {
+            maxEventGapNanos = now - lastEventNanos;
+        }
+        lastEventNanos = now;
+        events++;
+    }
+
+    void usage(long prompt, long completion) {
+        this.promptTokens = prompt;
+        this.completionTokens = completion;
+    }
+}

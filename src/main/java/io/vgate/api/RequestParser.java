@@ -56,9 +56,15 @@ public class RequestParser {
         if (bytes == null || bytes.length() == 0) {
             throw new ApiException(ApiError.invalidJson("The request body is empty; expected a JSON object."));
         }
+        byte[] raw = bytes.getBytes();
+        int invalid = Utf8.firstInvalid(raw, raw.length);
+        if (invalid >= 0) {
+            throw new ApiException(
+                    ApiError.invalidJson("The request body is not valid UTF-8 (at byte " + invalid + ")."));
+        }
         JsonNode tree;
         try {
-            tree = mapper.readTree(bytes.getBytes());
+            tree = mapper.readTree(raw);
         } catch (JsonProcessingException e) {
             throw new ApiException(
                     ApiError.invalidJson("The request body is not valid JSON: " + e.getOriginalMessage()));
@@ -94,18 +100,28 @@ public class RequestParser {
             case EMBEDDINGS -> requirePresent(body, "input");
             default -> {}
         }
+        boolean normalised = false;
         if (route.generates()) {
-            checkTokenCount(body, "max_tokens");
-            checkTokenCount(body, "max_completion_tokens");
+            normalised = checkTokenCount(body, "max_tokens");
+            normalised |= checkTokenCount(body, "max_completion_tokens");
             checkChoices(body);
         }
-        return new InferenceRequest(route, bytes, body, model, stream, usage);
+        var request = new InferenceRequest(route, bytes, body, model, stream, usage);
+        if (normalised) {
+            request.markModified();
+        }
+        return request;
     }
 
-    private void checkTokenCount(ObjectNode body, String field) {
+    /**
+     * Checks a token count; returns true when it was a whole number written as a float ({@code 1e6},
+     * {@code 1000000.0}) and has been rewritten as the integer. vLLM accepts those as the integer, so
+     * vgate does too, and context fitting then sees (and clamps) them like any other count.
+     */
+    private boolean checkTokenCount(ObjectNode body, String field) {
         JsonNode value = body.get(field);
         if (value == null || value.isNull()) {
-            return;
+            return false;
         }
         if (!value.isNumber() || !value.canConvertToExactIntegral()) {
             throw new ApiException(ApiError.invalidType(field, "an integer"));
@@ -114,6 +130,11 @@ public class RequestParser {
             throw new ApiException(ApiError.invalidValue(
                     field, "'" + field + "' must be between 0 and " + limits.maxTokensCeiling() + "."));
         }
+        if (value.isIntegralNumber()) {
+            return false;
+        }
+        body.put(field, value.longValue());
+        return true;
     }
 
     private void checkChoices(ObjectNode body) {

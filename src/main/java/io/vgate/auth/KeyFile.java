@@ -27,8 +27,10 @@ import java.util.Set;
  * </pre>
  *
  * The priority classes are those of {@code vgate.shaping.priority.classes}; a key without one gets the
- * default class ({@link PriorityClasses#defaultClass()}). Unknown fields are errors (a misspelt {@code limits} must not silently mean "unlimited"), as are
- * duplicate ids and duplicate hashes. Read as a Jackson tree, so no reflection is involved.
+ * default class ({@link PriorityClasses#defaultClass()}). Unknown fields are errors (a misspelt {@code limits}
+ * must not silently mean "unlimited"), as are duplicate ids, duplicate hashes and a file without a single key
+ * (empty, only comments, or {@code []}): a replica that accepts no key at all would turn every caller away
+ * while reporting ready. Read as a Jackson tree, so no reflection is involved.
  */
 final class KeyFile {
 
@@ -57,7 +59,9 @@ final class KeyFile {
             throw new IllegalArgumentException("not readable as YAML");
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
-            return Map.of();
+            // An empty file is what a mistyped Secret or a half-written mount looks like, never a wish to
+            // turn every caller away: it is refused like any other broken file.
+            throw new IllegalArgumentException("the file holds no keys (it is empty or only comments)");
         }
         if (!root.isArray()) {
             throw new IllegalArgumentException("the file must be a list of keys");
@@ -75,6 +79,9 @@ final class KeyFile {
             if (keys.putIfAbsent(key.digest(), key) != null) {
                 throw new IllegalArgumentException(where + " ('" + key.caller().id() + "'): same hash as another key");
             }
+        }
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException("the file holds no keys (an empty list)");
         }
         return Map.copyOf(keys);
     }

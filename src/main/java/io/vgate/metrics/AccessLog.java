@@ -57,14 +57,19 @@ public class AccessLog implements ExchangeObserver {
     }
 
     private final boolean enabled;
+    private final RejectionLogThrottle throttle;
 
-    public AccessLog(MetricsConfig config) {
+    public AccessLog(MetricsConfig config, RejectionLogThrottle throttle) {
         this.enabled = config.accessLog();
+        this.throttle = throttle;
     }
 
     @Override
     public void onComplete(ExchangeRecord exchange) {
         if (!enabled || !LOG.isLoggable(Level.INFO)) {
+            return;
+        }
+        if (Reasons.clientCaused(exchange.errorCode()) && !throttle.admit(exchange.clientIp(), exchange.errorCode())) {
             return;
         }
         Map<String, String> fields = fields(exchange);

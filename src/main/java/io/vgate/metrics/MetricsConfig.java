@@ -50,4 +50,12 @@ public interface MetricsConfig {
      */
     @WithDefault("true")
     boolean accessLog();
+
+    /**
+     * Interval of the rejection-log throttle: within it, only the first rejection (401, 429, 400, 503, …)
+     * of each client address and reason gets an access line; the others are counted and summed up in one
+     * line at its end. Metrics count every rejection. Defaults to {@code 10s}.
+     */
+    @WithDefault("10s")
+    java.time.Duration rejectionLogInterval();
 }

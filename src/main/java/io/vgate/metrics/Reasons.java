@@ -27,6 +27,17 @@ final class Reasons {
 
     private Reasons() {}
 
+    /**
+     * True for rejections a client can repeat at will (bad credentials, limits, bad requests, a full
+     * queue): the ones whose log lines are throttled per client. vLLM's failures and timeouts are not.
+     */
+    static boolean clientCaused(String code) {
+        return switch (of(code)) {
+            case AUTH, RATE_LIMIT, BAD_REQUEST, CAPACITY, CONTEXT -> true;
+            default -> false;
+        };
+    }
+
     /** The reason class of an error code; {@link #OTHER} for codes not listed here. */
     static String of(String code) {
         if (code == null) {
@@ -42,12 +53,14 @@ final class Reasons {
             case "rate_limit_exceeded",
                     "tokens_per_minute_exceeded",
                     "requests_per_minute_exceeded",
-                    "quota_exceeded" -> RATE_LIMIT;
+                    "quota_exceeded",
+                    "too_many_connections" -> RATE_LIMIT;
             case "queue_full", "queue_timeout", "shutting_down", "circuit_open", "overloaded" -> CAPACITY;
             case "first_token_timeout", "stream_idle_timeout", "upstream_timeout", "request_timeout" -> TIMEOUT;
             case "context_length_exceeded" -> CONTEXT;
             case "upstream_unavailable", "upstream_error", "upstream_reset" -> UPSTREAM;
             case "invalid_json",
+                    "http_version_not_supported",
                     "invalid_type",
                     "invalid_value",
                     "missing_required_parameter",

@@ -3,6 +3,7 @@ package io.vgate.proxy;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
@@ -144,6 +145,17 @@ public class ProxyHandler {
         try {
             request = parse(context, route);
             exchange.request = request;
+            if (request.stream() && context.request().version() == HttpVersion.HTTP_1_0) {
+                // HTTP/1.0 has no chunked encoding for a stream of unknown length: say so before a slot is taken.
+                throw new ApiException(new ApiError(
+                        400,
+                        ApiError.INVALID_REQUEST,
+                        "http_version_not_supported",
+                        "Streaming needs HTTP/1.1 or later; send the request over HTTP/1.1"
+                                + " (behind nginx: proxy_http_version 1.1).",
+                        "stream",
+                        null));
+            }
             ticket = route.usesModel() ? enterQueue(exchange) : Ticket.NONE; // 503 when the queue is full
         } catch (RuntimeException e) {
             fail(exchange, e);

@@ -106,6 +106,17 @@ public class ProxyRoutes {
 
     private void failed(RoutingContext context, ApiRoute route) {
         cancelBodyDeadline(context);
+        if (context.response().ended() || context.response().closed()) {
+            // Already answered (a 408 whose connection vgate closed, a client that left): nothing went wrong.
+            LOG.debug("Request ended before its body was read: its connection was closed");
+            return;
+        }
+        if (context.statusCode() == 413 && context.request().version() != HttpVersion.HTTP_2) {
+            // The rest of an oversized body is never read: the connection cannot carry another request.
+            var connection = context.request().connection();
+            context.response().headers().set("Connection", "close");
+            context.addBodyEndHandler(ignored -> connection.close());
+        }
         ApiError error = switch (context.statusCode()) {
             case 413 -> ApiError.bodyTooLarge(maxBodySize);
             case 400 -> ApiError.invalidJson("The request body could not be read.");

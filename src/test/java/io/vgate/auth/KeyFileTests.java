@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The keys file format: what is accepted, and the errors that keep a broken file from replacing a good one. */
 class KeyFileTests {
@@ -71,9 +72,12 @@ class KeyFileTests {
         assertThat(parse(json)).containsKey(KeyDigest.of("sk-one"));
     }
 
-    @Test
-    void anEmptyFileHasNoKeys() {
-        assertThat(parse("# no keys yet\n")).isEmpty();
+    @ParameterizedTest
+    @ValueSource(strings = {"", "# no keys yet\n", "\n\n", "[]", "---\n"})
+    void refusesAFileWithoutASingleKey(String content) {
+        assertThatThrownBy(() -> parse(content))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("holds no keys");
     }
 
     @Test

@@ -38,6 +38,12 @@ public class SecuredProfile implements QuarkusTestProfile {
                 Map.entry("vgate.rate-limit.redis.timeout", "2s"),
                 Map.entry("vgate.api.max-body-size", "256K"),
                 Map.entry("vgate.api.body-read-timeout", "1s"),
+                // Connection limits small enough to test (HostileConnectionsTests); 127.0.0.1 is exempt as the
+                // trusted proxy, so only tests that connect from another loopback address meet the cap, which is above
+                // the per-address bursts RateLimitTests sends from 127.0.0.2.
+                Map.entry("vgate.connections.request-head-timeout", "2s"),
+                Map.entry("vgate.connections.keep-alive-timeout", "4s"),
+                Map.entry("vgate.connections.max-per-address", "48"),
                 Map.entry("quarkus.http.cors.enabled", "true"),
                 Map.entry("quarkus.http.cors.origins", WEB_ORIGIN),
                 // Credentials must stay out of every log line, debug included.

@@ -1,0 +1,109 @@
+package io.vgate.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vgate.testing.LogCapture;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** One line per client address and reason per interval, then a count; never unbounded memory. */
+class RejectionLogThrottleTests {
+
+    private final Vertx vertx = Vertx.vertx();
+    private final RejectionLogThrottle throttle = new RejectionLogThrottle(config(Duration.ofHours(1)), vertx);
+
+    @AfterEach
+    void closeVertx() {
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    @Test
+    void logsTheFirstRejectionOfEachClientAndReasonThenCounts() {
+        long admitted = IntStream.range(0, 10_000)
+                .filter(i -> throttle.admit("198.18.0.1", "rate_limit_exceeded"))
+                .count();
+
+        assertThat(admitted).isEqualTo(1);
+        assertThat(throttle.admit("198.18.0.1", "invalid_api_key"))
+                .as("another reason")
+                .isTrue();
+        assertThat(throttle.admit("198.18.0.2", "rate_limit_exceeded"))
+                .as("another client")
+                .isTrue();
+        assertThat(throttle.admit("198.18.0.2", "rate_limit_exceeded")).isFalse();
+    }
+
+    @Test
+    void sumsUpWhatItLeftOutInOneLineAndStartsAFreshInterval() {
+        for (int i = 0; i < 500; i++) {
+            throttle.admit("198.18.0.1", "rate_limit_exceeded");
+        }
+        throttle.admit("198.18.0.9", "invalid_api_key");
+        throttle.admit("198.18.0.9", "invalid_api_key");
+
+        try (LogCapture log = LogCapture.start()) {
+            throttle.flush();
+            throttle.flush();
+
+            assertThat(log.lines()).hasSize(1);
+            assertThat(log.lines().getFirst())
+                    .contains("Left out 500 rejection log lines")
+                    .contains("198.18.0.1/rate_limit_exceeded=499")
+                    .contains("198.18.0.9/invalid_api_key=1");
+        }
+        assertThat(throttle.admit("198.18.0.1", "rate_limit_exceeded"))
+                .as("a new interval logs the first one again")
+                .isTrue();
+    }
+
+    @Test
+    void tracksABoundedNumberOfClients() {
+        for (int i = 0; i < RejectionLogThrottle.MAX_KEYS + 500; i++) {
+            throttle.admit("client-" + i, "invalid_api_key");
+        }
+
+        try (LogCapture log = LogCapture.start()) {
+            throttle.flush();
+            assertThat(log.lines()).singleElement().asString().contains("500 from other clients");
+        }
+    }
+
+    private static MetricsConfig config(Duration interval) {
+        return new MetricsConfig() {
+            @Override
+            public Optional<Set<String>> tenants() {
+                return Optional.empty();
+            }
+
+            @Override
+            public int maxTenants() {
+                return 50;
+            }
+
+            @Override
+            public Optional<Set<String>> models() {
+                return Optional.empty();
+            }
+
+            @Override
+            public int maxModels() {
+                return 20;
+            }
+
+            @Override
+            public boolean accessLog() {
+                return true;
+            }
+
+            @Override
+            public Duration rejectionLogInterval() {
+                return interval;
+            }
+        };
+    }
+}

@@ -133,6 +133,11 @@ class EmptyKeysFileTests {
                     public String priorityClaim() {
                         return "priority";
                     }
+
+                    @Override
+                    public String maxConcurrencyClaim() {
+                        return "max_concurrency";
+                    }
                 };
             }
         };

@@ -54,7 +54,7 @@ public interface MetricsConfig {
     /**
      * Interval of the rejection-log throttle: within it, only the first rejection (401, 429, 400, 503, …)
      * of each client address and reason gets an access line; the others are counted and summed up in one
-     * line at its end. Metrics count every rejection. Defaults to {@code 10s}.
+     * line at its end. Metrics count every rejection. {@code 0s} logs every rejection. Defaults to {@code 10s}.
      */
     @WithDefault("10s")
     java.time.Duration rejectionLogInterval();

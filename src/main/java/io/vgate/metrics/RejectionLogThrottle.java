@@ -40,7 +40,7 @@ public class RejectionLogThrottle {
     private long timerId = -1;
 
     public RejectionLogThrottle(MetricsConfig config, Vertx vertx) {
-        this.intervalMillis = Math.max(1, config.rejectionLogInterval().toMillis());
+        this.intervalMillis = Math.max(0, config.rejectionLogInterval().toMillis());
         this.vertx = vertx;
     }
 
@@ -49,6 +49,9 @@ public class RejectionLogThrottle {
      * first one of the pair in the current interval, false (and counted) for the others.
      */
     public boolean admit(String client, String reason) {
+        if (intervalMillis == 0) {
+            return true;
+        }
         Window current = window;
         String key = client + ' ' + reason;
         LongAdder suppressed = current.seen.get(key);
@@ -67,6 +70,9 @@ public class RejectionLogThrottle {
     }
 
     void start(@Observes StartupEvent event) {
+        if (intervalMillis == 0) {
+            return;
+        }
         timerId = vertx.setPeriodic(intervalMillis, id -> flush());
     }
 

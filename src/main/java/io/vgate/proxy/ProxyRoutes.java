@@ -26,6 +26,9 @@ public class ProxyRoutes {
 
     private static final String BODY_TIMER = "vgate.body-timer";
 
+    /** How long a connection whose oversized body was refused stays open for the client to read the 413. */
+    private static final long OVERSIZED_LINGER_MILLIS = 2_000;
+
     private final ProxyHandler proxy;
     private final long maxBodySize;
     private final long bodyReadTimeoutMillis;
@@ -112,10 +115,12 @@ public class ProxyRoutes {
             return;
         }
         if (context.statusCode() == 413 && context.request().version() != HttpVersion.HTTP_2) {
-            // The rest of an oversized body is never read: the connection cannot carry another request.
+            // The rest of an oversized body is never parsed: the connection cannot carry another request. It
+            // lingers a moment first, so a client still uploading reads the 413 instead of a broken pipe.
             var connection = context.request().connection();
+            var vertx = context.vertx();
             context.response().headers().set("Connection", "close");
-            context.addBodyEndHandler(ignored -> connection.close());
+            context.addBodyEndHandler(ignored -> vertx.setTimer(OVERSIZED_LINGER_MILLIS, id -> connection.close()));
         }
         ApiError error = switch (context.statusCode()) {
             case 413 -> ApiError.bodyTooLarge(maxBodySize);

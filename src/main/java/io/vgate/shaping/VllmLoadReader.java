@@ -42,6 +42,8 @@ public final class VllmLoadReader implements AutoCloseable {
         this.client = vertx.createHttpClient(
                 new HttpClientOptions()
                         .setName("vllm-metrics")
+                        // A scrape every few hundred milliseconds is not a request anyone wants to trace.
+                        .setTracingPolicy(io.vertx.core.tracing.TracingPolicy.IGNORE)
                         .setProtocolVersion(HttpVersion.HTTP_1_1)
                         .setSsl(ssl)
                         .setKeepAlive(true)

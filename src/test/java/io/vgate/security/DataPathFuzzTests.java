@@ -85,7 +85,7 @@ class DataPathFuzzTests {
             assertThat(gauge("vgate_queue_depth")).isZero();
             assertThat(sim.running() + sim.waiting()).isZero();
         });
-        given().get("/q/health/live").then().statusCode(200);
+        io.vgate.testing.Management.given().get("/q/health/live").then().statusCode(200);
         given().header("Authorization", "Bearer " + SecuredFixture.TEAM_A_KEY)
                 .header("X-Forwarded-For", SecuredFixture.freshAddress())
                 .contentType("application/json")
@@ -229,7 +229,8 @@ class DataPathFuzzTests {
 
     /** Reads one gauge from the metrics endpoint (summed over its series). */
     static double gauge(String name) {
-        return given().get("/q/metrics")
+        return io.vgate.testing.Management.given()
+                .get("/q/metrics")
                 .asString()
                 .lines()
                 .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))

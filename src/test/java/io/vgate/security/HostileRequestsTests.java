@@ -265,7 +265,8 @@ class HostileRequestsTests {
     }
 
     private static double rejections(String code) {
-        return given().get("/q/metrics")
+        return io.vgate.testing.Management.given()
+                .get("/q/metrics")
                 .asString()
                 .lines()
                 .filter(line -> line.startsWith("vgate_rejections_total{") && line.contains("code=\"" + code + "\""))

@@ -44,6 +44,8 @@ public class SecuredProfile implements QuarkusTestProfile {
                 Map.entry("vgate.connections.request-head-timeout", "2s"),
                 Map.entry("vgate.connections.keep-alive-timeout", "4s"),
                 Map.entry("vgate.connections.max-per-address", "48"),
+                // The production throttle: HostileRequestsTests shows it keeps one client from flooding the log.
+                Map.entry("vgate.metrics.rejection-log-interval", "10s"),
                 Map.entry("quarkus.http.cors.enabled", "true"),
                 Map.entry("quarkus.http.cors.origins", WEB_ORIGIN),
                 // Credentials must stay out of every log line, debug included.

@@ -1,6 +1,5 @@
 package io.vgate.shaping;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -195,7 +194,7 @@ class DataPathExitsTests extends ShapingSuite {
         assertThat(now[0] - ticketsBefore[0]).as("tickets handed out").isEqualTo(tickets);
         assertThat(now[1] - ticketsBefore[1]).as("tickets released").isEqualTo(tickets);
         assertThat(now[2] - ticketsBefore[2]).as("tickets released twice").isZero();
-        String metrics = given().get("/q/metrics").asString();
+        String metrics = io.vgate.testing.Management.given().get("/q/metrics").asString();
         assertThat(metrics)
                 .contains("vgate_in_flight_requests 0.0")
                 .contains("vgate_queue_depth{priority=\"interactive\"} 0.0")

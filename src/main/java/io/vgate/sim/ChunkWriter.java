@@ -123,14 +123,21 @@ final class ChunkWriter {
         return kind == GenerationJob.Kind.CHAT ? chatBody(choices) : completionBody(choices);
     }
 
-    private String chatBody(Choice[] choices) {
-        StringBuilder sb = new StringBuilder(256 + 64 * choices.length);
+    /** A non-streaming body up to its {@code choices} array, opened: the part chat and completions share. */
+    private StringBuilder bodyHead(String object, int choices) {
+        StringBuilder sb = new StringBuilder(256 + 64 * choices);
         sb.append("{\"id\":");
         Json.str(sb, id)
-                .append(",\"object\":\"chat.completion\",\"created\":")
+                .append(",\"object\":\"")
+                .append(object)
+                .append("\",\"created\":")
                 .append(created)
                 .append(",\"model\":");
-        Json.str(sb, model).append(",\"choices\":[");
+        return Json.str(sb, model).append(",\"choices\":[");
+    }
+
+    private String chatBody(Choice[] choices) {
+        StringBuilder sb = bodyHead("chat.completion", choices.length);
         for (int i = 0; i < choices.length; i++) {
             Choice c = choices[i];
             if (i > 0) {
@@ -157,13 +164,7 @@ final class ChunkWriter {
     }
 
     private String completionBody(Choice[] choices) {
-        StringBuilder sb = new StringBuilder(256 + 64 * choices.length);
-        sb.append("{\"id\":");
-        Json.str(sb, id)
-                .append(",\"object\":\"text_completion\",\"created\":")
-                .append(created)
-                .append(",\"model\":");
-        Json.str(sb, model).append(",\"choices\":[");
+        StringBuilder sb = bodyHead("text_completion", choices.length);
         for (int i = 0; i < choices.length; i++) {
             Choice c = choices[i];
             if (i > 0) {

@@ -51,6 +51,9 @@ public interface UpstreamConfig {
     /** Circuit breaker on the relayed traffic. */
     Breaker breaker();
 
+    /** Retries and circuit breakers of vgate's own calls for the model list and token counts. */
+    Control control();
+
     /** Retries of relayed requests that failed before vLLM answered anything. */
     Retry retry();
 
@@ -105,5 +108,43 @@ public interface UpstreamConfig {
         /** Longest delay between two attempts. Defaults to {@code 1s}. */
         @WithDefault("1s")
         Duration maxDelay();
+    }
+
+    /**
+     * Fault tolerance of vgate's own calls to vLLM for the model list ({@code /v1/models}) and token counts
+     * ({@code /tokenize}); each attempt is bounded by {@link UpstreamConfig#controlTimeout()}. Each call has its
+     * own circuit breaker with these settings, so that a failing vLLM is not asked again and again; callers
+     * treat a failure as "unknown" and carry on. A request vLLM refuses as invalid (4xx) is neither retried
+     * nor counted against vLLM. The health check is not guarded: readiness shows vLLM's state as it is.
+     */
+    interface Control {
+
+        /** Retries after the first attempt. Defaults to {@code 2}. */
+        @WithDefault("2")
+        int maxRetries();
+
+        /** Delay before the first retry; later ones double. Defaults to {@code 50ms}. */
+        @WithDefault("50ms")
+        Duration retryDelay();
+
+        /** Random jitter added to or taken from each delay. Defaults to {@code 25ms}. */
+        @WithDefault("25ms")
+        Duration retryJitter();
+
+        /** Longest delay between two attempts. Defaults to {@code 1s}. */
+        @WithDefault("1s")
+        Duration maxRetryDelay();
+
+        /** Number of recent calls the breaker's failure ratio is taken over. Defaults to {@code 10}. */
+        @WithDefault("10")
+        int breakerRequestVolumeThreshold();
+
+        /** Share of failed calls that opens a breaker. Defaults to {@code 0.5}. */
+        @WithDefault("0.5")
+        double breakerFailureRatio();
+
+        /** How long an open breaker refuses calls before a trial one. Defaults to {@code 5s}. */
+        @WithDefault("5s")
+        Duration breakerDelay();
     }
 }

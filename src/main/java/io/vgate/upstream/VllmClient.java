@@ -2,29 +2,27 @@ package io.vgate.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
-import io.smallrye.faulttolerance.api.CircuitBreakerName;
-import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import io.smallrye.faulttolerance.api.TypedGuard;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.util.TypeLiteral;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
+import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
-import org.eclipse.microprofile.faulttolerance.Retry;
-import org.eclipse.microprofile.faulttolerance.Timeout;
 
 /**
- * vgate's own calls to vLLM (health, model list, token counts), each bounded by
+ * vgate's own calls to vLLM (health, model list, token counts), each attempt bounded by
  * {@code vgate.upstream.control-timeout}.
  * <p>
- * The model list and token counts are guarded by SmallRye Fault Tolerance: a timeout per attempt, up to two
- * retries with exponential backoff and jitter, and a circuit breaker ({@value #MODELS_BREAKER}, {@value #TOKENIZE_BREAKER}) so that a
- * failing vLLM is not asked again and again; callers treat a failure as "unknown" and carry on. Tune them
- * with {@code quarkus.fault-tolerance."io.vgate.upstream.VllmClient/tokenize".retry.max-retries=…} and the
- * like. The health check is not guarded: readiness must show vLLM's state as it is, at once.
+ * The model list and token counts are guarded by SmallRye Fault Tolerance as {@link UpstreamConfig.Control}
+ * says: a timeout per attempt, bounded retries with exponential backoff and jitter, and a circuit breaker
+ * each ({@value #MODELS_BREAKER}, {@value #TOKENIZE_BREAKER}) so that a failing vLLM is not asked again and
+ * again; callers treat a failure as "unknown" and carry on. The health check is not guarded: readiness must
+ * show vLLM's state as it is, at once.
  */
 @ApplicationScoped
 public class VllmClient {
@@ -34,8 +32,12 @@ public class VllmClient {
     /** Circuit breaker of vgate's calls to {@code /tokenize}. */
     public static final String TOKENIZE_BREAKER = "vllm-tokenize";
 
+    private static final TypeLiteral<Uni<JsonNode>> JSON = new TypeLiteral<>() {};
+
     private final VllmRestClient rest;
-    private final java.time.Duration timeout;
+    private final Duration timeout;
+    private final TypedGuard<Uni<JsonNode>> modelsGuard;
+    private final TypedGuard<Uni<JsonNode>> tokenizeGuard;
 
     public VllmClient(UpstreamTarget target, UpstreamConfig config) {
         this.timeout = config.controlTimeout();
@@ -47,6 +49,35 @@ public class VllmClient {
                 .ifPresent(key -> builder.register((ClientRequestFilter)
                         request -> request.getHeaders().putSingle(HttpHeaders.AUTHORIZATION, "Bearer " + key)));
         this.rest = builder.build(VllmRestClient.class);
+        this.modelsGuard = guard(MODELS_BREAKER, "vLLM model list", config);
+        this.tokenizeGuard = guard(TOKENIZE_BREAKER, "vLLM token count", config);
+    }
+
+    private static TypedGuard<Uni<JsonNode>> guard(String breaker, String description, UpstreamConfig config) {
+        var control = config.control();
+        return TypedGuard.create(JSON)
+                .withDescription(description)
+                .withTimeout()
+                .duration(config.controlTimeout().toMillis(), ChronoUnit.MILLIS)
+                .done()
+                .withRetry()
+                .maxRetries(control.maxRetries())
+                .delay(control.retryDelay().toMillis(), ChronoUnit.MILLIS)
+                .jitter(control.retryJitter().toMillis(), ChronoUnit.MILLIS)
+                .abortOn(ClientErrorStatus.class)
+                .withExponentialBackoff()
+                .factor(2)
+                .maxDelay(control.maxRetryDelay().toMillis(), ChronoUnit.MILLIS)
+                .done()
+                .done()
+                .withCircuitBreaker()
+                .name(breaker)
+                .requestVolumeThreshold(control.breakerRequestVolumeThreshold())
+                .failureRatio(control.breakerFailureRatio())
+                .delay(control.breakerDelay().toMillis(), ChronoUnit.MILLIS)
+                .skipOn(ClientErrorStatus.class)
+                .done()
+                .build();
     }
 
     /** True when vLLM's {@code /health} answers 200; false when it answers otherwise or not at all. */
@@ -65,37 +96,17 @@ public class VllmClient {
     }
 
     /** vLLM's {@code /v1/models} document. */
-    @Timeout(value = 5, unit = ChronoUnit.SECONDS)
-    @Retry(maxRetries = 2, delay = 100, jitter = 50, delayUnit = ChronoUnit.MILLIS, jitterDelayUnit = ChronoUnit.MILLIS)
-    @ExponentialBackoff(maxDelay = 1, maxDelayUnit = ChronoUnit.SECONDS)
-    @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5, delayUnit = ChronoUnit.SECONDS)
-    @CircuitBreakerName(MODELS_BREAKER)
     public Uni<JsonNode> models() {
-        return rest.models();
+        return modelsGuard.get(rest::models);
     }
 
     /**
      * vLLM's {@code /tokenize}: {@code {"count":…,"max_model_len":…,"tokens":[…]}}. A request vLLM rejects
-     * (4xx) is not retried.
+     * (4xx) fails with {@link ClientErrorStatus} and is not retried.
      */
-    @Timeout(value = 5, unit = ChronoUnit.SECONDS)
-    @Retry(
-            maxRetries = 2,
-            delay = 50,
-            jitter = 25,
-            delayUnit = ChronoUnit.MILLIS,
-            jitterDelayUnit = ChronoUnit.MILLIS,
-            abortOn = ClientErrorStatus.class)
-    @ExponentialBackoff(maxDelay = 500, maxDelayUnit = ChronoUnit.MILLIS)
-    @CircuitBreaker(
-            requestVolumeThreshold = 10,
-            failureRatio = 0.5,
-            delay = 5,
-            delayUnit = ChronoUnit.SECONDS,
-            skipOn = ClientErrorStatus.class)
-    @CircuitBreakerName(TOKENIZE_BREAKER)
     public Uni<JsonNode> tokenize(JsonNode request) {
-        return rest.tokenize(request).onFailure(VllmClient::isClientError).transform(ClientErrorStatus::new);
+        return tokenizeGuard.get(() ->
+                rest.tokenize(request).onFailure(VllmClient::isClientError).transform(ClientErrorStatus::new));
     }
 
     private static boolean isClientError(Throwable failure) {

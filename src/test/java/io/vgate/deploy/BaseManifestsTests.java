@@ -97,7 +97,7 @@ class BaseManifestsTests {
     @Test
     void gracePeriodCoversTheDrain() {
         ManifestChecks.gracefulShutdown(base);
-        assertThat(ManifestChecks.vgateSetting(base, "VGATE_SHAPING_DRAIN_TIMEOUT"))
+        assertThat(ManifestChecks.effectiveSetting(base, "VGATE_SHAPING_DRAIN_TIMEOUT"))
                 .isEqualTo("120s");
         assertThat(base.pod().getTerminationGracePeriodSeconds()).isEqualTo(150L);
     }
@@ -115,8 +115,9 @@ class BaseManifestsTests {
     @Test
     void configurationFollowsTheContract() {
         ManifestChecks.configuration(base);
-        assertThat(ManifestChecks.vgateSetting(base, "VGATE_SHAPING_MAX_QUEUE")).isEqualTo("256");
-        assertThat(ManifestChecks.vgateSetting(base, "VGATE_SHAPING_MAX_QUEUE_WAIT"))
+        assertThat(ManifestChecks.effectiveSetting(base, "VGATE_SHAPING_MAX_QUEUE"))
+                .isEqualTo("256");
+        assertThat(ManifestChecks.effectiveSetting(base, "VGATE_SHAPING_MAX_QUEUE_WAIT"))
                 .isEqualTo("30s");
         assertThat(ManifestChecks.vgateSetting(base, "VGATE_AUTH_KEYS_FILE"))
                 .isEqualTo("/etc/vgate/auth/api-keys.yaml");

@@ -3,6 +3,7 @@ package io.vgate.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
@@ -189,7 +190,7 @@ final class ManifestChecks {
             preStop = vgate.getLifecycle().getPreStop().getSleep().getSeconds();
         }
         Duration drain = Duration.parse(
-                "PT" + vgateSetting(set, "VGATE_SHAPING_DRAIN_TIMEOUT").toUpperCase());
+                "PT" + effectiveSetting(set, "VGATE_SHAPING_DRAIN_TIMEOUT").toUpperCase());
         Long grace = set.pod().getTerminationGracePeriodSeconds();
         assertThat(grace)
                 .as("terminationGracePeriodSeconds vs vgate's preStop %ds + drain %s + 10 s", preStop, drain)
@@ -280,19 +281,13 @@ final class ManifestChecks {
                         e.getConfigMapRef() == null ? null : e.getConfigMapRef().getName())
                 .as("vgate envFrom")
                 .contains("vgate-config");
-        for (String key : List.of(
-                "VGATE_SHAPING_MAX_IN_FLIGHT",
-                "VGATE_SHAPING_MAX_QUEUE",
-                "VGATE_SHAPING_MAX_QUEUE_WAIT",
-                "VGATE_SHAPING_DRAIN_TIMEOUT",
-                "VGATE_AUTH_ENABLED",
-                "VGATE_AUTH_KEYS_FILE",
-                "VGATE_SIMULATOR_ENABLED")) {
+        for (String key : List.of("VGATE_SHAPING_MAX_IN_FLIGHT", "VGATE_AUTH_KEYS_FILE")) {
             vgateSetting(set, key);
         }
         trustedProxies(set);
-        assertThat(vgateSetting(set, "VGATE_AUTH_ENABLED")).isEqualTo("true");
-        assertThat(vgateSetting(set, "VGATE_SIMULATOR_ENABLED")).isEqualTo("false");
+        assertThat(effectiveSetting(set, "VGATE_AUTH_ENABLED")).isEqualTo("true");
+        assertThat(effectiveSetting(set, "VGATE_SIMULATOR_ENABLED")).isEqualTo("false");
+        noRepeatedDefaults(set);
         for (PodSpec pod : podSpecs(set)) {
             assertThat(pod.getEnableServiceLinks()).as("enableServiceLinks").isFalse();
             for (Container c : containersOf(pod)) {
@@ -765,6 +760,50 @@ final class ManifestChecks {
 
     static String vgateSetting(ManifestSet set, String key) {
         return set.configValue("vgate-config", key);
+    }
+
+    /** The value vgate runs with: the ConfigMap's entry, or the code default when it has none. */
+    static String effectiveSetting(ManifestSet set, String key) {
+        var data = set.typed(ConfigMap.class, "vgate-config").getData();
+        if (data != null && data.containsKey(key)) {
+            return data.get(key);
+        }
+        String fallback = CodeDefaults.of(key);
+        assertThat(fallback)
+                .as("ConfigMap vgate-config has no %s and the code no default for it", key)
+                .isNotNull();
+        return fallback;
+    }
+
+    /**
+     * Every vgate-config entry says something the code does not already: an entry equal to the code default
+     * is noise that hides the real choices and silently pins the value when the default improves. An entry
+     * another container also reads (vLLM's {@code --max-num-seqs} from the in-flight cap) is the single source
+     * of that value for both, so it stays.
+     */
+    static void noRepeatedDefaults(ManifestSet set) {
+        var data = set.typed(ConfigMap.class, "vgate-config").getData();
+        Set<String> shared = new HashSet<>();
+        for (PodSpec pod : podSpecs(set)) {
+            for (Container c : containersOf(pod)) {
+                if (!"vgate".equals(c.getName())) {
+                    for (var env : orEmpty(c.getEnv())) {
+                        if (env.getValueFrom() != null && env.getValueFrom().getConfigMapKeyRef() != null) {
+                            shared.add(env.getValueFrom().getConfigMapKeyRef().getKey());
+                        }
+                    }
+                }
+            }
+        }
+        List<String> repeated = new ArrayList<>();
+        (data == null ? Map.<String, String>of() : data).forEach((key, value) -> {
+            if (value != null && value.equals(CodeDefaults.of(key)) && !shared.contains(key)) {
+                repeated.add(key + "=" + value);
+            }
+        });
+        assertThat(repeated)
+                .as("vgate-config entries that repeat a code default")
+                .isEmpty();
     }
 
     static List<PodSpec> podSpecs(ManifestSet set) {

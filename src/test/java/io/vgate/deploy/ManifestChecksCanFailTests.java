@@ -98,6 +98,13 @@ class ManifestChecksCanFailTests {
     }
 
     @Test
+    void configMapEntryThatRepeatsACodeDefault() {
+        breaks(
+                set -> set.typed(ConfigMap.class, "vgate-config").getData().put("VGATE_SHAPING_MAX_QUEUE", "256"),
+                ManifestChecks::configuration);
+    }
+
+    @Test
     void writableRootFilesystem() {
         breaks(
                 set -> set.container("vllm").getSecurityContext().setReadOnlyRootFilesystem(false),

@@ -8,28 +8,18 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
+import io.vgate.testing.PrometheusServer;
 import jakarta.inject.Inject;
-import java.io.File;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -67,9 +57,7 @@ class KedaQueryTests {
 
     private String query;
     private double threshold;
-    private Path workDir;
-    private Process prometheus;
-    private URI prometheusUri;
+    private PrometheusServer prometheus;
 
     @BeforeAll
     void startPrometheus() throws Exception {
@@ -85,49 +73,7 @@ class KedaQueryTests {
         query = generated.split("/")[0] + "/ " + MAX_NUM_SEQS;
         threshold = Double.parseDouble(metadata.path("threshold").asText());
 
-        Path binary = prometheusBinary();
-        workDir = Files.createTempDirectory("vgate-keda-");
-        int port = freeLoopbackPort();
-        prometheusUri = URI.create("http://127.0.0.1:" + port);
-        Files.writeString(workDir.resolve("prometheus.yml"), """
-                global:
-                  scrape_interval: 1s
-                scrape_configs:
-                  - job_name: vgate
-                    metrics_path: /q/metrics
-                    static_configs:
-                      - targets: ['%s:%d']
-                        labels: {namespace: %s, pod: %s, container: vgate}
-                  - job_name: vllm
-                    metrics_path: /metrics
-                    static_configs:
-                      - targets: ['%s:%d']
-                        labels: {namespace: %s, pod: %s, container: vllm}
-                """.formatted(
-                        io.vgate.testing.Management.uri().getHost(),
-                        io.vgate.testing.Management.uri().getPort(),
-                        NAMESPACE,
-                        POD,
-                        sim.baseUri().getHost(),
-                        sim.baseUri().getPort(),
-                        NAMESPACE,
-                        POD));
-        prometheus = new ProcessBuilder(
-                        binary.toString(),
-                        "--config.file=" + workDir.resolve("prometheus.yml"),
-                        "--storage.tsdb.path=" + workDir.resolve("data"),
-                        "--web.listen-address=127.0.0.1:" + port,
-                        "--log.level=warn")
-                .redirectErrorStream(true)
-                .redirectOutput(workDir.resolve("prometheus.log").toFile())
-                .start();
-        await().atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(200))
-                .ignoreExceptionsInstanceOf(IOException.class)
-                .until(() -> {
-                    assertThat(prometheus.isAlive()).as(log()).isTrue();
-                    return get("/-/ready").statusCode() == 200;
-                });
+        prometheus = PrometheusServer.start(io.vgate.testing.Management.uri(), sim.baseUri(), NAMESPACE, POD, null);
         // Streams stay running: a slow decode and answers far longer than the test.
         simSettings(Map.of("max-num-seqs", MAX_NUM_SEQS, "inter-token-latency", "500ms", "mean-output-tokens", 4000));
     }
@@ -136,14 +82,7 @@ class KedaQueryTests {
     void stopPrometheus() throws Exception {
         streams.shutdownNow();
         if (prometheus != null) {
-            prometheus.destroy();
-            prometheus.waitFor();
-        }
-        if (workDir != null) {
-            try (Stream<Path> files = Files.walk(workDir)) {
-                files.sorted(Comparator.reverseOrder())
-                        .forEach(path -> path.toFile().delete());
-            }
+            prometheus.close();
         }
         sim.settings().reset();
         sim.awaitIdle(Duration.ofSeconds(30));
@@ -229,52 +168,6 @@ class KedaQueryTests {
     }
 
     private JsonNode evaluate(String promql) throws Exception {
-        return Json.parse(get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8))
-                .body());
-    }
-
-    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(
-                HttpRequest.newBuilder(prometheusUri.resolve(path))
-                        .timeout(Duration.ofSeconds(10))
-                        .GET()
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private String log() {
-        try {
-            return Files.readString(workDir.resolve("prometheus.log"));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    /** As the observability suites find it; skipped only on request, never silently. */
-    private static Path prometheusBinary() {
-        Assumptions.assumeFalse(
-                Boolean.getBoolean("vgate.tests.skip-prometheus"),
-                "Prometheus tests skipped with -Dvgate.tests.skip-prometheus=true");
-        String configured = System.getProperty("vgate.prometheus");
-        if (configured != null) {
-            return Path.of(configured);
-        }
-        var candidates = new ArrayList<Path>();
-        candidates.add(Path.of("/usr/bin/prometheus"));
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            candidates.add(Path.of(dir, "prometheus"));
-        }
-        return candidates.stream()
-                .filter(Files::isExecutable)
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("prometheus not found: install Debian's prometheus package"
-                        + " (.ci/install-deps does), point -Dvgate.prometheus at one, or skip with"
-                        + " -Dvgate.tests.skip-prometheus=true"));
-    }
-
-    private static int freeLoopbackPort() throws IOException {
-        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+        return prometheus.query(promql);
     }
 }

@@ -2,6 +2,7 @@ package io.vgate.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vgate.testing.PrometheusBinaries;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

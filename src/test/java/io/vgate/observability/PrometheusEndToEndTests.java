@@ -10,28 +10,21 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.Vertx;
 import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
+import io.vgate.testing.PrometheusServer;
 import io.vgate.testing.PrometheusText;
 import io.vgate.testing.SseClient;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,79 +72,18 @@ class PrometheusEndToEndTests {
     @TestHTTPResource("/")
     URI gateway;
 
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private Path workDir;
-    private Process prometheus;
-    private URI prometheusUri;
+    private PrometheusServer prometheus;
 
     @BeforeAll
     void startPrometheus() throws Exception {
-        Path binary = PrometheusBinaries.prometheus();
-        workDir = Files.createTempDirectory("vgate-prometheus-");
-        int port = freeLoopbackPort();
-        prometheusUri = URI.create("http://127.0.0.1:" + port);
-        Path rules = AlertRulesTests.RULES.toAbsolutePath();
-        Files.writeString(workDir.resolve("prometheus.yml"), """
-                global:
-                  scrape_interval: 1s
-                  evaluation_interval: 1s
-                rule_files:
-                  - %s
-                scrape_configs:
-                  - job_name: vgate
-                    metrics_path: /q/metrics
-                    static_configs:
-                      - targets: ['%s:%d']
-                        labels: {namespace: %s, pod: %s, container: vgate}
-                  - job_name: vllm
-                    metrics_path: /metrics
-                    static_configs:
-                      - targets: ['%s:%d']
-                        labels: {namespace: %s, pod: %s, container: vllm}
-                """.formatted(
-                        rules,
-                        io.vgate.testing.Management.uri().getHost(),
-                        io.vgate.testing.Management.uri().getPort(),
-                        NAMESPACE,
-                        POD,
-                        sim.baseUri().getHost(),
-                        sim.baseUri().getPort(),
-                        NAMESPACE,
-                        POD));
-        prometheus = new ProcessBuilder(
-                        binary.toString(),
-                        "--config.file=" + workDir.resolve("prometheus.yml"),
-                        "--storage.tsdb.path=" + workDir.resolve("data"),
-                        "--web.listen-address=127.0.0.1:" + port,
-                        "--log.level=warn")
-                .redirectErrorStream(true)
-                .redirectOutput(workDir.resolve("prometheus.log").toFile())
-                .start();
-        await().atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(200))
-                .ignoreExceptionsInstanceOf(IOException.class)
-                .until(() -> {
-                    assertThat(prometheus.isAlive()).as(log()).isTrue();
-                    return status(get("/-/ready")) == 200;
-                });
+        prometheus = PrometheusServer.start(
+                io.vgate.testing.Management.uri(), sim.baseUri(), NAMESPACE, POD, AlertRulesTests.RULES);
     }
 
     @AfterAll
     void stopPrometheus() throws IOException {
         if (prometheus != null) {
-            prometheus.destroy();
-            try {
-                prometheus.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (workDir != null) {
-            try (Stream<Path> files = Files.walk(workDir)) {
-                files.sorted(Comparator.reverseOrder())
-                        .forEach(path -> path.toFile().delete());
-            }
+            prometheus.close();
         }
         sim.settings().reset();
     }
@@ -309,7 +241,7 @@ class PrometheusEndToEndTests {
     // -- Prometheus API ----------------------------------------------------------------------------
 
     private JsonNode query(String promql) throws Exception {
-        return Json.parse(body(get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8))));
+        return prometheus.query(promql);
     }
 
     private static boolean hasFiniteValue(JsonNode response) {
@@ -356,33 +288,10 @@ class PrometheusEndToEndTests {
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(
-                HttpRequest.newBuilder(prometheusUri.resolve(path))
-                        .timeout(Duration.ofSeconds(10))
-                        .GET()
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static int status(HttpResponse<String> response) {
-        return response.statusCode();
+        return prometheus.get(path);
     }
 
     private static String body(HttpResponse<String> response) {
         return response.body();
-    }
-
-    private String log() {
-        try {
-            return Files.readString(workDir.resolve("prometheus.log"));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private static int freeLoopbackPort() throws IOException {
-        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

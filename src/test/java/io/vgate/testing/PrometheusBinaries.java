@@ -1,4 +1,4 @@
-package io.vgate.observability;
+package io.vgate.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -17,24 +17,24 @@ import org.junit.jupiter.api.Assumptions;
  * promtool. A missing binary fails the test with instructions, so a green build always means the rules
  * were checked; {@code -Dvgate.tests.skip-prometheus=true} skips these tests explicitly instead.
  */
-final class PrometheusBinaries {
+public final class PrometheusBinaries {
 
-    static final String SKIP = "vgate.tests.skip-prometheus";
+    public static final String SKIP = "vgate.tests.skip-prometheus";
 
     private PrometheusBinaries() {}
 
-    static Path promtool() {
+    public static Path promtool() {
         return find("promtool");
     }
 
-    static Path prometheus() {
+    public static Path prometheus() {
         return find("prometheus");
     }
 
     /** Exit status and combined output of one promtool run. */
-    record Result(int exitCode, String output) {}
+    public record Result(int exitCode, String output) {}
 
-    static Result promtool(Path workDir, String... args) throws IOException, InterruptedException {
+    public static Result promtool(Path workDir, String... args) throws IOException, InterruptedException {
         var command = new ArrayList<String>();
         command.add(promtool().toString());
         command.addAll(List.of(args));

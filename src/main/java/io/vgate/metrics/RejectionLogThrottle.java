@@ -4,24 +4,30 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
 /**
- * Keeps one client from flooding the log with its rejections: per interval, the first rejection of each
- * client address and reason is logged in full; the rest are only counted, and one summary line at the
- * end of the interval says how many lines were left out, for whom. Metrics are not affected: they count
- * every rejection.
+ * Keeps one client from flooding the log with its rejections: the first rejection of a client address and
+ * reason is logged in full and opens that pair's own interval; the pair's further rejections within it are
+ * only counted, and one summary line per interval says how many lines were left out, for whom. Because each
+ * pair's interval starts at its own first line (not at a global tick), a flood logs exactly one line per
+ * interval however it falls against the summary timer. Metrics are not affected: they count every rejection.
  * <p>
- * Memory is bounded: at most {@value #MAX_KEYS} (address, reason) pairs are tracked per interval; beyond
- * that, further lines are left out and counted under "other clients".
+ * Memory is bounded: at most {@value #MAX_KEYS} (address, reason) pairs are tracked at once; beyond that,
+ * further lines are left out and counted under "other clients". A pair is forgotten at the first summary
+ * after its interval ended.
  */
 @Singleton
 public class RejectionLogThrottle {
@@ -35,13 +41,23 @@ public class RejectionLogThrottle {
     private static final Logger LOG = Logger.getLogger(CATEGORY);
 
     private final long intervalMillis;
+    private final long intervalNanos;
     private final Vertx vertx;
-    private volatile Window window = new Window();
+    private final LongSupplier clock;
+    private final ConcurrentHashMap<String, Pair> pairs = new ConcurrentHashMap<>();
+    private final AtomicLong overflow = new AtomicLong();
     private long timerId = -1;
 
+    @Inject
     public RejectionLogThrottle(MetricsConfig config, Vertx vertx) {
+        this(config, vertx, System::nanoTime);
+    }
+
+    RejectionLogThrottle(MetricsConfig config, Vertx vertx, LongSupplier clock) {
         this.intervalMillis = Math.max(0, config.rejectionLogInterval().toMillis());
+        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis);
         this.vertx = vertx;
+        this.clock = clock;
     }
 
     /**
@@ -52,21 +68,20 @@ public class RejectionLogThrottle {
         if (intervalMillis == 0) {
             return true;
         }
-        Window current = window;
+        long now = clock.getAsLong();
         String key = client + ' ' + reason;
-        LongAdder suppressed = current.seen.get(key);
-        if (suppressed == null) {
-            if (current.seen.size() >= MAX_KEYS) {
-                current.overflow.incrementAndGet();
+        Pair pair = pairs.get(key);
+        if (pair == null) {
+            if (pairs.size() >= MAX_KEYS) {
+                overflow.incrementAndGet();
                 return false;
             }
-            if (current.seen.putIfAbsent(key, new LongAdder()) == null) {
+            pair = pairs.putIfAbsent(key, new Pair(now));
+            if (pair == null) {
                 return true;
             }
-            suppressed = current.seen.get(key);
         }
-        suppressed.increment();
-        return false;
+        return pair.admit(now, intervalNanos);
     }
 
     void start(@Observes StartupEvent event) {
@@ -83,26 +98,34 @@ public class RejectionLogThrottle {
         flush();
     }
 
-    /** Ends the current interval and logs one summary line if anything was left out. */
+    /**
+     * Logs one summary line of what was left out since the last one, if anything, and forgets the pairs whose
+     * interval has ended.
+     */
     synchronized void flush() {
-        Window ended = window;
-        window = new Window();
-        String summary = summary(ended, intervalMillis);
+        long now = clock.getAsLong();
+        Map<String, Long> left = new HashMap<>();
+        pairs.forEach((key, pair) -> {
+            long count = pair.suppressed.sumThenReset();
+            if (count > 0) {
+                left.put(key, count);
+            }
+            if (pair.ended(now, intervalNanos)) {
+                pairs.remove(key, pair);
+            }
+        });
+        String summary = summary(left, overflow.getAndSet(0), intervalMillis);
         if (summary != null) {
             LOG.info(summary);
         }
     }
 
     /** The summary line of an interval, or {@code null} when no line was left out. */
-    static String summary(Window ended, long intervalMillis) {
-        List<Map.Entry<String, Long>> left = new ArrayList<>();
-        long total = ended.overflow.get();
-        for (var entry : ended.seen.entrySet()) {
-            long count = entry.getValue().sum();
-            if (count > 0) {
-                left.add(Map.entry(entry.getKey(), count));
-                total += count;
-            }
+    static String summary(Map<String, Long> suppressed, long overflow, long intervalMillis) {
+        List<Map.Entry<String, Long>> left = new ArrayList<>(suppressed.entrySet());
+        long total = overflow;
+        for (var entry : left) {
+            total += entry.getValue();
         }
         if (total == 0) {
             return null;
@@ -125,15 +148,33 @@ public class RejectionLogThrottle {
         if (others > 0) {
             line.append(" and ").append(others).append(" more client/reason pairs");
         }
-        if (ended.overflow.get() > 0) {
-            line.append("; ").append(ended.overflow.get()).append(" from other clients");
+        if (overflow > 0) {
+            line.append("; ").append(overflow).append(" from other clients");
         }
         return line.toString();
     }
 
-    /** The pairs seen in one interval and how many of their lines were left out. */
-    static final class Window {
-        final ConcurrentHashMap<String, LongAdder> seen = new ConcurrentHashMap<>();
-        final AtomicLong overflow = new AtomicLong();
+    /** One (address, reason) pair: when its interval began and how many of its lines were left out. */
+    private static final class Pair {
+        private final AtomicLong start;
+        final LongAdder suppressed = new LongAdder();
+
+        Pair(long start) {
+            this.start = new AtomicLong(start);
+        }
+
+        /** True when a new interval of this pair begins now (and this rejection is logged); else counts it. */
+        boolean admit(long now, long intervalNanos) {
+            long began = start.get();
+            if (now - began >= intervalNanos && start.compareAndSet(began, now)) {
+                return true;
+            }
+            suppressed.increment();
+            return false;
+        }
+
+        boolean ended(long now, long intervalNanos) {
+            return now - start.get() >= intervalNanos;
+        }
     }
 }

@@ -7,6 +7,7 @@ import io.vgate.testing.LogCapture;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -14,8 +15,11 @@ import org.junit.jupiter.api.Test;
 /** One line per client address and reason per interval, then a count; never unbounded memory. */
 class RejectionLogThrottleTests {
 
+    private static final Duration INTERVAL = Duration.ofHours(1);
+
     private final Vertx vertx = Vertx.vertx();
-    private final RejectionLogThrottle throttle = new RejectionLogThrottle(config(Duration.ofHours(1)), vertx);
+    private final AtomicLong now = new AtomicLong();
+    private final RejectionLogThrottle throttle = new RejectionLogThrottle(config(INTERVAL), vertx, now::get);
 
     @AfterEach
     void closeVertx() {
@@ -39,7 +43,7 @@ class RejectionLogThrottleTests {
     }
 
     @Test
-    void sumsUpWhatItLeftOutInOneLineAndStartsAFreshInterval() {
+    void sumsUpWhatItLeftOutInOneLineAndLogsAPairAgainOnceItsOwnIntervalHasPassed() {
         for (int i = 0; i < 500; i++) {
             throttle.admit("198.18.0.1", "rate_limit_exceeded");
         }
@@ -56,8 +60,43 @@ class RejectionLogThrottleTests {
                     .contains("198.18.0.1/rate_limit_exceeded=499")
                     .contains("198.18.0.9/invalid_api_key=1");
         }
+        now.addAndGet(INTERVAL.toNanos() - 1);
         assertThat(throttle.admit("198.18.0.1", "rate_limit_exceeded"))
-                .as("a new interval logs the first one again")
+                .as("still within the pair's interval")
+                .isFalse();
+        now.addAndGet(1);
+        assertThat(throttle.admit("198.18.0.1", "rate_limit_exceeded"))
+                .as("the pair's next interval logs its first line again")
+                .isTrue();
+    }
+
+    @Test
+    void aFloodThatStraddlesTheSummaryTimerStillWritesOneLine() {
+        assertThat(throttle.admit("198.18.0.3", "invalid_api_key")).isTrue();
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+
+        throttle.flush(); // the periodic summary fires in the middle of the flood
+
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertThat(throttle.admit("198.18.0.3", "invalid_api_key"))
+                .as("the same flood, after the summary")
+                .isFalse();
+    }
+
+    @Test
+    void forgetsAPairAtTheFirstSummaryAfterItsIntervalEnded() {
+        for (int i = 0; i < RejectionLogThrottle.MAX_KEYS; i++) {
+            throttle.admit("client-" + i, "invalid_api_key");
+        }
+        assertThat(throttle.admit("late-client", "invalid_api_key"))
+                .as("over the bound")
+                .isFalse();
+
+        now.addAndGet(INTERVAL.toNanos());
+        throttle.flush();
+
+        assertThat(throttle.admit("late-client", "invalid_api_key"))
+                .as("room again once the old pairs are forgotten")
                 .isTrue();
     }
 

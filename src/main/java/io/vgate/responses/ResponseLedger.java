@@ -8,7 +8,9 @@ import io.vgate.api.ApiException;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -23,6 +25,7 @@ import org.jboss.logging.Logger;
 public class ResponseLedger {
 
     private static final Logger LOG = Logger.getLogger(ResponseLedger.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final OwnerStore store;
     private final String self;
@@ -61,6 +64,19 @@ public class ResponseLedger {
         return signature;
     }
 
+    /**
+     * The tenant a request forwarded by another replica was sent for, when its signature is valid; else
+     * {@code null} (no signature, or one this replica does not accept).
+     */
+    public String forwardedFor(String signatureHeader, String tenantHeader, String method, String uri) {
+        if (signature == null
+                || signatureHeader == null
+                || !signature.verify(signatureHeader, System.currentTimeMillis(), method, uri, tenantHeader)) {
+            return null;
+        }
+        return tenantHeader;
+    }
+
     /** How long a forwarded request may take to be answered. */
     public Duration forwardTimeout() {
         return forwardTimeout;
@@ -76,6 +92,23 @@ public class ResponseLedger {
             LOG.warnf("Could not record the owner of response %s: %s", id, failure.toString());
             return Future.succeededFuture(false);
         });
+    }
+
+    /**
+     * Claims the id of a response {@code tenant} is about to create here, before vLLM sees the request: the
+     * client's own {@code request_id} (which vLLM makes the response id) when it is free or already the
+     * caller's, else a fresh {@code resp_} id that vgate sends as {@code request_id}. A client's id that
+     * another tenant owns is refused with 400: reusing it would overwrite or shadow their stored response.
+     */
+    public Future<String> claim(String requested, String tenant) {
+        String id = requested != null ? requested : "resp_" + HexFormat.of().formatHex(randomBytes());
+        ResponseOwner owner = new ResponseOwner(tenantOf(tenant), self);
+        return store.putIfAbsent(id, owner)
+                .compose(recorded -> recorded ? Future.succeededFuture(owner) : store.get(id))
+                .recover(failure -> Future.failedFuture(new ApiException(storeUnavailable())))
+                .compose(existing -> existing != null && existing.tenant().equals(owner.tenant())
+                        ? Future.succeededFuture(id)
+                        : Future.failedFuture(new ApiException(idInUse(id))));
     }
 
     /**
@@ -105,6 +138,22 @@ public class ResponseLedger {
                 "Response with id '" + id + "' not found.",
                 "response_id",
                 null);
+    }
+
+    private static ApiError idInUse(String id) {
+        return new ApiError(
+                400,
+                ApiError.INVALID_REQUEST,
+                "request_id_in_use",
+                "request_id '" + id + "' is already in use; send another one or none.",
+                "request_id",
+                null);
+    }
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return bytes;
     }
 
     private static ApiError storeUnavailable() {

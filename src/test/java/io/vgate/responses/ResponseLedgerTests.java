@@ -79,6 +79,28 @@ class ResponseLedgerTests {
     }
 
     @Test
+    void aNewResponseGetsAFreshIdOrTheClientsOwnWhenNoOneElseHoldsIt() {
+        ResponseLedger ledger = ledger(ResponsesConfig.Store.LOCAL, null, null);
+
+        String fresh = await(ledger.claim(null, "team-a"));
+        String another = await(ledger.claim(null, "team-a"));
+        assertThat(fresh).matches("resp_[0-9a-f]{32}").isNotEqualTo(another);
+        assertThat(await(ledger.followUp(fresh, "team-a"))).isEqualTo(FollowUp.HERE);
+
+        assertThat(await(ledger.claim("my-conversation-1", "team-a"))).isEqualTo("my-conversation-1");
+        assertThat(await(ledger.claim("my-conversation-1", "team-a")))
+                .as("the same caller again")
+                .isEqualTo("my-conversation-1");
+        ApiException taken = refusal(ledger.claim("my-conversation-1", "team-b"));
+        assertThat(taken.error().status()).isEqualTo(400);
+        assertThat(taken.error().param()).isEqualTo("request_id");
+        assertThat(refusal(ledger.followUp("my-conversation-1", "team-b"))
+                        .error()
+                        .status())
+                .isEqualTo(404);
+    }
+
+    @Test
     void withoutAuthenticationEveryCallerIsTheSameTenant() {
         ResponseLedger ledger = ledger(ResponsesConfig.Store.LOCAL, null, null);
 

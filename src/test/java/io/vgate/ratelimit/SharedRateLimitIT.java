@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vgate.security.SecuredFixture;
 import io.vgate.testing.Burst;
+import io.vgate.testing.PackagedVgate;
 import io.vgate.testing.RedisServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,8 +35,6 @@ import org.junit.jupiter.api.Test;
 class SharedRateLimitIT {
 
     private static final Path DIR = Path.of("target", "shared-rate-limit-it").toAbsolutePath();
-    private static final Path APP =
-            Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath();
     private static final int RATE = 10;
     private static final int BURST = 10;
     private static final String KEY = "vgk-it-" + Long.toHexString(System.nanoTime());
@@ -45,14 +44,11 @@ class SharedRateLimitIT {
             .build();
 
     private static RedisServer redis;
-    private static final List<Process> replicas = new ArrayList<>();
+    private static final List<PackagedVgate> replicas = new ArrayList<>();
     private static final List<URI> bases = new ArrayList<>();
-
-    private static final List<URI> managementBases = new ArrayList<>();
 
     @BeforeAll
     static void startRedisAndTwoReplicas() throws IOException {
-        assertThat(APP).as("run after package").exists();
         Files.createDirectories(DIR);
         Files.writeString(
                 DIR.resolve("api-keys.yaml"), "- {id: it, tenant: it, hash: '" + SecuredFixture.hash(KEY) + "'}\n");
@@ -76,35 +72,16 @@ class SharedRateLimitIT {
                 "VGATE_SIMULATOR_PORT",
                 "0"));
         for (int i = 0; i < 2; i++) {
-            int port = RedisServer.freePort();
-            env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
-            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-            int managementPort = RedisServer.freePort();
-            env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
-            env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
-            replicas.add(launch(env, DIR.resolve("replica-" + i + ".log")));
-            bases.add(URI.create("http://127.0.0.1:" + port));
-            managementBases.add(URI.create("http://127.0.0.1:" + managementPort));
+            PackagedVgate replica = PackagedVgate.start(env, DIR.resolve("replica-" + i + ".log"));
+            replicas.add(replica);
+            bases.add(replica.base());
         }
-        for (int i = 0; i < 2; i++) {
-            awaitReady(replicas.get(i), managementBases.get(i), DIR.resolve("replica-" + i + ".log"));
-        }
+        replicas.forEach(PackagedVgate::awaitReady);
     }
 
     @AfterAll
     static void stopEverything() {
-        for (Process replica : replicas) {
-            replica.destroy();
-        }
-        for (Process replica : replicas) {
-            try {
-                if (!replica.waitFor(15, TimeUnit.SECONDS)) {
-                    replica.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        replicas.forEach(PackagedVgate::close);
         if (redis != null) {
             redis.stop();
         }
@@ -143,7 +120,7 @@ class SharedRateLimitIT {
         assertThat(bases).allSatisfy(base -> {
             assertThat(admitted.get(base)).as("admitted by %s", base).isNotNull();
             assertThat(rejected.get(base)).as("rejected by %s", base).isNotNull();
-            String metrics = get(managementBases.get(bases.indexOf(base)).resolve("/q/metrics"));
+            String metrics = get(replicas.get(bases.indexOf(base)).management().resolve("/q/metrics"));
             assertThat(metrics)
                     .contains("vgate_rate_limit_redis_up 1.0")
                     .contains("vgate_rate_limit_fallback_total{reason=\"unreachable\"} 0.0")
@@ -153,69 +130,15 @@ class SharedRateLimitIT {
 
     @Test
     void productionRefusesToStartWithAuthOnAndNoCredentials() throws Exception {
-        Path log = DIR.resolve("no-credentials.log");
-        Process process = launch(
-                Map.of(
-                        "QUARKUS_HTTP_HOST",
-                        "127.0.0.1",
-                        "QUARKUS_HTTP_PORT",
-                        Integer.toString(RedisServer.freePort()),
-                        "QUARKUS_MANAGEMENT_PORT",
-                        Integer.toString(RedisServer.freePort()),
-                        "VGATE_SIMULATOR_ENABLED",
-                        "true",
-                        "VGATE_SIMULATOR_PORT",
-                        "0"),
-                log);
-        try {
-            assertThat(process.waitFor(60, TimeUnit.SECONDS))
+        try (PackagedVgate vgate = PackagedVgate.start(
+                Map.of("VGATE_SIMULATOR_ENABLED", "true", "VGATE_SIMULATOR_PORT", "0"),
+                DIR.resolve("no-credentials.log"))) {
+            assertThat(vgate.process().waitFor(60, TimeUnit.SECONDS))
                     .as("start-up fails")
                     .isTrue();
-            assertThat(process.exitValue()).isNotZero();
-            assertThat(Files.readString(log)).contains("vgate.auth.enabled is true but no credentials are configured");
-        } finally {
-            process.destroyForcibly();
+            assertThat(vgate.process().exitValue()).isNotZero();
+            assertThat(vgate.log()).contains("vgate.auth.enabled is true but no credentials are configured");
         }
-    }
-
-    private static Process launch(Map<String, String> env, Path log) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        var builder = new ProcessBuilder(java, "-Xmx256m", "-jar", APP.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        builder.environment().putAll(env);
-        return builder.start();
-    }
-
-    private static void awaitReady(Process replica, URI base, Path log) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            if (!replica.isAlive()) {
-                throw new AssertionError("replica exited during start-up:\n" + Files.readString(log));
-            }
-            try {
-                if (HTTP.send(
-                                        HttpRequest.newBuilder(base.resolve("/q/health/ready"))
-                                                .build(),
-                                        BodyHandlers.discarding())
-                                .statusCode()
-                        == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-            try {
-                TimeUnit.MILLISECONDS.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("replica not ready within 90 s:\n" + Files.readString(log));
     }
 
     private static String get(URI uri) {

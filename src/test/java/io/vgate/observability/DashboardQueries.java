@@ -39,7 +39,8 @@ final class DashboardQueries {
                     .replace("$__range", "5m")
                     .replace("$namespace", namespace)
                     .replace("$pod", pod)
-                    .replace("$model", model);
+                    .replace("$model", model)
+                    .replace("$route", ".*");
         }
     }
 

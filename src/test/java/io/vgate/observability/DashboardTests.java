@@ -12,7 +12,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dashboard's shape: a data-source variable every panel uses, namespace/pod/model variables every query
+ * The dashboard's shape: a data-source variable every panel uses, namespace/pod/model/route variables every query
  * honours, the rows and series the issue asks for, and a README line for every panel. What the queries
  * return is {@link PrometheusEndToEndTests}' job.
  */
@@ -24,7 +24,7 @@ class DashboardTests {
         var names = new ArrayList<String>();
         variables.forEach(v -> names.add(v.get("name").asText()));
 
-        assertThat(names).containsExactly("datasource", "namespace", "pod", "model");
+        assertThat(names).containsExactly("datasource", "namespace", "pod", "model", "route");
         assertThat(variables.get(0).get("type").asText()).isEqualTo("datasource");
         assertThat(variables.get(0).get("query").asText()).isEqualTo("prometheus");
     }
@@ -52,6 +52,28 @@ class DashboardTests {
                 assertThat(query.expr()).as(query.panel()).contains("pod=~\"$pod\"");
             }
         }
+    }
+
+    @Test
+    void everyQueryOfAMetricLabelledByRouteHonoursTheRouteVariable() throws IOException {
+        var routed = java.util.Set.of(
+                "vgate_requests_total",
+                "gen_ai_server_request_duration_seconds",
+                "gen_ai_server_time_to_first_token_seconds",
+                "gen_ai_server_time_per_output_token_seconds",
+                "gen_ai_client_token_usage",
+                "vgate_output_tokens_per_second",
+                "vgate_stream_max_gap_seconds",
+                "vgate_client_disconnects_total",
+                "vgate_upstream_errors_total");
+        int scoped = 0;
+        for (DashboardQueries.Query query : DashboardQueries.queries()) {
+            if (query.metrics().stream().anyMatch(routed::contains)) {
+                assertThat(query.expr()).as(query.panel()).contains("route=~\"$route\"");
+                scoped++;
+            }
+        }
+        assertThat(scoped).as("queries of route-labelled metrics").isGreaterThanOrEqualTo(10);
     }
 
     @Test

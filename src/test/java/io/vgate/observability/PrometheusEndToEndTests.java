@@ -148,10 +148,11 @@ class PrometheusEndToEndTests {
             }
             Matcher matcher = labelValues.matcher(variable.get("definition").asText());
             assertThat(matcher.matches()).as(variable.get("name").asText()).isTrue();
-            String selector = matcher.group(1).replace("$namespace", NAMESPACE);
+            String selector = matcher.group(1).replace("$namespace", NAMESPACE).replace("$pod", POD);
             String label = matcher.group(2);
-            String expected = Map.of("namespace", NAMESPACE, "pod", POD, "model_name", sim.modelName())
+            String expected = Map.of("namespace", NAMESPACE, "pod", POD, "model_name", sim.modelName(), "route", "chat")
                     .get(label);
+            assertThat(expected).as("a value to expect for %s", label).isNotNull();
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 JsonNode values = Json.parse(body(get("/api/v1/label/" + label + "/values?match[]="
                         + URLEncoder.encode(selector, StandardCharsets.UTF_8))));

@@ -72,8 +72,10 @@ class DependencyRulesCanFailTests {
 
         assertThat(details)
                 .isNotEmpty()
-                .allMatch(line -> line.contains("violations.streaming.InternalContextUser"))
-                .anyMatch(line -> line.contains("io.vertx.core.impl.ContextInternal"));
+                .allMatch(line -> line.contains("violations.streaming.InternalContextUser")
+                        || line.contains("violations.streaming.InternalConnectionUser"))
+                .anyMatch(line -> line.contains("io.vertx.core.impl.ContextInternal"))
+                .anyMatch(line -> line.contains("io.vertx.core.net.impl.ConnectionBase"));
     }
 
     @Test

@@ -133,6 +133,29 @@ class ToolAndMediaFittingTests {
     }
 
     @Test
+    void anOrphanToolResultIsPassedOnAsVllmTakesItAndTrimmedWithItsTurn() {
+        // vLLM renders a tool message that answers no call; vgate neither refuses it nor ties it to another turn.
+        ArrayNode messages = JsonNodeFactory.instance.arrayNode();
+        messages.add(message("user", "Start. " + "Some long context about my trip. ".repeat(20)));
+        messages.add(result("call_from_another_session", "{\"ok\":true}"));
+        messages.add(message("user", "Where should I go?"));
+        messages.add(message("assistant", "Lisbon is lovely in spring."));
+        messages.add(message("user", "Why?"));
+        ArrayNode kept = JsonNodeFactory.instance.arrayNode();
+        for (int i = 2; i < messages.size(); i++) {
+            kept.add(messages.get(i));
+        }
+        int keptTokens = tokenize(kept, null);
+        contextLength(keptTokens + MIN_COMPLETION);
+
+        Response response = chat(TRIM, messages, null, null, null);
+
+        assertThat(response.statusCode()).as(response.asString()).isEqualTo(200);
+        assertThat(response.header(ContextFitter.TRIMMED_MESSAGES_HEADER)).isEqualTo("2");
+        assertThat(usage(response, "prompt_tokens")).isEqualTo(keptTokens);
+    }
+
+    @Test
     void toolDefinitionsCountWhenTheCompletionIsClamped() {
         ArrayNode messages = JsonNodeFactory.instance.arrayNode();
         messages.add(message("user", "What is the weather like in Paris today?"));

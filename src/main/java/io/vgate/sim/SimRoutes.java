@@ -14,7 +14,7 @@ import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 
 /**
- * The simulator's routes, as in vLLM: generation ({@link GenerateRoutes}, {@link ResponsesRoutes}), embeddings
+ * The simulator's routes, as in vLLM: generation ({@link GenerateRoutes}, {@link ResponsesRoutes}, {@link MessagesRoutes}), embeddings
  * ({@link EmbeddingsRoute}),
  * tokenization ({@link TokenizeRoutes}), and here the small ones (models, health, version, load, metrics) and the
  * simulator-only settings routes. A {@link SimError} thrown while handling a request becomes vLLM's error body. Handlers
@@ -40,6 +40,7 @@ final class SimRoutes {
     private final EmbeddingsRoute embeddings;
     private final TokenizeRoutes tokenize;
     private final ResponsesRoutes responses;
+    private final MessagesRoutes messages;
 
     SimRoutes(SimEngine engine, SimSettings settings, SimMetrics metrics, List<String> servedNames, String modelRoot) {
         this.engine = engine;
@@ -52,6 +53,7 @@ final class SimRoutes {
         this.embeddings = new EmbeddingsRoute(engine, settings, servedNames.get(0), validation);
         this.tokenize = new TokenizeRoutes(settings, validation);
         this.responses = new ResponsesRoutes(engine, settings, metrics, servedNames, validation);
+        this.messages = new MessagesRoutes(engine, settings, metrics, servedNames, validation);
     }
 
     /** A router with every route of the simulator, for one server instance. */
@@ -84,12 +86,14 @@ final class SimRoutes {
 
     /**
      * The routes vLLM registers only for a model whose task is {@code generate}, beyond chat and completions (registered
-     * above): the Responses API.
+     * above): the Responses API and Anthropic Messages.
      */
     private void generateTaskRoutes(Router router) {
         router.post("/v1/responses").handler(rc -> withBody(rc, responses::create));
         router.get("/v1/responses/:response_id").handler(rc -> withoutBody(rc, responses::retrieve));
         router.post("/v1/responses/:response_id/cancel").handler(rc -> withoutBody(rc, responses::cancel));
+        router.post("/v1/messages").handler(rc -> withBody(rc, messages::create));
+        router.post("/v1/messages/count_tokens").handler(rc -> withBody(rc, messages::countTokens));
     }
 
     void models(RoutingContext rc) {

@@ -105,7 +105,6 @@ final class GenerationJob {
         this.choices = b.choices;
         this.chunks = new ChunkWriter(
                 b.kind, b.id, b.created, b.model, b.continuousUsage, b.usagePromptTokens, settings.reasoningField());
-        this.dialect = b.dialect;
         this.faults = new FaultPlan(settings.faults());
         this.prefillTokens = b.prefillTokens;
         this.paramN = b.paramN;
@@ -118,6 +117,7 @@ final class GenerationJob {
         }
         this.holdBack = (stops.length > 0 && !includeStopStr) ? longest - 1 : 0;
         this.maxModelLen = settings.maxModelLen();
+        this.dialect = b.dialect;
     }
 
     /** The context of the request's connection, where everything but scheduler bookkeeping runs. */

@@ -76,14 +76,6 @@ final class RequestReader {
         return new RequestReader(node);
     }
 
-    /**
-     * A reader over a request vLLM builds itself from another API's body (the chat request behind the Responses and
-     * Messages APIs); the caller checked the media type and the JSON already.
-     */
-    static RequestReader of(JsonNode body) {
-        return new RequestReader(body);
-    }
-
     JsonNode body() {
         return body;
     }
@@ -285,6 +277,14 @@ final class RequestReader {
             message.append("  ").append(errors.get(i)).append('\n');
         }
         throw SimError.requestValidation(message.toString().stripTrailing(), firstParam);
+    }
+
+    /**
+     * A reader over a request vLLM builds itself from another API's body (the chat request behind the Responses and
+     * Messages APIs); the caller checked the media type and the JSON already.
+     */
+    static RequestReader of(JsonNode body) {
+        return new RequestReader(body);
     }
 
     /** FastAPI's answer to a body that is not valid JSON, with Python's {@code json} error wording. */

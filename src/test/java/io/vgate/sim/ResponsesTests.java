@@ -513,4 +513,57 @@ class ResponsesTests extends SimSuite {
         assertThat(events).hasSize(4);
         assertThat(NamedEvents.names(events)).doesNotContain("response.completed");
     }
+
+    @Test
+    void answersAFunctionCallOutputInTextWithTheSamePromptAsChat() {
+        String call = "{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\": \\\"Paris\\\"}\"}";
+        JsonNode body = create("{\"input\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+                + "{\"type\":\"function_call\",\"call_id\":\"call_1\",\"name\":\"get_weather\","
+                + "\"arguments\":\"{\\\"city\\\": \\\"Paris\\\"}\"},"
+                + "{\"type\":\"function_call_output\",\"call_id\":\"call_1\",\"output\":\"18 degrees\"}],"
+                + "\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\",\"description\":\"Current weather\","
+                + "\"parameters\":" + ToolCallsTests.WEATHER_SCHEMA + "}],\"max_output_tokens\":8}");
+
+        assertThat(body.at("/output/0/type").asText()).isEqualTo("message");
+        assertThat(body.get("tool_choice").asText()).isEqualTo("auto");
+        JsonNode chat = chat(
+                "[{\"role\":\"user\",\"content\":\"Weather in Paris?\"},{\"role\":\"assistant\",\"content\":\"\","
+                        + "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":" + call + "}]},"
+                        + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"18 degrees\"}]",
+                "," + ToolCallsTests.TOOLS + ",\"max_tokens\":8");
+        assertThat(body.at("/usage/input_tokens").asInt())
+                .isEqualTo(chat.at("/usage/prompt_tokens").asInt());
+        assertThat(body.at("/output/0/content/0/text").asText())
+                .isEqualTo(chat.at("/choices/0/message/content").asText());
+    }
+
+    @Test
+    void writesJsonThatMatchesTheTextFormatSchema() {
+        JsonNode body = create("{\"input\":\"Weather?\",\"text\":{\"format\":{\"type\":\"json_schema\","
+                + "\"name\":\"weather\",\"schema\":" + ToolCallsTests.WEATHER_SCHEMA + "}}}");
+
+        SchemaInstanceTests.assertValid(
+                ToolCallsTests.WEATHER_SCHEMA,
+                body.at("/output/0/content/0/text").asText());
+        assertThat(body.at("/text/format/name").asText()).isEqualTo("weather");
+    }
+
+    @Test
+    void countsItsTokensInVllmsMetrics() {
+        double before = generationTokens();
+
+        JsonNode body = create("{\"input\":\"Hi\",\"max_output_tokens\":7}");
+
+        assertThat(generationTokens())
+                .isEqualTo(before + body.at("/usage/output_tokens").asInt());
+        assertThat(body.at("/usage/output_tokens").asInt()).isEqualTo(7);
+    }
+
+    private double generationTokens() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "(?m)^vllm:generation_tokens_total\\{engine=\"0\",model_name=\"vgate-sim-llama-3-8b\"\\} (\\S+)$")
+                .matcher(client.get("/metrics").body());
+        assertThat(m.find()).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
 }

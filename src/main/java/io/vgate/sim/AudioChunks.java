@@ -101,6 +101,9 @@ final class AudioChunks extends ChunkWriter {
         if (format.equals("verbose_json")) {
             return verbose(sb, text);
         }
+        if (format.equals("diarized_json")) {
+            return diarized(sb, text);
+        }
         Json.str(sb.append("{\"text\":"), text);
         if (!translation) {
             sb.append(",\"usage\":{\"type\":\"duration\",\"seconds\":")
@@ -148,6 +151,42 @@ final class AudioChunks extends ChunkWriter {
             sb.append("]}");
         }
         return sb.append("],\"words\":null}").toString();
+    }
+
+    /** {@code diarized_json} (transcriptions only): sentence segments, each said by one of two speakers. */
+    private String diarized(StringBuilder sb, String text) {
+        Json.str(
+                        sb.append("{\"task\":\"transcribe\",\"duration\":")
+                                .append(Json.pyFloat(round2(durationSeconds)))
+                                .append(",\"text\":"),
+                        text)
+                .append(",\"segments\":[");
+        List<String> segments = sentences(text);
+        int total = Math.max(1, text.length());
+        int offset = 0;
+        SplittableRandom random = new SplittableRandom(TokenSource.seedOf(text));
+        for (int i = 0; i < segments.size(); i++) {
+            String segment = segments.get(i).strip();
+            double start = round2(durationSeconds * offset / total);
+            offset += segments.get(i).length();
+            double end = round2(durationSeconds * offset / total);
+            sb.append(i > 0 ? "," : "")
+                    .append("{\"type\":\"transcript.text.segment\",\"id\":\"seg_")
+                    .append(i)
+                    .append("\",\"start\":")
+                    .append(Json.pyFloat(start))
+                    .append(",\"end\":")
+                    .append(Json.pyFloat(end))
+                    .append(",\"text\":");
+            Json.str(sb, segment)
+                    .append(",\"speaker\":\"")
+                    .append(random.nextBoolean() ? 'A' : 'B')
+                    .append("\"}");
+        }
+        return sb.append("],\"usage\":{\"type\":\"duration\",\"seconds\":")
+                .append((long) Math.ceil(durationSeconds))
+                .append("}}")
+                .toString();
     }
 
     private static List<String> sentences(String text) {

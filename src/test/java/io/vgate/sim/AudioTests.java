@@ -90,6 +90,25 @@ class AudioTests extends SimSuite {
     }
 
     @Test
+    void writesDiarizedJsonForTranscriptionsOnly() {
+        HttpResponse<String> diarized =
+                upload("/v1/audio/transcriptions", Map.of("response_format", "diarized_json"), wav(5));
+        HttpResponse<String> translation =
+                upload("/v1/audio/translations", Map.of("response_format", "diarized_json"), wav(5));
+
+        JsonNode body = SimClient.parse(diarized.body());
+        assertThat(SimClient.fieldNames(body)).containsExactly("task", "duration", "text", "segments", "usage");
+        assertThat(body.get("task").asText()).isEqualTo("transcribe");
+        assertThat(SimClient.fieldNames(body.at("/segments/0")))
+                .containsExactly("type", "id", "start", "end", "text", "speaker");
+        assertThat(body.at("/segments/0/id").asText()).isEqualTo("seg_0");
+        assertThat(body.at("/usage/seconds").asInt()).isEqualTo(5);
+        assertThat(translation.statusCode()).isEqualTo(400);
+        assertThat(SimClient.parse(translation.body()).at("/error/param").asText())
+                .isEqualTo("body.response_format");
+    }
+
+    @Test
     void streamsTranscriptionChunksThenUsageThenDone() {
         HttpResponse<String> response = upload(
                 "/v1/audio/transcriptions",

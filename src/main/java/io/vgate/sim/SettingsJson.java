@@ -78,7 +78,9 @@ final class SettingsJson {
         sb.append(",\"error-after-events\":").append(f.errorAfterEvents());
         sb.append(",\"refuse-connections\":").append(f.refuseConnections());
         sb.append(",\"startup-delay\":\"").append(f.startupDelay()).append('"');
-        return sb.append("}}").toString();
+        sb.append('}');
+        ServingJson.write(sb.append(",\"serving\":"), s.serving());
+        return sb.append('}').toString();
     }
 
     /**
@@ -117,6 +119,7 @@ final class SettingsJson {
                 case "multimodal" -> add(updates, key, boolValue(key, v), s::multimodal);
                 case "responses-store" -> add(updates, key, boolValue(key, v), s::responsesStore);
                 case "faults" -> faults(s.faults(), v, updates);
+                case "serving" -> ServingJson.apply(s.serving(), v, updates);
                 default -> throw new IllegalArgumentException("unknown setting: " + key);
             }
         }

@@ -24,6 +24,11 @@ final class ChatPlan {
     private final String prompt;
     private final JsonNode rawMessages;
 
+    /** The rendered prompt, as the prefix cache splits it into blocks. */
+    String prompt() {
+        return prompt;
+    }
+
     private ChatPlan(RequestReader r, SimSettings settings) {
         this.messages = PromptReader.messages(r);
         this.sampling = Sampling.read(r);

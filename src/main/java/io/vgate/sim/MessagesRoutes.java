@@ -83,7 +83,9 @@ final class MessagesRoutes {
             b.kind = GenerationJob.Kind.CHAT;
             b.id = id;
             b.created = System.currentTimeMillis() / 1000;
-            b.model = servedNames.get(0);
+            b.model = validation.answerModel(model);
+            b.cacheSalt = CacheSalt.read(r);
+            b.cachePrompts = List.of(new PromptReader.Prompt(plan.prompt(), null));
             b.priority = GenerateRoutes.priority(request, null);
             b.stream = stream;
             b.paramN = 1;

@@ -177,7 +177,9 @@ final class ResponsesRoutes {
         b.kind = GenerationJob.Kind.CHAT;
         b.id = id;
         b.created = createdAt;
-        b.model = servedNames.get(0);
+        b.model = validation.answerModel(model);
+        b.cacheSalt = CacheSalt.read(r);
+        b.cachePrompts = List.of(new PromptReader.Prompt(plan.prompt(), null));
         b.priority = GenerateRoutes.priority(request, bodyPriority);
         b.paramN = 1;
         b.paramMaxTokens = effectiveMax;

@@ -61,6 +61,29 @@ class PrefixCacheTests extends SimSuite {
     }
 
     @Test
+    void responsesAndMessagesPromptsUseTheSaltedCacheToo() {
+        String responses = "{\"input\":\"" + LONG + "\",\"max_output_tokens\":1,\"store\":false,\"cache_salt\":\"r\"}";
+        String messages = "{\"model\":\"vgate-sim-llama-3-8b\",\"max_tokens\":1,\"cache_salt\":\"m\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"" + LONG + "\"}]}";
+        for (String[] route : new String[][] {{"/v1/responses", responses}, {"/v1/messages", messages}}) {
+            double before = counter("vllm:prefix_cache_hits_total");
+            assertThat(client.post(route[0], route[1]).statusCode()).isEqualTo(200);
+            double afterFirst = counter("vllm:prefix_cache_hits_total");
+            assertThat(client.post(route[0], route[1].replace("_salt\":\"", "_salt\":\"other-"))
+                            .statusCode())
+                    .isEqualTo(200);
+            double afterOtherSalt = counter("vllm:prefix_cache_hits_total");
+            assertThat(client.post(route[0], route[1]).statusCode()).isEqualTo(200);
+
+            assertThat(afterFirst).as("%s: first time", route[0]).isEqualTo(before);
+            assertThat(afterOtherSalt).as("%s: another salt", route[0]).isEqualTo(afterFirst);
+            assertThat(counter("vllm:prefix_cache_hits_total"))
+                    .as("%s: the same prompt and salt again", route[0])
+                    .isGreaterThan(afterOtherSalt);
+        }
+    }
+
+    @Test
     void cachesChatPromptsAndChecksTheSalt() {
         String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + LONG
                 + "\"}],\"max_tokens\":1,\"stream\":true,\"cache_salt\":\"s\"}";

@@ -22,7 +22,16 @@ final class Scrape {
                     }
                     return true;
                 })
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .mapToDouble(Scrape::value)
                 .sum();
+    }
+
+    /** The sample's value: the first field after its labels (an exemplar or a timestamp may follow it). */
+    private static double value(String line) {
+        int labelsEnd = line.indexOf('}');
+        String rest = line.substring(labelsEnd < 0 ? line.indexOf(' ') : labelsEnd + 1)
+                .trim();
+        int end = rest.indexOf(' ');
+        return Double.parseDouble(end < 0 ? rest : rest.substring(0, end));
     }
 }

@@ -18,10 +18,11 @@ public final class InferenceRequest {
     private final ApiRoute route;
     private final Buffer originalBytes;
     private final ObjectNode body;
-    private final String model;
+    private String model;
     private final boolean stream;
     private final boolean clientAskedForUsage;
     private boolean modified;
+    private String upstreamPath;
 
     InferenceRequest(
             ApiRoute route,
@@ -43,6 +44,14 @@ public final class InferenceRequest {
         return new InferenceRequest(route, null, null, null, false, false);
     }
 
+    /**
+     * A {@code multipart/form-data} upload, streamed to vLLM rather than held: no body here, and the model is
+     * learnt ({@link #model(String)}) while the upload passes through.
+     */
+    public static InferenceRequest upload(ApiRoute route) {
+        return new InferenceRequest(route, null, null, null, false, false);
+    }
+
     public ApiRoute route() {
         return route;
     }
@@ -60,6 +69,33 @@ public final class InferenceRequest {
     /** The {@code model} field, or {@code null} when the client left it to vLLM's default. */
     public String model() {
         return model;
+    }
+
+    /**
+     * Sends the request to {@code served} instead of the model it named (a model alias): the body's
+     * {@code model} is rewritten, and {@link #model()} names the served model from now on.
+     */
+    public void rewriteModel(String served) {
+        this.model = served;
+        if (body != null) {
+            body.put("model", served);
+            markModified();
+        }
+    }
+
+    /** Records the model an upload named, read from its form fields as they pass through. */
+    public void model(String named) {
+        this.model = named;
+    }
+
+    /** The path (and query) to send to vLLM: the path the client used, parameters checked; else the route's. */
+    public String upstreamPath() {
+        return upstreamPath != null ? upstreamPath : route.path();
+    }
+
+    /** Sets the path to send to vLLM, as {@link ApiRoute#upstreamPath} built it. */
+    public void upstreamPath(String path) {
+        this.upstreamPath = path;
     }
 
     /** True when the client asked for an SSE stream. */

@@ -7,6 +7,7 @@ import io.vgate.api.ApiErrors;
 import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 import io.vgate.api.RequestIds;
+import io.vgate.auth.Caller;
 import io.vgate.metrics.ExchangeObserver;
 import io.vgate.metrics.ExchangeRecord;
 import io.vgate.ratelimit.CallerDecision;
@@ -44,6 +45,7 @@ final class ProxyExchange implements RelayListener {
     private final RelayProgress progress = new RelayProgress();
 
     // What the steps decided.
+    Caller caller;
     InferenceRequest request;
     String clientIp;
     String tenant;

@@ -118,7 +118,7 @@ public final class UpstreamCall {
         }
         return forwarder
                 .client()
-                .open(request.route().method(), request.route().path())
+                .open(request.route().method(), request.upstreamPath())
                 .compose(upstream -> {
                     current = upstream;
                     if (cancelled) {

@@ -23,6 +23,8 @@ public final class InferenceRequest {
     private final boolean clientAskedForUsage;
     private boolean modified;
     private String upstreamPath;
+    private final PromptDialect promptDialect;
+    private ArrayNode chatForm;
 
     InferenceRequest(
             ApiRoute route,
@@ -37,6 +39,7 @@ public final class InferenceRequest {
         this.model = model;
         this.stream = stream;
         this.clientAskedForUsage = clientAskedForUsage;
+        this.promptDialect = PromptDialect.of(route);
     }
 
     /** A request without a body ({@code GET /v1/models}). */
@@ -108,10 +111,57 @@ public final class InferenceRequest {
         return clientAskedForUsage;
     }
 
-    /** The chat {@code messages}, or {@code null} for other routes. */
+    /**
+     * The prompt as chat messages: a chat's own {@code messages} (the body's node itself); for the Responses and
+     * Anthropic Messages routes their prompt converted to chat form, for counting only ({@link ChatForm}); else
+     * {@code null}, as it is when a prompt cannot be put in chat form.
+     */
     public ArrayNode messages() {
-        JsonNode messages = body == null ? null : body.get("messages");
+        if (body == null) {
+            return null;
+        }
+        if (promptDialect != null) {
+            if (chatForm == null) {
+                chatForm = promptDialect == PromptDialect.RESPONSES
+                        ? ChatForm.ofResponses(body)
+                        : ChatForm.ofAnthropic(body);
+            }
+            return chatForm;
+        }
+        JsonNode messages = body.get("messages");
         return messages instanceof ArrayNode array ? array : null;
+    }
+
+    /**
+     * True when {@link #messages()} is a copy in chat form (Responses, Anthropic Messages): counted like a chat's,
+     * never trimmed, since trimming would edit the copy and not the request.
+     */
+    public boolean convertedPrompt() {
+        return promptDialect != null;
+    }
+
+    /**
+     * The field that limits the completion when it is not chat's or completions' own: {@code max_output_tokens}
+     * (Responses), {@code max_tokens} (Anthropic Messages, where it is required); else {@code null}.
+     */
+    public String completionLimitField() {
+        if (promptDialect == null) {
+            return null;
+        }
+        return promptDialect == PromptDialect.RESPONSES ? "max_output_tokens" : "max_tokens";
+    }
+
+    /** The API a route's prompt is written in, when it is not chat's own. */
+    private enum PromptDialect {
+        RESPONSES,
+        ANTHROPIC;
+
+        static PromptDialect of(ApiRoute route) {
+            if (route == ApiRoute.RESPONSES) {
+                return RESPONSES;
+            }
+            return route == ApiRoute.MESSAGES ? ANTHROPIC : null;
+        }
     }
 
     /** Records that {@link #body()} was edited, so it must be serialised again before forwarding. */

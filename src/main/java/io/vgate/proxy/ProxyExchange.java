@@ -2,8 +2,8 @@ package io.vgate.proxy;
 
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import io.vgate.api.AnthropicErrors;
 import io.vgate.api.ApiError;
-import io.vgate.api.ApiErrors;
 import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 import io.vgate.api.RequestIds;
@@ -172,8 +172,15 @@ final class ProxyExchange implements RelayListener {
             return;
         }
         errorCode = error.code();
-        ApiErrors.send(context.response(), error);
+        AnthropicErrors.send(context.response(), error, anthropicErrors());
         complete(RelayOutcome.of(false, true));
+    }
+
+    /** True when vgate's own errors take Anthropic's shape: on its routes, and on unknown paths under them. */
+    private boolean anthropicErrors() {
+        return route != null
+                ? route.errorDialect() == ApiRoute.ErrorDialect.ANTHROPIC
+                : AnthropicErrors.isMessagesPath(context.request().path());
     }
 
     /** Charges the caller's token limit as soon as vLLM reports usage, before the client has the end. */
@@ -249,7 +256,7 @@ final class ProxyExchange implements RelayListener {
                 startNanos,
                 endNanos,
                 ticket.waitedNanos(),
-                progress.firstEventNanos(),
+                progress.firstTokenNanos(),
                 progress.lastEventNanos(),
                 progress.events(),
                 progress.maxEventGapNanos(),

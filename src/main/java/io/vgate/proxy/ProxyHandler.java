@@ -13,6 +13,7 @@ import io.vgate.api.RequestParser;
 import io.vgate.auth.AccessErrors;
 import io.vgate.auth.Authenticator;
 import io.vgate.auth.Caller;
+import io.vgate.auth.StoredResponses;
 import io.vgate.metrics.ExchangeObserver;
 import io.vgate.metrics.RequestTracing;
 import io.vgate.ratelimit.CallerDecision;
@@ -49,6 +50,8 @@ public class ProxyHandler {
 
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);
 
+    private static final String X_API_KEY = "x-api-key";
+
     private static final Future<Fitting> NOT_FITTED = Future.succeededFuture(Fitting.NONE);
 
     /** Routing-context key of the exchange, from {@link #admit} to {@link #handle}. */
@@ -66,6 +69,7 @@ public class ProxyHandler {
     private final Admission admission;
     private final ModelCatalog catalog;
     private final ContextFitter contextFitter;
+    private final StoredResponses storedResponses;
     private final ExchangeTimeouts timeouts;
     private final UpstreamForwarder forwarder;
     private final RequestTracing tracing;
@@ -81,6 +85,7 @@ public class ProxyHandler {
             Admission admission,
             ModelCatalog catalog,
             ContextFitter contextFitter,
+            StoredResponses storedResponses,
             ExchangeTimeouts timeouts,
             UpstreamForwarder forwarder,
             RequestTracing tracing,
@@ -92,6 +97,7 @@ public class ProxyHandler {
         this.admission = admission;
         this.catalog = catalog;
         this.contextFitter = contextFitter;
+        this.storedResponses = storedResponses;
         this.timeouts = timeouts;
         this.forwarder = forwarder;
         this.tracing = tracing;
@@ -116,8 +122,7 @@ public class ProxyHandler {
                         if (address != null) {
                             address.write(headers);
                         }
-                        return authenticator
-                                .authenticate(context.request().getHeader(HttpHeaders.AUTHORIZATION)) // 401
+                        return authenticate(context, route) // 401
                                 .compose(caller -> admitCaller(exchange, caller, address)); // 403, 429 per key
                     })
                     .onComplete(admitted -> {
@@ -130,6 +135,15 @@ public class ProxyHandler {
         } catch (RuntimeException e) {
             fail(exchange, e);
         }
+    }
+
+    /** Who is calling: Bearer credentials, or on Anthropic's routes also {@code x-api-key}, as its SDKs send. */
+    private Future<Caller> authenticate(RoutingContext context, ApiRoute route) {
+        String authorization = context.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (route.errorDialect() == ApiRoute.ErrorDialect.ANTHROPIC) {
+            return authenticator.authenticate(authorization, context.request().getHeader(X_API_KEY));
+        }
+        return authenticator.authenticate(authorization);
     }
 
     private Future<CallerDecision> admitCaller(ProxyExchange exchange, Caller caller, Quota address) {
@@ -174,6 +188,7 @@ public class ProxyHandler {
                         null));
             }
             permitted = permitModel(exchange, request); // 404 for a model the caller may not use
+            checkStoredResponse(exchange, context, route, request); // 404 for another tenant's stored response
             ticket = route.queued() ? enterQueue(exchange) : Ticket.NONE; // 503 when the queue is full
         } catch (RuntimeException e) {
             fail(exchange, e);
@@ -192,8 +207,37 @@ public class ProxyHandler {
                         return;
                     }
                     apply(exchange, request, fitted.result());
+                    if (route == ApiRoute.RESPONSES) {
+                        try {
+                            storedResponses.claim(request, owner(exchange)); // the new response is the caller's
+                        } catch (RuntimeException e) {
+                            fail(exchange, e);
+                            return;
+                        }
+                    }
                     forward(exchange, request);
                 });
+    }
+
+    /**
+     * Stored responses belong to their creator: a lookup, a cancel or a follow-up ({@code previous_response_id})
+     * on another tenant's response gets 404 here and never reaches vLLM.
+     */
+    private void checkStoredResponse(
+            ProxyExchange exchange, RoutingContext context, ApiRoute route, InferenceRequest request) {
+        switch (route) {
+            case RESPONSES -> storedResponses.checkNew(request, owner(exchange));
+            case RESPONSES_GET, RESPONSES_CANCEL ->
+                storedResponses.checkOwner(context.pathParam("response_id"), owner(exchange));
+            default -> {
+                // Other routes store nothing.
+            }
+        }
+    }
+
+    /** Whose stored responses the caller may see: its authenticated tenant; {@code null} without authentication. */
+    private static String owner(ProxyExchange exchange) {
+        return exchange.caller == null ? null : exchange.caller.tenant();
     }
 
     /** Makes the fitting's edits (clamp, trim) and tells the client about them. */

@@ -4,6 +4,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vgate.api.AnthropicErrors;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiErrors;
 
@@ -19,6 +20,12 @@ import io.vgate.api.ApiErrors;
  * The client's pace sets the upstream's: when the client's write queue fills, reading from vLLM pauses
  * until it drains. If vLLM breaks a stream that has begun, the client gets one {@code data: {"error":…}}
  * event and {@code data: [DONE]}, so OpenAI clients end cleanly instead of hanging.
+ * <p>
+ * Routes with named events (the Responses and Anthropic Messages APIs, see {@link StreamDialect}) are relayed
+ * the same way, event by event and bytes unchanged, but read by their dialect: they end at their own end
+ * event (there is no {@code [DONE]}), the first output delta marks the first token, the usage comes from
+ * their own events, and a stream that ends without its end event gets the dialect's error event. vgate's own
+ * errors before the stream take Anthropic's shape on the Messages routes ({@link AnthropicErrors}).
  * <p>
  * One instance per response; every callback runs on the client request's event loop.
  */
@@ -39,6 +46,11 @@ public final class ResponseRelay {
     private final RelayProgress progress;
     private final RelayListener listener;
     private final ChunkFilter filter;
+    private final StreamDialect dialect;
+    private final boolean anthropicErrors;
+    /** The reader of a named-event stream; {@code null} for OpenAI's data-only events. */
+    private NamedEventStream named;
+
     private boolean sawDone;
     private boolean finished;
 
@@ -47,12 +59,15 @@ public final class ResponseRelay {
             HttpServerResponse client,
             RelayProgress progress,
             RelayListener listener,
-            ChunkFilter filter) {
+            ChunkFilter filter,
+            StreamDialect dialect) {
         this.upstream = upstream;
         this.client = client;
         this.progress = progress;
         this.listener = listener;
         this.filter = filter;
+        this.dialect = dialect;
+        this.anthropicErrors = dialect.anthropicErrors();
     }
 
     /**
@@ -69,7 +84,24 @@ public final class ResponseRelay {
             RelayProgress progress,
             RelayListener listener,
             ChunkFilter filter) {
-        var relay = new ResponseRelay(upstream, client, progress, listener, filter);
+        return relay(upstream, client, progress, listener, filter, StreamDialect.OPENAI);
+    }
+
+    /**
+     * Starts relaying {@code upstream} to {@code client}, read as {@code dialect}.
+     *
+     * @param filter which usage chunks not to forward ({@link StreamDialect#OPENAI} only), or {@code null}
+     * @param dialect what kind of stream the route answers with
+     * @return the relay, which {@link #abort} can end early
+     */
+    public static ResponseRelay relay(
+            HttpClientResponse upstream,
+            HttpServerResponse client,
+            RelayProgress progress,
+            RelayListener listener,
+            ChunkFilter filter,
+            StreamDialect dialect) {
+        var relay = new ResponseRelay(upstream, client, progress, listener, filter, dialect);
         relay.start();
         return relay;
     }
@@ -91,9 +123,12 @@ public final class ResponseRelay {
             return;
         }
         if (!client.headWritten()) {
-            ApiErrors.send(client, error);
+            AnthropicErrors.send(client, error, anthropicErrors);
         } else if (client.isChunked() && isEventStream()) {
-            if (sawDone) {
+            if (named != null) {
+                reportUsage(named.leftoverUsage());
+            }
+            if (streamEnded()) {
                 endClient();
             } else {
                 endStreamWithError(error);
@@ -176,7 +211,8 @@ public final class ResponseRelay {
         client.headers().set(X_ACCEL_BUFFERING, NO);
         // Headers go out now, as vLLM's do: the client knows the stream is open before the first token.
         client.writeHead();
-        var framer = new SseFramer(this::forwardEvent);
+        named = dialect.open();
+        var framer = new SseFramer(named == null ? this::forwardEvent : this::forwardNamedEvent);
         upstream.handler(framer::feed);
         upstream.endHandler(ignored -> {
             if (finished) {
@@ -186,14 +222,44 @@ public final class ResponseRelay {
             if (rest != null) {
                 write(rest);
             }
-            if (sawDone) {
+            if (streamEnded()) {
                 endClient();
                 finish(RelayOutcome.of(false, true));
-            } else {
-                endStreamWithError(ApiError.upstreamResetMidStream());
-                finish(RelayOutcome.of(false, false));
+                return;
             }
+            if (named != null) {
+                reportUsage(named.leftoverUsage());
+            }
+            if (named != null && named.upstreamError()) {
+                // vLLM's own error event already told the client; a second one would only confuse it.
+                endClient();
+            } else {
+                endStreamWithError(named == null ? ApiError.upstreamResetMidStream() : ApiError.upstreamEndedEarly());
+            }
+            finish(RelayOutcome.of(false, false));
         });
+    }
+
+    /** A named event: read by the dialect, then forwarded unchanged. */
+    private void forwardNamedEvent(Buffer event) {
+        if (finished) {
+            return;
+        }
+        NamedEventStream.Kind kind = named.see(event);
+        if (progress.wantsModel()) {
+            progress.servedModel(named.model());
+        }
+        reportUsage(named.takeUsage());
+        progress.event();
+        if (kind == NamedEventStream.Kind.OUTPUT) {
+            progress.token();
+        }
+        write(event);
+    }
+
+    /** True once the stream's end ({@code [DONE]}, or the dialect's end event) went by. */
+    private boolean streamEnded() {
+        return named != null ? named.ended() : sawDone;
     }
 
     private void forwardEvent(Buffer event) {
@@ -215,6 +281,7 @@ public final class ResponseRelay {
             }
         }
         progress.event();
+        progress.token();
         write(event);
     }
 
@@ -235,9 +302,12 @@ public final class ResponseRelay {
             return;
         }
         if (!client.headWritten()) {
-            ApiErrors.send(client, ApiError.upstreamFailed());
+            AnthropicErrors.send(client, ApiError.upstreamFailed(), anthropicErrors);
         } else if (client.isChunked() && isEventStream()) {
-            if (!sawDone) {
+            if (!streamEnded()) {
+                if (named != null) {
+                    reportUsage(named.leftoverUsage());
+                }
                 endStreamWithError(ApiError.upstreamResetMidStream());
             } else {
                 endClient();
@@ -250,8 +320,14 @@ public final class ResponseRelay {
     }
 
     private void endStreamWithError(ApiError error) {
-        write(ApiErrors.toSseEvent(error));
-        write(SseEvents.DONE);
+        if (named != null) {
+            if (!named.upstreamError()) {
+                write(named.errorEvent(error));
+            }
+        } else {
+            write(ApiErrors.toSseEvent(error));
+            write(SseEvents.DONE);
+        }
         endClient();
     }
 

@@ -3,7 +3,6 @@ package io.vgate.proxy;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
@@ -28,6 +27,7 @@ import io.vgate.shaping.Ticket;
 import io.vgate.shaping.TrustedCallers;
 import io.vgate.upstream.UpstreamCall;
 import io.vgate.upstream.UpstreamForwarder;
+import io.vgate.upstream.UpstreamGuard;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -176,17 +176,6 @@ public class ProxyHandler {
         try {
             request = parse(context, route);
             exchange.request = request;
-            if (request.stream() && context.request().version() == HttpVersion.HTTP_1_0) {
-                // HTTP/1.0 has no chunked encoding for a stream of unknown length: say so before a slot is taken.
-                throw new ApiException(new ApiError(
-                        400,
-                        ApiError.INVALID_REQUEST,
-                        "http_version_not_supported",
-                        "Streaming needs HTTP/1.1 or later; send the request over HTTP/1.1"
-                                + " (behind nginx: proxy_http_version 1.1).",
-                        "stream",
-                        null));
-            }
             permitted = permitModel(exchange, request); // 404 for a model the caller may not use
             checkStoredResponse(exchange, context, route, request); // 404 for another tenant's stored response
             ticket = route.queued() ? enterQueue(exchange) : Ticket.NONE; // 503 when the queue is full
@@ -353,6 +342,11 @@ public class ProxyHandler {
         call.head().onComplete(head -> {
             if (head.succeeded()) {
                 relay(exchange, call, head.result());
+            } else if (head.cause() instanceof ApiException failed
+                    && !UpstreamGuard.CIRCUIT_OPEN.equals(failed.error().code())) {
+                // vLLM unreachable or gone before answering: vgate answers, the ending is vLLM's failure.
+                failed.writeHeaders(exchange.response().headers());
+                exchange.failUpstream(failed.error());
             } else if (!UpstreamCall.isCancelled(head.cause())) {
                 fail(exchange, head.cause());
             }
@@ -378,12 +372,21 @@ public class ProxyHandler {
                         if (exchange.completed()) {
                             response.request().reset();
                         } else {
-                            exchange.relay(call.relay(response, exchange.response(), exchange.progress(), exchange));
+                            startRelay(exchange, call, response);
                         }
                     });
             return;
         }
-        exchange.relay(call.relay(response, exchange.response(), exchange.progress(), exchange));
+        startRelay(exchange, call, response);
+    }
+
+    private static void startRelay(ProxyExchange exchange, UpstreamCall call, HttpClientResponse response) {
+        try {
+            exchange.relay(call.relay(response, exchange.response(), exchange.progress(), exchange));
+        } catch (RuntimeException e) {
+            // The relay has reset the upstream request; the exchange answers and frees its slot now.
+            fail(exchange, e);
+        }
     }
 
     private static void fail(ProxyExchange exchange, Throwable failure) {

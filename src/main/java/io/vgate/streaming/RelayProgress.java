@@ -21,6 +21,8 @@ public final class RelayProgress {
     private long completionTokens = -1;
     private boolean wantsModel;
     private String servedModel;
+    private String finishReason;
+    private String upstreamFailure;
 
     /**
      * Asks the relay to read the model that served the request from vLLM's answer (a JSON body's, or the
@@ -90,6 +92,38 @@ public final class RelayProgress {
     /** Completion tokens vLLM reported, or -1 if it reported none. */
     public long completionTokens() {
         return completionTokens;
+    }
+
+    /**
+     * Why vLLM's generation ended, as its answer said ({@code stop}, {@code length}, {@code tool_calls}, …; see
+     * {@link FinishReasons}): the last one a stream chunk or the body named, or {@code null}.
+     */
+    public String finishReason() {
+        return finishReason;
+    }
+
+    /**
+     * What vLLM did wrong after its head arrived, or {@code null}: {@link #STREAM_CUT} (the connection broke
+     * before {@code [DONE]}, or a body before its end) or {@link #ERROR_EVENT} (an in-band {@code data:
+     * {"error":…}} event). Never set for vgate's own abort of the upstream request.
+     */
+    public String upstreamFailure() {
+        return upstreamFailure;
+    }
+
+    /** {@link #upstreamFailure()}: vLLM broke the connection in the middle of its answer. */
+    public static final String STREAM_CUT = "upstream_reset";
+    /** {@link #upstreamFailure()}: vLLM reported an error inside a stream that had begun with 200. */
+    public static final String ERROR_EVENT = "error_event";
+
+    void finishReason(String reason) {
+        this.finishReason = reason;
+    }
+
+    void upstreamFailure(String failure) {
+        if (upstreamFailure == null) {
+            this.upstreamFailure = failure;
+        }
     }
 
     void head(boolean stream) {

@@ -88,6 +88,14 @@ public final class UpstreamCall {
     }
 
     /**
+     * Tells the circuit breaker that vLLM failed after its head arrived ({@code type}: how), which the guarded
+     * call, successful at the head, could not know.
+     */
+    public void failedAfterHead(String type) {
+        forwarder.guard().recordFailure(new UpstreamFailure.FailedAfterHead(type));
+    }
+
+    /**
      * Relays vLLM's answer to the client, removing the usage chunk when vgate asked for it on the client's
      * behalf. Resets the response instead when the call was cancelled meanwhile, and returns {@code null}.
      */

@@ -8,6 +8,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vgate.metrics.ExchangeRecord;
@@ -99,8 +100,13 @@ class NamedEventRelayTests {
 
     private SseClient client;
 
+    @Inject
+    CircuitBreakerMaintenance breakers;
+
     @BeforeEach
     void openClient() {
+        // Several tests here cut streams on purpose, which the breaker counts: each test starts with it closed.
+        breakers.resetAll();
         client = new SseClient(vertx);
     }
 
@@ -259,6 +265,37 @@ class NamedEventRelayTests {
         assertThat(record.outcome()).isEqualTo(RelayOutcome.UPSTREAM_FAILED);
         // The prompt was counted by message_start, even though the stream never finished.
         assertThat(record.promptTokens()).isEqualTo(12);
+    }
+
+    @Test
+    void streamsEndedWithoutTheirEndEventFeedTheBreakerAndTheMessagesRouteSays529() {
+        String partial = MESSAGES_EVENTS.substring(0, MESSAGES_EVENTS.indexOf("event: message_stop"));
+        try {
+            io.restassured.response.Response refused = null;
+            for (int attempt = 0; attempt < 8 && refused == null; attempt++) {
+                String id = "breaker-" + UUID.randomUUID();
+                ScriptedVllm.script(id, Script.stream(List.of(Chunk.now(partial.getBytes(StandardCharsets.UTF_8)))));
+                int reachedBefore = ScriptedVllm.generations();
+                var response = RestAssured.given()
+                        .contentType("application/json")
+                        .header("X-Request-Id", id)
+                        .body(MESSAGES_BODY)
+                        .post("/v1/messages");
+                if (response.statusCode() != 200) {
+                    assertThat(ScriptedVllm.generations()).isEqualTo(reachedBefore);
+                    refused = response;
+                }
+            }
+
+            assertThat(refused).as("the breaker opened").isNotNull();
+            assertThat(refused.statusCode()).isEqualTo(529);
+            assertThat(refused.header("Retry-After")).isNotBlank();
+            JsonNode json = Json.parse(refused.asString());
+            assertThat(json.get("type").asText()).isEqualTo("error");
+            assertThat(json.at("/error/type").asText()).isEqualTo("overloaded_error");
+        } finally {
+            breakers.resetAll();
+        }
     }
 
     @Test

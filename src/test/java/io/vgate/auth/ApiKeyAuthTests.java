@@ -141,7 +141,7 @@ class ApiKeyAuthTests {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> reloadFailures() > failuresBefore);
         as(SecuredFixture.TEAM_A_KEY).get("/v1/models").then().statusCode(200);
-        assertThat(keys.size()).isEqualTo(5);
+        assertThat(keys.size()).isEqualTo(6);
     }
 
     @Test

@@ -46,7 +46,7 @@ class ApiKeyAuthTests {
     void restoreKeysFile() throws IOException {
         if (!Files.readString(SecuredFixture.KEYS_FILE).equals(SecuredFixture.KEYS_YAML)) {
             replaceKeysFile(SecuredFixture.KEYS_YAML);
-            await().atMost(Duration.ofSeconds(10)).until(() -> keys.size() == 5);
+            await().atMost(Duration.ofSeconds(10)).until(() -> keys.size() == 6);
         }
     }
 

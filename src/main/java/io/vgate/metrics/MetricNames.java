@@ -82,9 +82,10 @@ public final class MetricNames {
     public static final String REJECTIONS = "vgate.rejections";
 
     /**
-     * Requests vLLM failed: unreachable, connection broken before or during the answer, too slow (vgate's
-     * timeouts), or a 5xx of its own. Prometheus: {@code vgate_upstream_errors_total}; labels route, model,
-     * error_type.
+     * Requests vLLM failed: unreachable, connection broken before or during the answer ({@code upstream_reset}),
+     * its in-band error event after a 200 ({@code error_event}), too slow (vgate's timeout codes), or a 5xx of its
+     * own ({@code status_5xx}). Never a client that left first. Prometheus: {@code vgate_upstream_errors_total};
+     * labels route, model, error_type.
      */
     public static final String UPSTREAM_ERRORS = "vgate.upstream.errors";
 

@@ -51,10 +51,11 @@ class Http10StreamSlotsTests {
                 stream.send(
                         RawStream.post("HTTP/1.0", "/v1/chat/completions", body, List.of("Connection: keep-alive")));
             }
-            await().atMost(Duration.ofSeconds(5))
+            // Generous: the first scrape of a freshly started application can be slow on a loaded machine.
+            await().atMost(Duration.ofSeconds(20))
                     .untilAsserted(() -> assertThat(sim.received() - received).isEqualTo(ShapingTestProfile.SLOTS));
 
-            await().atMost(Duration.ofSeconds(5))
+            await().atMost(Duration.ofSeconds(20))
                     .alias("both slots are free while the clients have not read a byte")
                     .untilAsserted(() -> {
                         assertThat(Scrape.sum("vgate_in_flight_requests")).isZero();

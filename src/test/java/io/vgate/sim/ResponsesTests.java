@@ -566,4 +566,45 @@ class ResponsesTests extends SimSuite {
         assertThat(m.find()).isTrue();
         return Double.parseDouble(m.group(1));
     }
+
+    @Test
+    void keepsGeneratingInTheBackgroundWhenTheStreamingClientLeaves() throws Exception {
+        sim.settings().interTokenLatency(Duration.ofMillis(5));
+        long aborted = sim.aborted();
+        String id;
+        try (Socket socket = client.openRaw(
+                "/v1/responses",
+                "{\"input\":\"Talk\",\"background\":true,\"stream\":true,\"max_output_tokens\":60,"
+                        + "\"ignore_eos\":true}")) {
+            String received = SimClient.readUntil(socket, "response.in_progress", 2);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\":\"(resp_[0-9a-f]{32})\"")
+                    .matcher(received);
+            assertThat(m.find()).isTrue();
+            id = m.group(1);
+        }
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> SimClient.parse(client.get("/v1/responses/" + id).body())
+                        .get("status")
+                        .asText()
+                        .equals("incomplete"));
+        assertThat(sim.aborted()).isEqualTo(aborted);
+        assertThat(SimClient.parse(client.get("/v1/responses/" + id).body())
+                        .at("/usage/output_tokens")
+                        .asInt())
+                .isEqualTo(60);
+    }
+
+    @Test
+    void hasNoDeleteRoute() throws Exception {
+        HttpResponse<String> delete = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(sim.baseUri().resolve("/v1/responses/resp_x"))
+                                .DELETE()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+        assertThat(delete.statusCode()).isEqualTo(405);
+        assertThat(delete.body()).isEqualTo("{\"detail\":\"Method Not Allowed\"}");
+    }
 }

@@ -252,4 +252,12 @@ public enum ApiRoute {
         }
         return true;
     }
+
+    /**
+     * True for routes whose body takes vLLM's {@code cache_salt}, which prefix-cache isolation sets from the
+     * tenant. A generation route opts in here.
+     */
+    public boolean takesCacheSalt() {
+        return this == CHAT_COMPLETIONS || this == COMPLETIONS;
+    }
 }

@@ -186,7 +186,9 @@ public class ProxyHandler {
         exchange.hold(ticket);
         permitted
                 .compose(allowed -> ticket.granted()) // waits for a slot on the GPU, or 503
-                .compose(admitted -> exchange.completed() ? NOT_FITTED : contextFitter.fit(request)) // or 400
+                .compose(admitted -> exchange.completed()
+                        ? NOT_FITTED
+                        : contextFitter.fit(request, exchange.queueTenant())) // or 400
                 .onComplete(fitted -> {
                     if (exchange.completed()) {
                         return;

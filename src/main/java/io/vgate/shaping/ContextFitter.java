@@ -20,10 +20,11 @@ import java.util.Map;
  * <p>
  * vLLM accepts a request when {@code prompt < max_model_len} and {@code prompt + max_tokens <= max_model_len},
  * per sequence (so {@code n > 1} changes nothing: each choice has the whole window). The prompt is counted
- * with vLLM's own {@code /tokenize} (chat form, so the chat template counts), but only when a cheap bound
- * cannot already show that the request fits: a byte-level tokenizer never makes more tokens than bytes, so
- * the body's size plus the template's overhead bounds the prompt. Most requests are therefore sent without
- * any extra call.
+ * with vLLM's own {@code /tokenize} (chat form, so the chat template counts, tool definitions included),
+ * but only when a cheap bound cannot already show that the request fits: a byte-level tokenizer never makes
+ * more tokens than bytes, so the body's size plus the template's overhead bounds the prompt. Most requests
+ * are therefore sent without any extra call. Images, audio and video count a fixed number of tokens per item
+ * ({@link MediaTokens}), in the bound and beside {@code /tokenize}'s count alike.
  * <p>
  * When the request does not fit:
  * <ul>
@@ -31,7 +32,8 @@ import java.util.Map;
  * becomes {@code max_model_len - prompt}; without either, vLLM's default already fits (chat) or
  * {@code max_tokens} is set (completions, whose default is 16).</li>
  * <li>{@code trim} (chat only; completions are clamped): the oldest turns are dropped, a turn being a user
- * message with the replies after it; system and developer messages and the last user turn always stay.
+ * message with the replies after it; system and developer messages and the last user turn always stay, and
+ * an assistant message's tool calls go or stay with their results.
  * As few turns as possible are dropped for the prompt to leave room for {@code min-completion-tokens} (or
  * the request's own smaller {@code max_tokens}), then the completion is clamped as above.</li>
  * <li>If it still cannot fit: {@code 400 context_length_exceeded}.</li>
@@ -65,10 +67,16 @@ public class ContextFitter {
     private final Map<String, ShapingConfig.ModelContext> perModel;
     private final int templateTokens;
     private final int templateTokensPerMessage;
+    private final MediaTokens media;
+    private final PrefixCacheIsolation isolation;
 
-    public ContextFitter(ModelCatalog catalog, VllmClient vllm, ShapingMetrics metrics, ShapingConfig config) {
+    public ContextFitter(
+            ModelCatalog catalog,
+            VllmClient vllm,
+            ShapingMetrics metrics,
+            ShapingConfig config,
+            PrefixCacheIsolation isolation) {
         this.catalog = catalog;
-        this.counter = new PromptCounter(vllm);
         this.metrics = metrics;
         var context = config.context();
         this.defaultPolicy = context.policy();
@@ -76,14 +84,29 @@ public class ContextFitter {
         this.perModel = context.models();
         this.templateTokens = context.templateTokens();
         this.templateTokensPerMessage = context.templateTokensPerMessage();
+        this.media = new MediaTokens(
+                Math.max(0, context.imageTokens()),
+                Math.max(0, context.audioTokens()),
+                Math.max(0, context.videoTokens()));
+        this.counter = new PromptCounter(vllm, media);
+        this.isolation = isolation;
     }
 
     /**
-     * Decides how the request fits: the edits and headers, for the data path to apply. Completes on the
-     * request's event loop; fails with {@link ApiException} ({@code context_length_exceeded}, with the
-     * prompt's count in its headers) when it cannot fit.
+     * Decides how the request fits, and the {@code cache_salt} it carries when prefix-cache isolation is on:
+     * the edits and headers, for the data path to apply. Completes on the request's event loop; fails with
+     * {@link ApiException} ({@code context_length_exceeded}, with the prompt's count in its headers) when it
+     * cannot fit.
+     *
+     * @param tenant who the request is for (the caller's tenant, else its address), for the salt
      */
-    public Future<Fitting> fit(InferenceRequest request) {
+    public Future<Fitting> fit(InferenceRequest request, String tenant) {
+        Future<Fitting> fitted = fit(request);
+        String salt = isolation.saltFor(request.route(), tenant);
+        return salt == null ? fitted : fitted.map(fitting -> fitting.withCacheSalt(salt));
+    }
+
+    private Future<Fitting> fit(InferenceRequest request) {
         if (!request.route().fitted() || request.body() == null) {
             return UNCHANGED;
         }
@@ -125,7 +148,12 @@ public class ContextFitter {
 
     // -- the decision -----------------------------------------------------------------------------
 
-    /** True when a cheap upper bound of the prompt already shows the request fits. */
+    /**
+     * True when a cheap upper bound of the prompt already shows the request fits: the body's bytes, plus the
+     * template's overhead per message and per tool call, plus the tool definitions once more (a template
+     * writes them out again, often with wider separators, after a preamble on how to call them), plus the
+     * media parts' tokens.
+     */
     private boolean fitsByBound(FitJob job, int maxModelLen) {
         InferenceRequest request = job.request();
         if (request.modified()) {
@@ -137,13 +165,22 @@ public class ContextFitter {
                 return false;
             }
             ArrayNode messages = request.messages();
+            bound = (long) request.originalSize() + templateTokens + (long) templateTokensPerMessage * messages.size();
             for (JsonNode message : messages) {
-                if (!textOnly(message.get("content"))) {
-                    // Images and audio count by their pixels and samples, not their bytes.
+                JsonNode content = message.get("content");
+                if (!boundable(content)) {
                     return false;
                 }
+                bound += media.of(content);
+                JsonNode calls = message.get("tool_calls");
+                if (calls != null && calls.isArray()) {
+                    bound += (long) templateTokensPerMessage * calls.size();
+                }
             }
-            bound = (long) request.originalSize() + templateTokens + (long) templateTokensPerMessage * messages.size();
+            JsonNode tools = request.body().get("tools");
+            if (tools != null && tools.isArray() && !tools.isEmpty()) {
+                bound += templateTokens + (long) tools.toString().length();
+            }
         } else {
             JsonNode prompt = request.body().get("prompt");
             bound = prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isNumber()
@@ -153,7 +190,8 @@ public class ContextFitter {
         return bound + job.want() <= maxModelLen;
     }
 
-    private static boolean textOnly(JsonNode content) {
+    /** Text, or parts that are text or media (counted by item); anything else needs vLLM to count it. */
+    private static boolean boundable(JsonNode content) {
         if (content == null || content.isNull() || content.isTextual()) {
             return true;
         }
@@ -161,7 +199,7 @@ public class ContextFitter {
             return false;
         }
         for (JsonNode part : content) {
-            if (!"text".equals(part.path("type").asText())) {
+            if (!MediaTokens.isText(part) && !MediaTokens.isMedia(part)) {
                 return false;
             }
         }
@@ -193,7 +231,7 @@ public class ContextFitter {
             // Room for the minimum completion: clamping is enough.
             return Uni.createFrom().item(FitOutcome.clamp(promptTokens, room));
         }
-        return new TrimSearch(job, maxModelLen, promptTokens, messages -> counter.count(job, messages)).run();
+        return new TrimSearch(job, maxModelLen, promptTokens, media, messages -> counter.count(job, messages)).run();
     }
 
     private static ApiError promptTooLong(FitJob job, int maxModelLen, int promptTokens) {
@@ -231,7 +269,8 @@ public class ContextFitter {
                 outcome.trimmedMessages(),
                 outcome.maxTokens(),
                 job.field() != null ? job.field() : "max_tokens",
-                action);
+                action,
+                null);
     }
 
     /** {@code 400 context_length_exceeded}, telling the caller the prompt's count. */

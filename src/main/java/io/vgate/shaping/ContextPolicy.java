@@ -6,6 +6,9 @@ public enum ContextPolicy {
     OFF,
     /** Lower {@code max_tokens} / {@code max_completion_tokens} to the room the prompt leaves. */
     CLAMP,
-    /** Drop the oldest non-system turns until the prompt leaves room for a minimum completion, then clamp. */
+    /**
+     * Drop the oldest non-system turns (never the last user turn, never a tool call without its results) until
+     * the prompt leaves room for a minimum completion, then clamp.
+     */
     TRIM
 }

@@ -5,8 +5,9 @@ import io.vertx.core.MultiMap;
 import io.vgate.api.InferenceRequest;
 
 /**
- * What context fitting decided for one request: the edits to make to its body and the headers that tell
- * the caller about them. The data path applies both; {@link #NONE} when nothing was counted or changed.
+ * What context fitting decided for one request: the edits to make to its body (the trimmed messages, the
+ * clamped completion limit, the tenant's {@code cache_salt}) and the headers that tell the caller about the
+ * fitting. The data path applies both; {@link #NONE} when nothing was counted or changed.
  *
  * @param promptTokens the prompt's token count when vgate counted it, else -1
  * @param messages the messages to send instead (trimmed), or {@code null} to keep them
@@ -14,7 +15,9 @@ import io.vgate.api.InferenceRequest;
  * @param maxTokens the completion limit to send instead (clamped), or -1 to keep it
  * @param maxTokensField the field that carries the completion limit ({@code max_tokens} or
  *        {@code max_completion_tokens})
- * @param adjustment {@code clamped}, {@code trimmed}, or {@code null} when the body stays as it is
+ * @param adjustment {@code clamped}, {@code trimmed}, or {@code null} when the prompt and limit stay as they are
+ * @param cacheSalt vLLM's {@code cache_salt} to send instead of the client's own (prefix-cache isolation), or
+ *        {@code null} to leave the field alone
  */
 public record Fitting(
         int promptTokens,
@@ -22,10 +25,14 @@ public record Fitting(
         int trimmedMessages,
         int maxTokens,
         String maxTokensField,
-        String adjustment) {
+        String adjustment,
+        String cacheSalt) {
 
     /** Nothing counted, nothing changed. */
-    public static final Fitting NONE = new Fitting(-1, null, 0, -1, null, null);
+    public static final Fitting NONE = new Fitting(-1, null, 0, -1, null, null, null);
+
+    /** The vLLM field that salts the prefix cache's block hashes. */
+    static final String CACHE_SALT = "cache_salt";
 
     /** What context fitting changed: {@code clamped} or {@code trimmed}. */
     public static final String CONTEXT_HEADER = "X-Vgate-Context";
@@ -39,9 +46,14 @@ public record Fitting(
     static final String CLAMPED = "clamped";
     static final String TRIMMED = "trimmed";
 
+    /** This fitting, also setting {@code cache_salt} to {@code salt}. */
+    Fitting withCacheSalt(String salt) {
+        return new Fitting(promptTokens, messages, trimmedMessages, maxTokens, maxTokensField, adjustment, salt);
+    }
+
     /** Makes the edits in the request's body; a no-op when nothing changes. */
     public void applyTo(InferenceRequest request) {
-        if (adjustment == null) {
+        if (adjustment == null && cacheSalt == null) {
             return;
         }
         if (messages != null) {
@@ -49,6 +61,9 @@ public record Fitting(
         }
         if (maxTokens > 0) {
             request.body().put(maxTokensField, maxTokens);
+        }
+        if (cacheSalt != null) {
+            request.body().put(CACHE_SALT, cacheSalt);
         }
         request.markModified();
     }

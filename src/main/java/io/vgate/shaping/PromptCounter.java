@@ -12,9 +12,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Counts a prompt's tokens with vLLM's own {@code /tokenize}, so the chat template counts: builds the
- * tokenize request (chat form with the fields that shape the template, or the completion prompt) and reads
- * the count. Several completion prompts are counted each, and the longest decides. A failure is not an
- * error: the count is "unknown" ({@code null}) and the request goes on unchanged.
+ * tokenize request (chat form with the fields that shape the template, tool definitions included, or the
+ * completion prompt) and reads the count. Media parts are left out of the tokenize request and counted by
+ * {@link MediaTokens} instead. Several completion prompts are counted each, and the longest decides. A
+ * failure is not an error: the count is "unknown" ({@code null}) and the request goes on unchanged.
  */
 final class PromptCounter {
 
@@ -32,35 +33,52 @@ final class PromptCounter {
     };
 
     private final VllmClient vllm;
+    private final MediaTokens media;
     private volatile long lastWarning;
 
-    PromptCounter(VllmClient vllm) {
+    PromptCounter(VllmClient vllm, MediaTokens media) {
         this.vllm = vllm;
+        this.media = media;
     }
 
     // -- counting ---------------------------------------------------------------------------------
 
     /**
      * The prompt's token count from vLLM's {@code /tokenize}: chat form with {@code messages} (and the fields
-     * that shape the template), or the completion prompt. Completes with {@code null} if vLLM cannot say.
+     * that shape the template), plus the media parts' tokens, or the completion prompt. Completes with
+     * {@code null} if vLLM cannot say.
      */
     Uni<Integer> count(FitJob job, ArrayNode messages) {
         ObjectNode body = job.request().body();
         if (!job.chat()) {
             return countPrompt(job.request().model(), body.get("prompt"), body.get("add_special_tokens"));
         }
+        long mediaTokens = media.ofMessages(messages);
+        Uni<Integer> text = tokenize(chatTokenizeRequest(job, messages));
+        return mediaTokens == 0
+                ? text
+                : text.map(count -> count == null ? null : (int) Math.min(Integer.MAX_VALUE, count + mediaTokens));
+    }
+
+    /**
+     * The chat form of {@code /tokenize} for {@code messages}: the request's model, the messages without their
+     * media parts (an image is a single placeholder in the template's text, and vLLM would fetch and decode it
+     * for nothing), and the fields that change how the template renders, {@code tools} among them.
+     */
+    static ObjectNode chatTokenizeRequest(FitJob job, ArrayNode messages) {
+        ObjectNode body = job.request().body();
         ObjectNode tokenize = JsonNodeFactory.instance.objectNode();
         if (job.request().model() != null) {
             tokenize.put("model", job.request().model());
         }
-        tokenize.set("messages", messages);
+        tokenize.set("messages", MediaTokens.withoutMedia(messages));
         for (String field : TEMPLATE_FIELDS) {
             JsonNode value = body.get(field);
             if (value != null && !value.isNull()) {
                 tokenize.set(field, value);
             }
         }
-        return tokenize(tokenize);
+        return tokenize;
     }
 
     private Uni<Integer> countPrompt(String model, JsonNode prompt, JsonNode addSpecialTokens) {

@@ -296,6 +296,29 @@ public interface ShapingConfig {
         /** Cheap bound: tokens the chat template may add per message. Defaults to {@code 16}. */
         @WithDefault("16")
         int templateTokensPerMessage();
+
+        /**
+         * Prompt tokens one image takes ({@code image_url}, {@code image_embeds} parts). vLLM's {@code /tokenize}
+         * sees an image as one placeholder, so vgate counts this per image instead. Set it to what the served
+         * model's processor makes of its largest accepted image. Defaults to {@code 576} (a 336-pixel
+         * ViT-L/14 encoder, as LLaVA-style models use; the simulator's value).
+         */
+        @WithDefault("576")
+        int imageTokens();
+
+        /**
+         * Prompt tokens one audio clip takes ({@code input_audio}, {@code audio_url}, {@code audio_embeds} parts).
+         * Defaults to {@code 188} (about 7.5 s at Qwen2-Audio's 25 tokens per second; the simulator's value).
+         */
+        @WithDefault("188")
+        int audioTokens();
+
+        /**
+         * Prompt tokens one video takes ({@code video_url} parts). Defaults to {@code 1024} (16 frames of 64
+         * tokens; the simulator's value).
+         */
+        @WithDefault("1024")
+        int videoTokens();
     }
 
     /** Context fitting settings of one model. */
@@ -307,5 +330,26 @@ public interface ShapingConfig {
         /** This model's minimum completion budget. Defaults to {@code vgate.shaping.context.min-completion-tokens}. */
         @WithName("min-completion-tokens")
         OptionalInt minCompletionTokens();
+    }
+
+    /** Prefix-cache isolation between tenants. */
+    CacheSalt cacheSalt();
+
+    /**
+     * Prefix-cache isolation ({@code vgate.shaping.cache-salt.*}): each generation request is sent with vLLM's
+     * {@code cache_salt} set to a keyed hash of its tenant, replacing the client's own, so tenants never share
+     * prefix-cache blocks and none can probe another's prompts through time to first token.
+     */
+    interface CacheSalt {
+
+        /** Whether requests get their tenant's salt. Defaults to {@code false}. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /**
+         * The secret key of the salts' HMAC-SHA256, the same on every replica in front of one vLLM (e.g. 32
+         * random bytes, base64, from a Secret). Required when {@link #enabled()}; no default.
+         */
+        Optional<String> key();
     }
 }

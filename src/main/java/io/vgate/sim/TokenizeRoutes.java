@@ -3,6 +3,7 @@ package io.vgate.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Arrays;
 import java.util.List;
 
 /** {@code POST /tokenize} and {@code POST /detokenize}, with the simulator's tokenizer. */
@@ -31,6 +32,15 @@ final class TokenizeRoutes {
             validation.checkModel(model);
             String prompt = tokenizer.renderChat(messages, addGenerationPrompt && !continueFinal, continueFinal);
             ids = tokenizer.encode(prompt, addSpecial);
+            // The template renders tool definitions and earlier calls too, counted as the chat route counts them.
+            String templated = (r.present("tools") ? ToolPlan.read(r).promptText() : "")
+                    + GenerateRoutes.assistantCalls(r.raw("messages"));
+            if (!templated.isEmpty()) {
+                int[] more = tokenizer.encode(templated, false);
+                int[] all = Arrays.copyOf(ids, ids.length + more.length);
+                System.arraycopy(more, 0, all, ids.length, more.length);
+                ids = all;
+            }
         } else {
             JsonNode prompt = r.raw("prompt");
             boolean addSpecial = r.bool("add_special_tokens", true);

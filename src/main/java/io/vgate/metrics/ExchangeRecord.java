@@ -26,7 +26,8 @@ import io.vgate.streaming.RelayOutcome;
  * @param startNanos {@link System#nanoTime()} when the request reached vgate's handler
  * @param endNanos when the exchange completed
  * @param queueWaitNanos time spent waiting for admission
- * @param firstEventNanos when the first SSE event was forwarded, or 0
+ * @param firstEventNanos when the first SSE event carrying output was forwarded (a chat or completion stream's
+ *        first event; the first output delta of a Responses or Messages stream), or 0
  * @param lastEventNanos when the last SSE event was forwarded, or 0
  * @param events SSE events forwarded
  * @param maxEventGapNanos longest pause between two forwarded events (0 with fewer than two)

@@ -4,11 +4,12 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
+import io.vgate.api.AnthropicErrors;
 import io.vgate.api.ApiError;
-import io.vgate.api.ApiErrors;
 import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 import io.vgate.api.RequestIds;
+import io.vgate.auth.Caller;
 import io.vgate.metrics.ExchangeObserver;
 import io.vgate.metrics.ExchangeRecord;
 import io.vgate.ratelimit.CallerDecision;
@@ -47,6 +48,7 @@ final class ProxyExchange implements RelayListener {
     private final RelayProgress progress = new RelayProgress();
 
     // What the steps decided.
+    Caller caller;
     InferenceRequest request;
     String clientIp;
     String tenant;
@@ -190,7 +192,7 @@ final class ProxyExchange implements RelayListener {
             return;
         }
         errorCode = error.code();
-        ApiErrors.send(context.response(), error);
+        AnthropicErrors.send(context.response(), error, anthropicErrors());
         complete(RelayOutcome.of(false, true));
     }
 
@@ -203,8 +205,15 @@ final class ProxyExchange implements RelayListener {
             return;
         }
         errorCode = error.code();
-        ApiErrors.send(context.response(), error);
+        AnthropicErrors.send(context.response(), error, anthropicErrors());
         complete(RelayOutcome.of(false, false));
+    }
+
+    /** True when vgate's own errors take Anthropic's shape: on its routes, and on unknown paths under them. */
+    private boolean anthropicErrors() {
+        return route != null
+                ? route.errorDialect() == ApiRoute.ErrorDialect.ANTHROPIC
+                : AnthropicErrors.isMessagesPath(context.request().path());
     }
 
     /** Charges the caller's token limit as soon as vLLM reports usage, before the client has the end. */
@@ -288,7 +297,7 @@ final class ProxyExchange implements RelayListener {
                 startNanos,
                 endNanos,
                 ticket.waitedNanos(),
-                progress.firstEventNanos(),
+                progress.firstTokenNanos(),
                 progress.lastEventNanos(),
                 progress.events(),
                 progress.maxEventGapNanos(),

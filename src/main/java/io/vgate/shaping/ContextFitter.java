@@ -107,7 +107,7 @@ public class ContextFitter {
     }
 
     private Future<Fitting> fit(InferenceRequest request) {
-        if (!request.route().generates() || request.body() == null) {
+        if (!request.route().fitted() || request.body() == null) {
             return UNCHANGED;
         }
         String model = request.model();

@@ -14,6 +14,7 @@ public final class RelayProgress {
     private boolean streaming;
     private int events;
     private long firstEventNanos;
+    private long firstTokenNanos;
     private long lastEventNanos;
     private long maxEventGapNanos;
     private long promptTokens = -1;
@@ -62,6 +63,15 @@ public final class RelayProgress {
     /** Nanos when the first SSE event was forwarded, or 0. */
     public long firstEventNanos() {
         return firstEventNanos;
+    }
+
+    /**
+     * Nanos when the first event carrying output was forwarded: the first event of a chat or completion
+     * stream, the first output delta of a Responses or Messages stream; the first event when no event carried
+     * output, and 0 before any event.
+     */
+    public long firstTokenNanos() {
+        return firstTokenNanos != 0 ? firstTokenNanos : firstEventNanos;
     }
 
     /** Nanos when the last SSE event was forwarded, or 0. */
@@ -130,6 +140,13 @@ public final class RelayProgress {
         }
         lastEventNanos = now;
         events++;
+    }
+
+    /** The event just counted by {@link #event()} carried output. */
+    void token() {
+        if (firstTokenNanos == 0) {
+            firstTokenNanos = lastEventNanos;
+        }
     }
 
     void usage(long prompt, long completion) {

@@ -6,6 +6,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vgate.api.AnthropicErrors;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiErrors;
 
@@ -32,6 +33,12 @@ import io.vgate.api.ApiErrors;
  * client left, vgate gave up, vLLM finished or failed), later failures — vgate's own reset of the upstream
  * request among them — are ignored.
  * <p>
+ * Routes with named events (the Responses and Anthropic Messages APIs, see {@link StreamDialect}) are relayed
+ * the same way, event by event and bytes unchanged, but read by their dialect: they end at their own end
+ * event (there is no {@code [DONE]}), the first output delta marks the first token, the usage comes from
+ * their own events, and a stream that ends without its end event gets the dialect's error event. vgate's own
+ * errors before the stream take Anthropic's shape on the Messages routes ({@link AnthropicErrors}).
+ * <p>
  * One instance per response; every callback runs on the client request's event loop.
  */
 public final class ResponseRelay {
@@ -52,6 +59,11 @@ public final class ResponseRelay {
     private final RelayProgress progress;
     private final RelayListener listener;
     private final ChunkFilter filter;
+    private final StreamDialect dialect;
+    private final boolean anthropicErrors;
+    /** The reader of a named-event stream; {@code null} for OpenAI's data-only events. */
+    private NamedEventStream named;
+
     private final Handler<AsyncResult<Void>> writeResult = this::written;
     /** The response is an SSE stream (its head is vLLM's 200 {@code text/event-stream}). */
     private boolean eventStream;
@@ -69,12 +81,15 @@ public final class ResponseRelay {
             HttpServerResponse client,
             RelayProgress progress,
             RelayListener listener,
-            ChunkFilter filter) {
+            ChunkFilter filter,
+            StreamDialect dialect) {
         this.upstream = upstream;
         this.client = client;
         this.progress = progress;
         this.listener = listener;
         this.filter = filter;
+        this.dialect = dialect;
+        this.anthropicErrors = dialect.anthropicErrors();
     }
 
     /**
@@ -91,7 +106,24 @@ public final class ResponseRelay {
             RelayProgress progress,
             RelayListener listener,
             ChunkFilter filter) {
-        var relay = new ResponseRelay(upstream, client, progress, listener, filter);
+        return relay(upstream, client, progress, listener, filter, StreamDialect.OPENAI);
+    }
+
+    /**
+     * Starts relaying {@code upstream} to {@code client}, read as {@code dialect}.
+     *
+     * @param filter which usage chunks not to forward ({@link StreamDialect#OPENAI} only), or {@code null}
+     * @param dialect what kind of stream the route answers with
+     * @return the relay, which {@link #abort} can end early
+     */
+    public static ResponseRelay relay(
+            HttpClientResponse upstream,
+            HttpServerResponse client,
+            RelayProgress progress,
+            RelayListener listener,
+            ChunkFilter filter,
+            StreamDialect dialect) {
+        var relay = new ResponseRelay(upstream, client, progress, listener, filter, dialect);
         try {
             relay.start();
         } catch (RuntimeException e) {
@@ -134,9 +166,12 @@ public final class ResponseRelay {
             return;
         }
         if (!client.headWritten()) {
-            ApiErrors.send(client, error);
+            AnthropicErrors.send(client, error, anthropicErrors);
         } else if (eventStream) {
-            if (sawDone) {
+            if (named != null) {
+                reportUsage(named.leftoverUsage());
+            }
+            if (streamEnded()) {
                 endClient();
             } else {
                 endStreamWithError(error);
@@ -229,7 +264,8 @@ public final class ResponseRelay {
         } else {
             client.writeHead();
         }
-        var framer = new SseFramer(this::forwardEvent);
+        named = dialect.open();
+        var framer = new SseFramer(named == null ? this::forwardEvent : this::forwardNamedEvent);
         upstream.handler(framer::feed);
         upstream.endHandler(ignored -> {
             if (finished) {
@@ -244,6 +280,10 @@ public final class ResponseRelay {
             Buffer rest = framer.pending();
             if (rest != null) {
                 write(rest);
+            }
+            if (named != null) {
+                endNamedStream();
+                return;
             }
             if (sawError) {
                 // vLLM's error event reached the client unchanged; only a missing [DONE] is added.
@@ -260,6 +300,54 @@ public final class ResponseRelay {
             }
             listener.onEnd(RelayOutcome.of(false, sawDone && !sawError));
         });
+    }
+
+    /**
+     * vLLM ended a named-event stream (the relay is already settled): whole when its end event came, else vLLM's
+     * failure, told to the client with the dialect's error event unless vLLM's own error event already did.
+     */
+    private void endNamedStream() {
+        if (named.ended() && !named.upstreamError()) {
+            endClient();
+            listener.onEnd(RelayOutcome.of(false, true));
+            return;
+        }
+        reportUsage(named.leftoverUsage());
+        if (named.upstreamError()) {
+            progress.upstreamFailure(RelayProgress.ERROR_EVENT);
+            endClient();
+        } else {
+            progress.upstreamFailure(RelayProgress.STREAM_CUT);
+            endStreamWithError(ApiError.upstreamEndedEarly());
+        }
+        listener.onEnd(RelayOutcome.of(false, false));
+    }
+
+    /** True once vLLM sent its own error event in the stream. */
+    private boolean upstreamErrorSeen() {
+        return named != null ? named.upstreamError() : sawError;
+    }
+
+    /** A named event: read by the dialect, then forwarded unchanged. */
+    private void forwardNamedEvent(Buffer event) {
+        if (finished) {
+            return;
+        }
+        NamedEventStream.Kind kind = named.see(event);
+        if (progress.wantsModel()) {
+            progress.servedModel(named.model());
+        }
+        reportUsage(named.takeUsage());
+        progress.event();
+        if (kind == NamedEventStream.Kind.OUTPUT) {
+            progress.token();
+        }
+        write(event);
+    }
+
+    /** True once the stream's end ({@code [DONE]}, or the dialect's end event) went by. */
+    private boolean streamEnded() {
+        return named != null ? named.ended() : sawDone;
     }
 
     private void forwardEvent(Buffer event) {
@@ -288,6 +376,7 @@ public final class ResponseRelay {
             }
         }
         progress.event();
+        progress.token();
         write(event);
     }
 
@@ -309,11 +398,14 @@ public final class ResponseRelay {
             listener.onEnd(RelayOutcome.of(true, false));
             return;
         }
-        progress.upstreamFailure(sawError ? RelayProgress.ERROR_EVENT : RelayProgress.STREAM_CUT);
+        progress.upstreamFailure(upstreamErrorSeen() ? RelayProgress.ERROR_EVENT : RelayProgress.STREAM_CUT);
         if (!client.headWritten()) {
-            ApiErrors.send(client, ApiError.upstreamFailed());
+            AnthropicErrors.send(client, ApiError.upstreamFailed(), anthropicErrors);
         } else if (eventStream) {
-            if (!sawDone) {
+            if (!streamEnded()) {
+                if (named != null) {
+                    reportUsage(named.leftoverUsage());
+                }
                 endStreamWithError(ApiError.upstreamResetMidStream());
             } else {
                 endClient();
@@ -326,8 +418,14 @@ public final class ResponseRelay {
     }
 
     private void endStreamWithError(ApiError error) {
-        write(ApiErrors.toSseEvent(error));
-        write(SseEvents.DONE);
+        if (named != null) {
+            if (!named.upstreamError()) {
+                write(named.errorEvent(error));
+            }
+        } else {
+            write(ApiErrors.toSseEvent(error));
+            write(SseEvents.DONE);
+        }
         endClient();
     }
 

@@ -16,6 +16,7 @@ import io.vgate.streaming.ChunkFilter;
 import io.vgate.streaming.RelayListener;
 import io.vgate.streaming.RelayProgress;
 import io.vgate.streaming.ResponseRelay;
+import io.vgate.streaming.StreamDialect;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
@@ -104,9 +105,14 @@ public final class UpstreamCall {
             response.request().reset();
             return null;
         }
-        var relay = ResponseRelay.relay(response, client, progress, listener, usage);
+        var relay = ResponseRelay.relay(response, client, progress, listener, usage, dialect(request));
         response.resume();
         return relay;
+    }
+
+    /** How the route's answer streams; from the route's path, so every route under a dialect's prefix has it. */
+    static StreamDialect dialect(InferenceRequest request) {
+        return StreamDialect.forPath(request.route().path());
     }
 
     /** One try at getting vLLM's response head, on the request's event loop; the response comes back paused. */
@@ -126,7 +132,7 @@ public final class UpstreamCall {
         }
         return forwarder
                 .client()
-                .open(request.route().method(), request.route().path())
+                .open(request.route().method(), request.upstreamPath())
                 .compose(upstream -> {
                     current = upstream;
                     if (cancelled) {

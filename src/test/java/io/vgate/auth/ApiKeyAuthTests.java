@@ -46,7 +46,7 @@ class ApiKeyAuthTests {
     void restoreKeysFile() throws IOException {
         if (!Files.readString(SecuredFixture.KEYS_FILE).equals(SecuredFixture.KEYS_YAML)) {
             replaceKeysFile(SecuredFixture.KEYS_YAML);
-            await().atMost(Duration.ofSeconds(10)).until(() -> keys.size() == 5);
+            await().atMost(Duration.ofSeconds(10)).until(() -> keys.size() == 6);
         }
     }
 
@@ -141,7 +141,7 @@ class ApiKeyAuthTests {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> reloadFailures() > failuresBefore);
         as(SecuredFixture.TEAM_A_KEY).get("/v1/models").then().statusCode(200);
-        assertThat(keys.size()).isEqualTo(5);
+        assertThat(keys.size()).isEqualTo(6);
     }
 
     @Test

@@ -47,10 +47,11 @@ public final class SecuredFixture {
     public static final String RPM_KEY = "vgk-rpm-three-1b7e52c9d03f";
     public static final String TPM_KEY = "vgk-tpm-twenty-6a0d93e4f2b1";
     public static final String TPM_STREAM_KEY = "vgk-tpm-stream-c41f8e07a2d9";
+    /** One request a minute, for the Anthropic SDK's 429 (only {@code AnthropicAuthTests} uses it). */
+    public static final String ANTHROPIC_RPM_KEY = "vgk-anthropic-rpm-one-5e8a1c3f";
 
     /** The keys file the application starts with. */
-    public static final String KEYS_YAML =
-            """
+    public static final String KEYS_YAML = """
             # Test keys; the plain keys are constants of SecuredFixture.
             - id: team-a-app
               tenant: team-a
@@ -74,7 +75,18 @@ public final class SecuredFixture {
               hash: "%s"
               limits:
                 tokens-per-minute: 20
-            """.formatted(hash(TEAM_A_KEY), hash(BATCH_KEY), hash(RPM_KEY), hash(TPM_KEY), hash(TPM_STREAM_KEY));
+            - id: anthropic-rpm-one
+              tenant: team-f
+              hash: "%s"
+              limits:
+                requests-per-minute: 1
+            """.formatted(
+                    hash(TEAM_A_KEY),
+                    hash(BATCH_KEY),
+                    hash(RPM_KEY),
+                    hash(TPM_KEY),
+                    hash(TPM_STREAM_KEY),
+                    hash(ANTHROPIC_RPM_KEY));
 
     private static final AtomicInteger ADDRESSES = new AtomicInteger((int) (System.nanoTime() & 0xFFF));
 

@@ -18,6 +18,9 @@ final class GenerationRequest {
     String id;
     long created;
     String model;
+    /** Writes the answer in another API's shape (Responses, Anthropic Messages); null for chat and completions. */
+    Dialect dialect;
+
     Choice[] choices;
     int usagePromptTokens;
     int prefillTokens;

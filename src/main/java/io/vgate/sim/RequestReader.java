@@ -279,6 +279,14 @@ final class RequestReader {
         throw SimError.requestValidation(message.toString().stripTrailing(), firstParam);
     }
 
+    /**
+     * A reader over a request vLLM builds itself from another API's body (the chat request behind the Responses and
+     * Messages APIs); the caller checked the media type and the JSON already.
+     */
+    static RequestReader of(JsonNode body) {
+        return new RequestReader(body);
+    }
+
     /** FastAPI's answer to a body that is not valid JSON, with Python's {@code json} error wording. */
     private static SimError jsonInvalid(JsonProcessingException e) {
         JsonLocation location = e.getLocation();

@@ -255,9 +255,10 @@ public enum ApiRoute {
 
     /**
      * True for routes whose body takes vLLM's {@code cache_salt}, which prefix-cache isolation sets from the
-     * tenant. A generation route opts in here.
+     * tenant: chat, completions and Responses (vLLM documents the field there; on {@code /v1/messages} it is
+     * only inferred from the newest code, so that route is left alone).
      */
     public boolean takesCacheSalt() {
-        return this == CHAT_COMPLETIONS || this == COMPLETIONS;
+        return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == RESPONSES;
     }
 }

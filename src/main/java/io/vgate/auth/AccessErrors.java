@@ -32,4 +32,15 @@ public final class AccessErrors {
                 "model",
                 null);
     }
+
+    /** 401: a request claims to come from another vgate replica, but its signature does not hold. */
+    public static ApiError invalidReplicaSignature() {
+        return new ApiError(
+                401,
+                ApiError.AUTHENTICATION,
+                "invalid_replica_signature",
+                "The request's replica signature is not valid.",
+                null,
+                null);
+    }
 }

@@ -49,6 +49,9 @@ final class ProxyExchange implements RelayListener {
 
     // What the steps decided.
     Caller caller;
+    /** The tenant another replica forwarded this request for (signed); {@code null} for a client's own request. */
+    String forwardedFor;
+
     InferenceRequest request;
     String clientIp;
     String tenant;

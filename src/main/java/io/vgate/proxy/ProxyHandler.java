@@ -1,5 +1,6 @@
 package io.vgate.proxy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -12,12 +13,15 @@ import io.vgate.api.RequestParser;
 import io.vgate.auth.AccessErrors;
 import io.vgate.auth.Authenticator;
 import io.vgate.auth.Caller;
-import io.vgate.auth.StoredResponses;
 import io.vgate.metrics.ExchangeObserver;
 import io.vgate.metrics.RequestTracing;
 import io.vgate.ratelimit.CallerDecision;
 import io.vgate.ratelimit.Quota;
 import io.vgate.ratelimit.RateLimiter;
+import io.vgate.responses.FollowUp;
+import io.vgate.responses.ReplicaForwarder;
+import io.vgate.responses.ReplicaSignature;
+import io.vgate.responses.ResponseLedger;
 import io.vgate.shaping.Admission;
 import io.vgate.shaping.ContextFitter;
 import io.vgate.shaping.ExchangeTimeouts;
@@ -25,11 +29,14 @@ import io.vgate.shaping.Fitting;
 import io.vgate.shaping.ModelCatalog;
 import io.vgate.shaping.Ticket;
 import io.vgate.shaping.TrustedCallers;
+import io.vgate.streaming.ResponseRelay;
+import io.vgate.streaming.StreamDialect;
 import io.vgate.upstream.UpstreamCall;
 import io.vgate.upstream.UpstreamForwarder;
 import io.vgate.upstream.UpstreamGuard;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import org.jboss.logging.Logger;
 
 /**
@@ -62,6 +69,11 @@ public class ProxyHandler {
 
     private static final Future<Void> PERMITTED = Future.succeededFuture();
 
+    private static final Future<FollowUp> HERE = Future.succeededFuture(FollowUp.HERE);
+
+    /** Retry hint when the replica that holds a stored response does not answer. */
+    private static final Duration REPLICA_RETRY_AFTER = Duration.ofSeconds(1);
+
     private final RateLimiter limiter;
     private final Authenticator authenticator;
     private final RequestParser parser;
@@ -69,7 +81,8 @@ public class ProxyHandler {
     private final Admission admission;
     private final ModelCatalog catalog;
     private final ContextFitter contextFitter;
-    private final StoredResponses storedResponses;
+    private final ResponseLedger ledger;
+    private final ReplicaForwarder replicas;
     private final ExchangeTimeouts timeouts;
     private final UpstreamForwarder forwarder;
     private final RequestTracing tracing;
@@ -85,7 +98,8 @@ public class ProxyHandler {
             Admission admission,
             ModelCatalog catalog,
             ContextFitter contextFitter,
-            StoredResponses storedResponses,
+            ResponseLedger ledger,
+            ReplicaForwarder replicas,
             ExchangeTimeouts timeouts,
             UpstreamForwarder forwarder,
             RequestTracing tracing,
@@ -97,7 +111,8 @@ public class ProxyHandler {
         this.admission = admission;
         this.catalog = catalog;
         this.contextFitter = contextFitter;
-        this.storedResponses = storedResponses;
+        this.ledger = ledger;
+        this.replicas = replicas;
         this.timeouts = timeouts;
         this.forwarder = forwarder;
         this.tracing = tracing;
@@ -114,6 +129,11 @@ public class ProxyHandler {
     public void admit(RoutingContext context, ApiRoute route) {
         var exchange = start(context, route);
         context.put(EXCHANGE, exchange);
+        String signature = context.request().getHeader(ReplicaSignature.HEADER);
+        if (signature != null) {
+            admitReplica(exchange, context, signature); // 401 unless another replica signed it
+            return;
+        }
         var headers = exchange.response().headers();
         try {
             exchange.clientIp = limiter.clientAddress(context.request());
@@ -135,6 +155,27 @@ public class ProxyHandler {
         } catch (RuntimeException e) {
             fail(exchange, e);
         }
+    }
+
+    /**
+     * A request another vgate replica forwarded (a follow-up on a response this replica's vLLM holds): that
+     * replica authenticated the caller and charged its limits, so it is admitted for the tenant it names when
+     * its signature holds, and never counted against the forwarding replica's address.
+     */
+    private void admitReplica(ProxyExchange exchange, RoutingContext context, String signature) {
+        var request = context.request();
+        String tenant = ledger.forwardedFor(
+                signature,
+                request.getHeader(ReplicaSignature.TENANT_HEADER),
+                request.method().name(),
+                request.uri());
+        if (tenant == null) {
+            fail(exchange, new ApiException(AccessErrors.invalidReplicaSignature()));
+            return;
+        }
+        exchange.forwardedFor = tenant;
+        exchange.tenant = tenant.isEmpty() ? null : tenant;
+        context.next();
     }
 
     /** Who is calling: Bearer credentials, or on Anthropic's routes also {@code x-api-key}, as its SDKs send. */
@@ -172,63 +213,145 @@ public class ProxyHandler {
         }
         InferenceRequest request;
         Future<Void> permitted;
-        Ticket ticket;
+        Future<FollowUp> followUp;
         try {
             request = parse(context, route);
             exchange.request = request;
             permitted = permitModel(exchange, request); // 404 for a model the caller may not use
-            checkStoredResponse(exchange, context, route, request); // 404 for another tenant's stored response
-            ticket = route.queued() ? enterQueue(exchange) : Ticket.NONE; // 503 when the queue is full
+            followUp = followUp(exchange, context, route, request); // 404 for another tenant's stored response
+        } catch (RuntimeException e) {
+            fail(exchange, e);
+            return;
+        }
+        permitted.compose(allowed -> followUp).onComplete(decided -> {
+            if (exchange.completed()) {
+                return;
+            }
+            if (decided.failed()) {
+                fail(exchange, decided.cause());
+            } else if (decided.result().forwarded()) {
+                toReplica(exchange, context, request, decided.result()); // the replica whose vLLM holds it
+            } else {
+                serve(exchange, request);
+            }
+        });
+    }
+
+    /** Serves the request on this replica's vLLM: a slot on the GPU, the fitting, the response's owner, vLLM. */
+    private void serve(ProxyExchange exchange, InferenceRequest request) {
+        Ticket ticket;
+        try {
+            ticket = request.route().queued() ? enterQueue(exchange) : Ticket.NONE; // 503 when the queue is full
         } catch (RuntimeException e) {
             fail(exchange, e);
             return;
         }
         exchange.hold(ticket);
-        permitted
-                .compose(allowed -> ticket.granted()) // waits for a slot on the GPU, or 503
+        ticket.granted() // waits for a slot on the GPU, or 503
                 .compose(admitted -> exchange.completed()
                         ? NOT_FITTED
                         : contextFitter.fit(request, exchange.queueTenant())) // or 400
-                .onComplete(fitted -> {
+                .compose(fitting -> {
+                    if (exchange.completed()) {
+                        return NOT_FITTED;
+                    }
+                    apply(exchange, request, fitting);
+                    return claim(exchange, request); // the new stored response is the caller's, or 400
+                })
+                .onComplete(ready -> {
                     if (exchange.completed()) {
                         return;
                     }
-                    if (fitted.failed()) {
-                        fail(exchange, fitted.cause());
+                    if (ready.failed()) {
+                        fail(exchange, ready.cause());
                         return;
-                    }
-                    apply(exchange, request, fitted.result());
-                    if (route == ApiRoute.RESPONSES) {
-                        try {
-                            storedResponses.claim(request, owner(exchange)); // the new response is the caller's
-                        } catch (RuntimeException e) {
-                            fail(exchange, e);
-                            return;
-                        }
                     }
                     forward(exchange, request);
                 });
     }
 
     /**
-     * Stored responses belong to their creator: a lookup, a cancel or a follow-up ({@code previous_response_id})
-     * on another tenant's response gets 404 here and never reaches vLLM.
+     * Stored responses belong to their creator and live in one replica's vLLM: a lookup, a cancel or a follow-up
+     * ({@code previous_response_id}) on another tenant's response gets vLLM's own 404 here and never reaches vLLM;
+     * one on a response another replica's vLLM holds goes to that replica. A request another replica forwarded
+     * is never sent on again.
      */
-    private void checkStoredResponse(
+    private Future<FollowUp> followUp(
             ProxyExchange exchange, RoutingContext context, ApiRoute route, InferenceRequest request) {
-        switch (route) {
-            case RESPONSES -> storedResponses.checkNew(request, owner(exchange));
-            case RESPONSES_GET, RESPONSES_CANCEL ->
-                storedResponses.checkOwner(context.pathParam("response_id"), owner(exchange));
-            default -> {
-                // Other routes store nothing.
-            }
+        String id = switch (route) {
+            case RESPONSES -> text(request.body().get("previous_response_id"));
+            case RESPONSES_GET, RESPONSES_CANCEL -> context.pathParam("response_id");
+            default -> null;
+        };
+        if (id == null) {
+            return HERE;
         }
+        Future<FollowUp> decided = ledger.followUp(id, owner(exchange));
+        return exchange.forwardedFor == null ? decided : decided.map(FollowUp.HERE);
     }
 
-    /** Whose stored responses the caller may see: its authenticated tenant; {@code null} without authentication. */
+    /** Records the caller as the owner of the response a Responses request creates, under the id vLLM will give it. */
+    private Future<Fitting> claim(ProxyExchange exchange, InferenceRequest request) {
+        if (request.route() != ApiRoute.RESPONSES) {
+            return NOT_FITTED;
+        }
+        String requested = text(request.body().get("request_id"));
+        return ledger.claim(requested, owner(exchange)).map(id -> {
+            if (!id.equals(requested)) {
+                request.body().put("request_id", id);
+                request.markModified();
+            }
+            return Fitting.NONE;
+        });
+    }
+
+    /** Sends the request to the replica whose vLLM holds the response, and relays its answer as it comes. */
+    private void toReplica(
+            ProxyExchange exchange, RoutingContext context, InferenceRequest request, FollowUp followUp) {
+        exchange.watch(timeouts.watch(exchange.progress(), request.stream(), exchange.startNanos(), exchange::abort));
+        var client = context.request();
+        replicas.send(
+                        followUp,
+                        client.method(),
+                        client.uri(),
+                        client.headers(),
+                        request.route().hasBody() ? context.body().buffer() : null,
+                        owner(exchange))
+                .onComplete(head -> {
+                    if (head.failed()) {
+                        fail(exchange, new ApiException(ApiError.upstreamUnavailable(REPLICA_RETRY_AFTER)));
+                        return;
+                    }
+                    HttpClientResponse response = head.result();
+                    if (exchange.completed()) {
+                        response.request().reset();
+                        return;
+                    }
+                    try {
+                        exchange.relay(ResponseRelay.relay(
+                                response,
+                                exchange.response(),
+                                exchange.progress(),
+                                exchange,
+                                null,
+                                StreamDialect.forPath(request.route().path())));
+                        response.resume();
+                    } catch (RuntimeException e) {
+                        fail(exchange, e);
+                    }
+                });
+    }
+
+    /** Whose stored responses the caller may see: its tenant ({@code null} without authentication). */
     private static String owner(ProxyExchange exchange) {
+        if (exchange.forwardedFor != null) {
+            return exchange.forwardedFor.isEmpty() ? null : exchange.forwardedFor;
+        }
         return exchange.caller == null ? null : exchange.caller.tenant();
+    }
+
+    private static String text(JsonNode node) {
+        return node != null && node.isTextual() ? node.textValue() : null;
     }
 
     /** Makes the fitting's edits (clamp, trim) and tells the client about them. */

@@ -30,13 +30,13 @@ public interface ResponsesConfig {
 
     /**
      * How long an owner is remembered after the response was created. vLLM itself never forgets a stored
-     * response until it restarts; past this, a follow-up gets 404. Defaults to {@code 24h}.
+     * response until it restarts; past this, a follow-up gets 404. Defaults to {@code 7d}.
      */
-    @WithDefault("24h")
+    @WithDefault("7d")
     Duration ttl();
 
-    /** Most owners kept by the {@code local} store; the oldest are forgotten first. Defaults to {@code 100000}. */
-    @WithDefault("100000")
+    /** Most owners kept by the {@code local} store; the least recently used are forgotten first. Defaults to {@code 200000}. */
+    @WithDefault("200000")
     int maxLocalEntries();
 
     /** Prefix of vgate's owner keys in Redis. Defaults to {@code vgate:resp:}. */

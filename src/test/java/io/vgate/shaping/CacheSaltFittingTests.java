@@ -96,6 +96,18 @@ class CacheSaltFittingTests {
     }
 
     @Test
+    void aResponsesRequestGetsItsTenantsSaltToo() throws Exception {
+        InferenceRequest request = request(ApiRoute.RESPONSES, """
+                {"model":"%s","cache_salt":"mine","max_output_tokens":5,"input":"Hi!"}""".formatted(ShapingTestProfile.CLAMP_MODEL));
+
+        fit(request, "team-a").applyTo(request);
+
+        assertThat(request.body().get("cache_salt").asText())
+                .isEqualTo(ISOLATION.saltFor(ApiRoute.RESPONSES, "team-a"))
+                .isNotEqualTo("mine");
+    }
+
+    @Test
     void embeddingsAreLeftAsTheClientSentThem() throws Exception {
         InferenceRequest request =
                 request(ApiRoute.EMBEDDINGS, "{\"model\":\"%s\",\"input\":\"hello\"}".formatted(sim.modelName()));

@@ -5,7 +5,7 @@ package io.vgate.sim;
  * the usage chunk, the in-stream error event, and the JSON body of a non-streaming answer. Fields appear in vLLM's
  * (pydantic's) order so that the bytes match.
  */
-final class ChunkWriter {
+class ChunkWriter {
 
     /** The event that ends every stream. */
     static final String DONE_EVENT = "data: [DONE]\n\n";

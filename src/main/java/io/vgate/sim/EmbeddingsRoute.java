@@ -7,26 +7,32 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * {@code POST /v1/embeddings}: deterministic unit vectors (one per input, seeded by its text or token ids), answered
- * after the simulated prefill time.
+ * {@code POST /v1/embeddings}: deterministic unit vectors (one per input), answered after the simulated prefill time.
+ *
+ * <p>A vector is the normalised sum of one seeded direction per word (or token id) and one for the whole input, so
+ * texts that share words point alike: cosine similarity grows with word overlap, which is what the scoring routes of
+ * an embedding model ({@link PoolingRoutes}) report.</p>
  */
 final class EmbeddingsRoute {
 
+    /** Weight of the whole input's own direction against one word's. */
+    private static final double WHOLE_TEXT_WEIGHT = 0.5;
+
     private final SimEngine engine;
     private final SimSettings settings;
-    private final String modelName;
     private final VllmValidation validation;
-    private final SimTokenizer tokenizer = SimTokenizer.instance();
 
-    EmbeddingsRoute(SimEngine engine, SimSettings settings, String modelName, VllmValidation validation) {
+    EmbeddingsRoute(SimEngine engine, SimSettings settings, VllmValidation validation) {
         this.engine = engine;
         this.settings = settings;
-        this.modelName = modelName;
         this.validation = validation;
     }
 
@@ -47,6 +53,7 @@ final class EmbeddingsRoute {
                     "encoding_format");
         }
         r.throwIfInvalid();
+        CacheSalt.read(r);
         validation.checkModel(model);
         int dims = settings.embeddingDimensions();
         if (dimensions != null) {
@@ -59,29 +66,25 @@ final class EmbeddingsRoute {
             dims = dimensions;
         }
         int promptTokens = 0;
-        int maxLen = settings.maxModelLen();
         for (PromptReader.Prompt p : inputs) {
-            p.tokens = p.ids != null ? p.ids.length : tokenizer.count(p.text) + 1;
-            if (p.tokens > maxLen) {
-                throw SimError.badRequest("This model's maximum context length is " + maxLen
-                        + " tokens. However, you requested " + p.tokens
-                        + " tokens in the input for embedding generation. Please reduce the length of the input.");
-            }
+            p.tokens = tokens(p);
+            checkLength(p.tokens, settings.maxModelLen(), "embedding generation");
             promptTokens += p.tokens;
         }
         String base = SimRoutes.requestId(request, bodyRequestId);
         boolean base64 = "base64".equals(format);
         String created = Long.toString(System.currentTimeMillis() / 1000);
+        String answerModel = validation.answerModel(model);
         int finalDims = dims;
         int finalPromptTokens = promptTokens;
-        Runnable answer = () -> {
+        answerAfterPrefill(rc, engine, settings, arrival, promptTokens, () -> {
             StringBuilder sb = new StringBuilder(64 + inputs.size() * finalDims * (base64 ? 6 : 21));
             sb.append("{\"id\":");
             Json.str(sb, "embd-" + base)
                     .append(",\"object\":\"list\",\"created\":")
                     .append(created)
                     .append(",\"model\":");
-            Json.str(sb, modelName).append(",\"data\":[");
+            Json.str(sb, answerModel).append(",\"data\":[");
             for (int i = 0; i < inputs.size(); i++) {
                 if (i > 0) {
                     sb.append(',');
@@ -89,47 +92,93 @@ final class EmbeddingsRoute {
                 float[] vector = embedding(inputs.get(i), finalDims);
                 sb.append("{\"index\":").append(i).append(",\"object\":\"embedding\",\"embedding\":");
                 if (base64) {
-                    ByteBuffer bytes = ByteBuffer.allocate(vector.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                    for (float f : vector) {
-                        bytes.putFloat(f);
-                    }
-                    sb.append('"')
-                            .append(Base64.getEncoder().encodeToString(bytes.array()))
-                            .append('"');
+                    sb.append('"').append(base64(vector)).append('"');
                 } else {
-                    sb.append('[');
-                    for (int k = 0; k < vector.length; k++) {
-                        if (k > 0) {
-                            sb.append(',');
-                        }
-                        sb.append(Json.pyFloat(vector[k]));
-                    }
-                    sb.append(']');
+                    floats(sb, vector);
                 }
                 sb.append('}');
             }
-            sb.append("],\"usage\":{\"prompt_tokens\":")
-                    .append(finalPromptTokens)
-                    .append(",\"total_tokens\":")
-                    .append(finalPromptTokens)
-                    .append(",\"completion_tokens\":0,\"prompt_tokens_details\":null}}");
-            rc.response().putHeader("content-type", SimRoutes.JSON).end(sb.toString());
-            engine.end();
+            sb.append("],\"usage\":");
+            return usage(sb, finalPromptTokens).append('}').toString();
+        });
+    }
+
+    /** An input's prompt tokens: its token ids, or its text's tokens plus the beginning-of-sequence token. */
+    static int tokens(PromptReader.Prompt p) {
+        return p.ids != null ? p.ids.length : SimTokenizer.instance().count(p.text) + 1;
+    }
+
+    /** vLLM's length check of pooling inputs, {@code operation} naming the API as vLLM does. */
+    static void checkLength(int tokens, int maxLen, String operation) {
+        if (tokens > maxLen) {
+            throw SimError.badRequest("This model's maximum context length is " + maxLen
+                    + " tokens. However, you requested " + tokens + " tokens in the input for " + operation
+                    + ". Please reduce the length of the input.");
+        }
+    }
+
+    /** vLLM's full {@code UsageInfo} of a pooling answer: prompt tokens only. */
+    static StringBuilder usage(StringBuilder sb, int promptTokens) {
+        return sb.append("{\"prompt_tokens\":")
+                .append(promptTokens)
+                .append(",\"total_tokens\":")
+                .append(promptTokens)
+                .append(",\"completion_tokens\":0,\"prompt_tokens_details\":null}");
+    }
+
+    static StringBuilder floats(StringBuilder sb, float[] vector) {
+        sb.append('[');
+        for (int k = 0; k < vector.length; k++) {
+            if (k > 0) {
+                sb.append(',');
+            }
+            sb.append(Json.pyFloat(vector[k]));
+        }
+        return sb.append(']');
+    }
+
+    /** Little-endian float32 values, base64-encoded, as vLLM encodes them. */
+    static String base64(float[] vector) {
+        ByteBuffer bytes = ByteBuffer.allocate(vector.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : vector) {
+            bytes.putFloat(f);
+        }
+        return Base64.getEncoder().encodeToString(bytes.array());
+    }
+
+    /**
+     * Answers once the simulated prefill of {@code promptTokens} is over (counted from {@code arrival}), with the body
+     * {@code answer} builds; the request counts as in flight until then, and a client that leaves first gets nothing.
+     */
+    static void answerAfterPrefill(
+            RoutingContext rc,
+            SimEngine engine,
+            SimSettings settings,
+            long arrival,
+            int promptTokens,
+            Supplier<String> answer) {
+        Runnable respond = () -> {
+            try {
+                rc.response().putHeader("content-type", SimRoutes.JSON).end(answer.get());
+            } catch (RuntimeException e) {
+                SimRoutes.internalError(rc.response(), e);
+            } finally {
+                engine.end();
+            }
         };
         engine.begin();
         long delay = (long) (engine.loadFactor()
                 * (settings.timeToFirstTokenNanos() + (double) promptTokens * settings.prefillTimePerTokenNanos()));
-        long due = arrival + delay;
-        long wait = due - System.nanoTime();
+        long wait = arrival + delay - System.nanoTime();
         if (wait <= 0) {
-            answer.run();
+            respond.run();
             return;
         }
         // A timer of the connection's context, precise to the nanosecond (setTimer rounds to milliseconds).
         Timer timer = rc.vertx().timer(wait, TimeUnit.NANOSECONDS);
         timer.onSuccess(v -> {
             if (!rc.response().closed()) {
-                answer.run();
+                respond.run();
             } else {
                 engine.end();
             }
@@ -142,20 +191,52 @@ final class EmbeddingsRoute {
     }
 
     /** A deterministic unit vector for an input, as float32 values. */
-    private static float[] embedding(PromptReader.Prompt input, int dims) {
-        long seed = input.ids != null ? java.util.Arrays.hashCode(input.ids) : TokenSource.seedOf(input.text);
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] v = new float[dims];
+    static float[] embedding(PromptReader.Prompt input, int dims) {
+        double[] v = new double[dims];
+        Map<Long, Integer> words = new HashMap<>();
+        long whole;
+        if (input.ids != null) {
+            for (int id : input.ids) {
+                words.merge(TokenSource.seedFor(id, 0), 1, Integer::sum);
+            }
+            whole = java.util.Arrays.hashCode(input.ids);
+        } else {
+            for (String word : input.text.toLowerCase(java.util.Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+                if (!word.isEmpty()) {
+                    words.merge(TokenSource.seedOf(word), 1, Integer::sum);
+                }
+            }
+            whole = TokenSource.seedOf(input.text);
+        }
+        for (Map.Entry<Long, Integer> word : words.entrySet()) {
+            addDirection(v, word.getKey(), Math.sqrt(word.getValue()));
+        }
+        addDirection(v, whole, WHOLE_TEXT_WEIGHT);
         double norm = 0;
-        for (int i = 0; i < dims; i++) {
-            double x = random.nextDouble() * 2 - 1;
-            v[i] = (float) x;
+        for (double x : v) {
             norm += x * x;
         }
-        float scale = (float) (1 / Math.sqrt(Math.max(norm, 1e-12)));
+        double scale = 1 / Math.sqrt(Math.max(norm, 1e-12));
+        float[] out = new float[dims];
         for (int i = 0; i < dims; i++) {
-            v[i] *= scale;
+            out[i] = (float) (v[i] * scale);
         }
-        return v;
+        return out;
+    }
+
+    private static void addDirection(double[] v, long seed, double weight) {
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < v.length; i++) {
+            v[i] += weight * (random.nextDouble() * 2 - 1);
+        }
+    }
+
+    /** Cosine similarity of two unit vectors. */
+    static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+        }
+        return dot;
     }
 }

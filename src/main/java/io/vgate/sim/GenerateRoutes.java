@@ -54,6 +54,7 @@ final class GenerateRoutes {
         OutputConstraint constraint = OutputConstraint.read(r, tools);
         Long bodyPriority = r.optLong("priority");
         r.throwIfInvalid();
+        String cacheSalt = CacheSalt.read(r);
 
         validation.checkModel(model);
         VllmValidation.checkStreamOptions(sampling.streamOptions(), sampling.stream());
@@ -123,6 +124,9 @@ final class GenerateRoutes {
             }
         }
         GenerationRequest b = job(rc, GenerationJob.Kind.CHAT, "chatcmpl-" + base, base);
+        b.model = validation.answerModel(model);
+        b.cacheSalt = cacheSalt;
+        b.cachePrompts = List.of(new PromptReader.Prompt(prompt, null));
         b.priority = priority(request, bodyPriority);
         sampling.applyTo(b, effectiveMax);
         b.choices = out;
@@ -142,6 +146,7 @@ final class GenerateRoutes {
         String bodyRequestId = r.optString("request_id");
         Long bodyPriority = r.optLong("priority");
         r.throwIfInvalid();
+        String cacheSalt = CacheSalt.read(r);
 
         validation.checkModel(model);
         VllmValidation.checkStreamOptions(sampling.streamOptions(), sampling.stream());
@@ -178,6 +183,9 @@ final class GenerateRoutes {
             }
         }
         GenerationRequest b = job(rc, GenerationJob.Kind.COMPLETION, "cmpl-" + base, base);
+        b.model = validation.answerModel(model);
+        b.cacheSalt = cacheSalt;
+        b.cachePrompts = prompts;
         b.priority = priority(request, bodyPriority);
         sampling.applyTo(b, requested);
         b.choices = out;

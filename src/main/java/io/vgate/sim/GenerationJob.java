@@ -72,6 +72,9 @@ final class GenerationJob {
     private final boolean includeStopStr;
     private final int holdBack;
     private final int maxModelLen;
+    private final java.util.List<PromptReader.Prompt> cachePrompts;
+    private final String cacheSalt;
+    private boolean prefixLookedUp;
     /** When the engine got the request, after validation and tokenization (vLLM's {@code arrival_time}). */
     private long arrivalNanos;
 
@@ -96,8 +99,18 @@ final class GenerationJob {
         this.includeUsage = b.includeUsage;
         this.id = b.id;
         this.choices = b.choices;
-        this.chunks = new ChunkWriter(
-                b.kind, b.id, b.created, b.model, b.continuousUsage, b.usagePromptTokens, settings.reasoningField());
+        this.chunks = b.chunks != null
+                ? b.chunks
+                : new ChunkWriter(
+                        b.kind,
+                        b.id,
+                        b.created,
+                        b.model,
+                        b.continuousUsage,
+                        b.usagePromptTokens,
+                        settings.reasoningField());
+        this.cachePrompts = b.cachePrompts;
+        this.cacheSalt = b.cacheSalt;
         this.faults = new FaultPlan(settings.faults());
         this.prefillTokens = b.prefillTokens;
         this.paramN = b.paramN;
@@ -164,6 +177,14 @@ final class GenerationJob {
         }
         started = true;
         int prefill = prefillTokens;
+        if (!prefixLookedUp) {
+            prefixLookedUp = true;
+            // Blocks found in the prefix cache are not prefilled again; at least one token always is.
+            int cached = engine.prefixLookup(cachePrompts, cacheSalt, choices, paramN);
+            if (cached > 0) {
+                prefill = Math.max(1, prefill - cached);
+            }
+        }
         if (preempted) {
             // Recompute: the prompt and everything generated so far are prefilled again.
             prefill = 0;

@@ -28,6 +28,12 @@ final class GenerationRequest {
     long priority;
 
     boolean includeStopStr;
+    /** The prompts looked up in the prefix cache (one per distinct prompt), or null for none. */
+    java.util.List<PromptReader.Prompt> cachePrompts;
+    /** vLLM's {@code cache_salt}: prompts with different salts never share cached blocks. */
+    String cacheSalt;
+    /** The bytes of a non-chat, non-completion answer (audio); null for {@link ChunkWriter}'s. */
+    ChunkWriter chunks;
 
     GenerationJob build() {
         return new GenerationJob(this);

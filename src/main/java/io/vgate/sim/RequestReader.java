@@ -76,6 +76,11 @@ final class RequestReader {
         return new RequestReader(node);
     }
 
+    /** A reader of form fields (strings, coerced as pydantic coerces form values), already parsed into an object. */
+    static RequestReader ofFields(JsonNode fields) {
+        return new RequestReader(fields);
+    }
+
     JsonNode body() {
         return body;
     }

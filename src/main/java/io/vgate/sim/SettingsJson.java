@@ -77,7 +77,9 @@ final class SettingsJson {
         sb.append(",\"error-after-events\":").append(f.errorAfterEvents());
         sb.append(",\"refuse-connections\":").append(f.refuseConnections());
         sb.append(",\"startup-delay\":\"").append(f.startupDelay()).append('"');
-        return sb.append("}}").toString();
+        sb.append('}');
+        ServingJson.write(sb.append(",\"serving\":"), s.serving());
+        return sb.append('}').toString();
     }
 
     /**
@@ -115,6 +117,7 @@ final class SettingsJson {
                 case "auto-tool-call-rate" -> add(updates, key, doubleValue(key, v), s::autoToolCallRate);
                 case "multimodal" -> add(updates, key, boolValue(key, v), s::multimodal);
                 case "faults" -> faults(s.faults(), v, updates);
+                case "serving" -> ServingJson.apply(s.serving(), v, updates);
                 default -> throw new IllegalArgumentException("unknown setting: " + key);
             }
         }

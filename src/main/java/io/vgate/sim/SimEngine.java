@@ -52,10 +52,13 @@ final class SimEngine {
     private volatile int usedBlocks;
     private volatile int inflight;
     private SimMetrics metrics;
+    private final PrefixCache prefixCache = new PrefixCache();
+    private final SimTokenizer tokenizer = SimTokenizer.instance();
 
     SimEngine(SimSettings settings) {
         this.settings = settings;
         this.policy = settings.schedulingPolicy();
+        settings.serving().onReset(prefixCache::clear);
     }
 
     void metrics(SimMetrics metrics) {
@@ -112,6 +115,44 @@ final class SimEngine {
         }
         int seqs = Math.min(runningSeqs, maxNumSeqs);
         return 1.0 + (timeFactorUnderLoad - 1.0) * Math.max(0, seqs - 1) / (maxNumSeqs - 1);
+    }
+
+    /**
+     * The prefix-cache lookup vLLM's scheduler makes when it first schedules a request: every prompt token is a query,
+     * and the prompt's leading blocks found cached are hits whose prefill is skipped. The {@code n} sequences of one
+     * prompt look it up one after the other, so all but the first find the blocks the first one cached. With prefix
+     * caching off nothing is looked up or counted.
+     *
+     * @param prompts the request's distinct prompts (text, or token ids); null when the request has none to cache
+     * @param salt the request's {@code cache_salt}, or null
+     * @param choices the request's sequences, {@code seqsPerPrompt} per prompt in order
+     * @param seqsPerPrompt sequences per prompt ({@code n})
+     * @return the prompt tokens whose prefill is skipped (the first sequence's hits of every prompt)
+     */
+    int prefixLookup(java.util.List<PromptReader.Prompt> prompts, String salt, Choice[] choices, int seqsPerPrompt) {
+        if (!settings.serving().enablePrefixCaching()) {
+            prefixCache.clear();
+            return 0;
+        }
+        int queries = 0;
+        for (Choice c : choices) {
+            queries += c.promptLen;
+        }
+        metrics.prefixCacheQueries.inc(queries);
+        if (prompts == null || prompts.isEmpty()) {
+            return 0;
+        }
+        int skipped = 0;
+        int hits = 0;
+        int perPrompt = Math.max(1, seqsPerPrompt);
+        for (PromptReader.Prompt p : prompts) {
+            int[] ids = p.ids != null ? p.ids : tokenizer.encode(p.text, false);
+            int first = prefixCache.lookup(ids, salt, totalBlocks());
+            skipped += first;
+            hits += first + (perPrompt - 1) * (Math.max(0, ids.length - 1) / BLOCK_SIZE * BLOCK_SIZE);
+        }
+        metrics.prefixCacheHits.inc(hits);
+        return skipped;
     }
 
     /** A request entered processing (counted by {@code /load} and {@link #awaitIdle}). */

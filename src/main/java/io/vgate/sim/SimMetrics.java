@@ -318,8 +318,6 @@ final class SimMetrics {
         for (Choice c : choices) {
             timeToFirstToken.observe(ttftSeconds);
             promptTokens.inc(c.promptLen);
-            // Prefix caching is on by default: every prompt token is looked up; the simulator never hits.
-            prefixCacheQueries.inc(c.promptLen);
         }
         requestParamsN.observe(paramN);
         requestParamsMaxTokens.observe(paramMaxTokens);

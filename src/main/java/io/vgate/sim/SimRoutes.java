@@ -38,6 +38,10 @@ final class SimRoutes {
     private final GenerateRoutes generate;
     private final EmbeddingsRoute embeddings;
     private final TokenizeRoutes tokenize;
+    private final LoraAdapters adapters = new LoraAdapters();
+    private final PoolingRoutes pooling;
+    private final AudioRoutes audio;
+    private final LoraRoutes lora;
 
     SimRoutes(SimEngine engine, SimSettings settings, SimMetrics metrics, List<String> servedNames, String modelRoot) {
         this.engine = engine;
@@ -45,19 +49,37 @@ final class SimRoutes {
         this.metrics = metrics;
         this.servedNames = List.copyOf(servedNames);
         this.modelRoot = modelRoot;
-        VllmValidation validation = new VllmValidation(settings, servedNames);
+        VllmValidation validation = new VllmValidation(settings, servedNames, adapters);
         this.generate = new GenerateRoutes(engine, settings, metrics, servedNames, validation);
-        this.embeddings = new EmbeddingsRoute(engine, settings, servedNames.get(0), validation);
+        this.embeddings = new EmbeddingsRoute(engine, settings, validation);
         this.tokenize = new TokenizeRoutes(settings, validation);
+        this.pooling = new PoolingRoutes(engine, settings, validation);
+        this.audio = new AudioRoutes(engine, settings, metrics, servedNames.get(0), validation);
+        this.lora = new LoraRoutes(adapters);
+        settings.serving().onReset(adapters::clear);
     }
 
     /** A router with every route of the simulator, for one server instance. */
     Router router(Vertx vertx) {
         Router router = Router.router(vertx);
+        // First: vLLM's API-key middleware, and which task routes exist for the model's task.
+        router.route().handler(new ServingGate(settings.serving(), this::notFound));
         router.post("/v1/chat/completions").handler(rc -> withBody(rc, generate::chatCompletions));
         router.post("/v1/completions").handler(rc -> withBody(rc, generate::completions));
         router.post("/v1/embeddings").handler(rc -> withBody(rc, embeddings::embeddings));
         router.get("/v1/models").handler(this::models);
+        for (String path : List.of("/rerank", "/v1/rerank", "/v2/rerank")) {
+            router.post(path).handler(rc -> withBody(rc, pooling::rerank));
+        }
+        router.post("/score").handler(rc -> withBody(rc, pooling::score));
+        router.post("/v1/score").handler(rc -> withBody(rc, pooling::score));
+        router.post("/classify").handler(rc -> withBody(rc, pooling::classify));
+        router.post("/pooling").handler(rc -> withBody(rc, pooling::pooling));
+        router.post("/v2/embed").handler(rc -> withBody(rc, pooling::cohereEmbed));
+        router.post("/v1/audio/transcriptions").handler(rc -> audio.handle(rc, AudioRoutes.Kind.TRANSCRIPTION));
+        router.post("/v1/audio/translations").handler(rc -> audio.handle(rc, AudioRoutes.Kind.TRANSLATION));
+        router.post("/v1/load_lora_adapter").handler(rc -> withBody(rc, lora::load));
+        router.post("/v1/unload_lora_adapter").handler(rc -> withBody(rc, lora::unload));
         router.post("/tokenize").handler(rc -> withBody(rc, tokenize::tokenize));
         router.post("/detokenize").handler(rc -> withBody(rc, tokenize::detokenize));
         router.get("/health").handler(this::health);
@@ -93,16 +115,31 @@ final class SimRoutes {
                     .append(",\"owned_by\":\"vllm\",\"root\":");
             Json.str(sb, modelRoot)
                     .append(",\"parent\":null,\"max_model_len\":")
-                    .append(settings.maxModelLen())
-                    .append(",\"permission\":[{\"id\":\"modelperm-")
-                    .append(randomHex())
-                    .append("\",\"object\":\"model_permission\",\"created\":")
+                    .append(settings.maxModelLen());
+            permission(sb, created);
+        }
+        for (LoraAdapters.Adapter adapter : adapters.list()) {
+            // vLLM's LoRA card: the adapter path as root, the base model as parent, no context length of its own.
+            sb.append(",{\"id\":");
+            Json.str(sb, adapter.name())
+                    .append(",\"object\":\"model\",\"created\":")
                     .append(created)
-                    .append(",\"allow_create_engine\":false,\"allow_sampling\":true,\"allow_logprobs\":true,"
-                            + "\"allow_search_indices\":false,\"allow_view\":true,\"allow_fine_tuning\":false,"
-                            + "\"organization\":\"*\",\"group\":null,\"is_blocking\":false}]}");
+                    .append(",\"owned_by\":\"vllm\",\"root\":");
+            Json.str(sb, adapter.path()).append(",\"parent\":");
+            Json.str(sb, servedNames.get(0)).append(",\"max_model_len\":null");
+            permission(sb, created);
         }
         rc.response().putHeader("content-type", JSON).end(sb.append("]}").toString());
+    }
+
+    private static void permission(StringBuilder sb, long created) {
+        sb.append(",\"permission\":[{\"id\":\"modelperm-")
+                .append(randomHex())
+                .append("\",\"object\":\"model_permission\",\"created\":")
+                .append(created)
+                .append(",\"allow_create_engine\":false,\"allow_sampling\":true,\"allow_logprobs\":true,"
+                        + "\"allow_search_indices\":false,\"allow_view\":true,\"allow_fine_tuning\":false,"
+                        + "\"organization\":\"*\",\"group\":null,\"is_blocking\":false}]}");
     }
 
     void health(RoutingContext rc) {
@@ -157,6 +194,12 @@ final class SimRoutes {
 
     /** FastAPI's answer for a known path with the wrong method. */
     void methodNotAllowed(RoutingContext rc) {
+        if (SimTask.taskRoute(rc.request().path())
+                && !SimTask.served(settings.serving().tasks(), rc.request().path())) {
+            // The path is not registered at all for this model's task.
+            notFound(rc);
+            return;
+        }
         echoRequestId(rc);
         rc.response().setStatusCode(405).putHeader("content-type", JSON).end("{\"detail\":\"Method Not Allowed\"}");
     }

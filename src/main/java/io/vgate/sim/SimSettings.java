@@ -19,6 +19,7 @@ public final class SimSettings {
 
     private final SimulatorConfig config;
     private final Faults faults;
+    private final ServingSettings serving;
     private volatile Runnable changeListener = () -> {};
 
     private volatile int maxModelLen;
@@ -50,6 +51,7 @@ public final class SimSettings {
     public SimSettings(SimulatorConfig config) {
         this.config = Objects.requireNonNull(config);
         this.faults = new Faults();
+        this.serving = new ServingSettings(config.serving());
         applyConfig();
     }
 
@@ -60,6 +62,7 @@ public final class SimSettings {
      */
     public SimSettings reset() {
         applyConfig();
+        serving.reset();
         changed();
         return this;
     }
@@ -382,6 +385,11 @@ public final class SimSettings {
 
     long interTokenLatencyStdDevNanos() {
         return interTokenLatencyStdDevNanos;
+    }
+
+    /** @return the task, API key, LoRA, prefix-cache and audio settings */
+    public ServingSettings serving() {
+        return serving;
     }
 
     /** @return the fault-injection settings */

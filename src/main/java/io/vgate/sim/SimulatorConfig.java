@@ -225,6 +225,11 @@ public interface SimulatorConfig {
     Faults faults();
 
     /**
+     * The model's task (which routes exist), API key, runtime LoRA loading, prefix caching and audio upload limit.
+     */
+    ServingConfig serving();
+
+    /**
      * How the simulated model chooses its answer.
      */
     /** vLLM's {@code --scheduling-policy}. */

@@ -15,22 +15,32 @@ final class VllmValidation {
 
     private final SimSettings settings;
     private final List<String> servedNames;
+    private final LoraAdapters adapters;
 
     VllmValidation(SimSettings settings, List<String> servedNames) {
+        this(settings, servedNames, new LoraAdapters());
+    }
+
+    VllmValidation(SimSettings settings, List<String> servedNames, LoraAdapters adapters) {
         this.settings = settings;
         this.servedNames = List.copyOf(servedNames);
+        this.adapters = adapters;
     }
 
     void checkModel(String model) {
-        if (model == null || model.isEmpty()) {
-            return;
+        if (!knownModel(model)) {
+            throw SimError.modelNotFound(model);
         }
-        for (String name : servedNames) {
-            if (name.equals(model)) {
-                return;
-            }
-        }
-        throw SimError.modelNotFound(model);
+    }
+
+    /** Whether {@code model} is absent (the base model), a served name or a loaded LoRA adapter. */
+    boolean knownModel(String model) {
+        return model == null || model.isEmpty() || servedNames.contains(model) || adapters.contains(model);
+    }
+
+    /** The {@code model} an answer names: a loaded LoRA adapter by its own name, else the first served name. */
+    String answerModel(String requested) {
+        return requested != null && adapters.contains(requested) ? requested : servedNames.get(0);
     }
 
     static void checkStreamOptions(JsonNode streamOptions, boolean stream) {

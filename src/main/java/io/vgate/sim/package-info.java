@@ -9,7 +9,12 @@
  *
  * <p>Routes on the simulator port, as in vLLM: {@code POST /v1/chat/completions}, {@code POST /v1/completions},
  * {@code POST /v1/embeddings}, {@code GET /v1/models}, {@code POST /tokenize}, {@code POST /detokenize},
- * {@code GET /health}, {@code GET|POST /ping}, {@code GET /version}, {@code GET /load}, {@code GET /metrics}.
+ * {@code GET /health}, {@code GET|POST /ping}, {@code GET /version}, {@code GET /load}, {@code GET /metrics}; by the
+ * model's task ({@link io.vgate.sim.ServingConfig#task()}) the pooling routes ({@code /rerank}, {@code /v1/rerank},
+ * {@code /v2/rerank}, {@code /score}, {@code /v1/score}, {@code /classify}, {@code /pooling}, {@code /v2/embed}) and
+ * the audio routes ({@code /v1/audio/transcriptions}, {@code /v1/audio/translations}); with runtime LoRA updating,
+ * {@code /v1/load_lora_adapter} and {@code /v1/unload_lora_adapter}. An API key guards {@code /v1} and {@code /v2}
+ * as {@code --api-key} does.
  * Simulator-only (real vLLM has no such routes): {@code GET /sim/settings} returns the live settings as JSON,
  * {@code POST /sim/settings} changes the keys it is given (same names as the configuration, durations as
  * {@code "20ms"} or ISO-8601; {@code faults.refuse-connections-for} closes the port for a while), and
@@ -18,8 +23,9 @@
  * reconfigured during load tests.</p>
  *
  * <p>Known simplifications: no tool calls, logprobs, {@code echo} or beam search (requests asking for them are
- * answered with plain text and null fields); no prefix-cache hits ({@code vllm:prefix_cache_queries_total} counts
- * prompt tokens, {@code vllm:prefix_cache_hits_total} stays 0); no {@code http_*} instrumentator metrics;
+ * answered with plain text and null fields); the prefix cache models block hits and {@code cache_salt} for timing
+ * and metrics only; audio is not decoded (its size, bytes and WAV header decide the answer); no {@code http_*}
+ * instrumentator metrics;
  * {@code /load} always tracks in-flight requests (like {@code --enable-server-load-tracking}).</p>
  */
 package io.vgate.sim;

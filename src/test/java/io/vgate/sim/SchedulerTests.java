@@ -40,6 +40,8 @@ class SchedulerTests extends SimSuite {
 
     @Test
     void takesLongerToTheFirstTokenForLongerPrompts() {
+        // The long prompt goes twice: without this the second one would find its blocks in the prefix cache.
+        sim.settings().serving().enablePrefixCaching(false);
         sim.settings()
                 .timeToFirstToken(Duration.ZERO)
                 .prefillTimePerToken(Duration.ofMillis(1))
@@ -57,6 +59,8 @@ class SchedulerTests extends SimSuite {
 
     @Test
     void prefillsPromptsLargerThanTheStepBudgetInSeveralSteps() {
+        // The same prompt goes twice: without this the second one would find its blocks in the prefix cache.
+        sim.settings().serving().enablePrefixCaching(false);
         sim.settings()
                 .timeToFirstToken(Duration.ZERO)
                 .prefillTimePerToken(Duration.ZERO)

@@ -149,6 +149,36 @@ class TestConfig implements SimulatorConfig {
     }
 
     @Override
+    public ServingConfig serving() {
+        return new ServingConfig() {
+            @Override
+            public List<String> task() {
+                return List.of("generate");
+            }
+
+            @Override
+            public Optional<List<String>> apiKey() {
+                return Optional.empty();
+            }
+
+            @Override
+            public boolean allowRuntimeLoraUpdating() {
+                return false;
+            }
+
+            @Override
+            public boolean enablePrefixCaching() {
+                return true;
+            }
+
+            @Override
+            public int maxAudioClipFilesizeMb() {
+                return 25;
+            }
+        };
+    }
+
+    @Override
     public Faults faults() {
         return new Faults() {
             @Override

@@ -1,0 +1,114 @@
+package io.vgate.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The prefix cache: shared whole blocks skip their prefill, salts partition the cache, the counters count it. */
+@QuarkusTest
+class PrefixCacheTests extends SimSuite {
+
+    private static final String LABELS = "{engine=\"0\",model_name=\"vgate-sim-llama-3-8b\"}";
+    /** About 800 prompt tokens: 0.2 s of prefill at 0.25 ms per token. */
+    private static final String LONG = " go".repeat(800);
+
+    @BeforeEach
+    void slowPrefill() {
+        sim.settings()
+                .timeToFirstToken(Duration.ZERO)
+                .prefillTimePerToken(Duration.ofNanos(250_000))
+                .interTokenLatency(Duration.ZERO);
+    }
+
+    @Test
+    void aRepeatedPromptSkipsItsCachedPrefill() {
+        double queries = counter("vllm:prefix_cache_queries_total");
+        double hits = counter("vllm:prefix_cache_hits_total");
+
+        double miss = modelledTtft(request(LONG + " first", null));
+        double afterMiss = counter("vllm:prefix_cache_hits_total");
+        double hit = modelledTtft(request(LONG + " second", null));
+
+        assertThat(miss).isGreaterThan(0.19);
+        assertThat(hit).as("only the last partial block is prefilled").isLessThan(miss / 4);
+        assertThat(afterMiss).isEqualTo(hits);
+        double hitTokens = counter("vllm:prefix_cache_hits_total") - afterMiss;
+        assertThat(hitTokens).isPositive();
+        assertThat(hitTokens % SimEngine.BLOCK_SIZE).as("whole blocks").isZero();
+        double queried = counter("vllm:prefix_cache_queries_total") - queries;
+        assertThat(hitTokens).isLessThan(queried / 2);
+    }
+
+    @Test
+    void aDifferentSaltNeverHitsAndTheSameSaltDoes() {
+        modelledTtft(request(LONG, "tenant-a"));
+
+        double otherSalt = modelledTtft(request(LONG, "tenant-b"));
+        double noSalt = modelledTtft(request(LONG + " x", null));
+        double hitsBefore = counter("vllm:prefix_cache_hits_total");
+        double sameSalt = modelledTtft(request(LONG, "tenant-a"));
+
+        assertThat(otherSalt).isGreaterThan(0.19);
+        assertThat(noSalt).isGreaterThan(0.19);
+        assertThat(sameSalt).isLessThan(0.05);
+        assertThat(counter("vllm:prefix_cache_hits_total")).isGreaterThan(hitsBefore);
+    }
+
+    @Test
+    void cachesChatPromptsAndChecksTheSalt() {
+        String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + LONG
+                + "\"}],\"max_tokens\":1,\"stream\":true,\"cache_salt\":\"s\"}";
+        double before = counter("vllm:prefix_cache_hits_total");
+        client.timeToFirstEvent("/v1/chat/completions", chat);
+        client.timeToFirstEvent("/v1/chat/completions", chat);
+        HttpResponse<String> empty = client.post(
+                "/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"cache_salt\":\"\"}");
+        HttpResponse<String> tooLong =
+                client.post("/v1/completions", "{\"prompt\":\"Hi\",\"cache_salt\":\"" + "s".repeat(1025) + "\"}");
+
+        assertThat(counter("vllm:prefix_cache_hits_total")).isGreaterThan(before);
+        assertThat(empty.statusCode()).isEqualTo(400);
+        assertThat(SimClient.parse(empty.body()).at("/error/type").asText()).isEqualTo("Bad Request");
+        assertThat(SimClient.parse(empty.body()).at("/error/param").asText()).isEqualTo("body.cache_salt");
+        assertThat(SimClient.parse(tooLong.body()).at("/error/message").asText())
+                .contains("'type': 'string_too_long'")
+                .contains("'ctx': {'max_length': 1024}");
+    }
+
+    @Test
+    void turningCachingOffStopsHitsAndCounting() {
+        sim.settings().serving().enablePrefixCaching(false);
+        double queries = counter("vllm:prefix_cache_queries_total");
+
+        modelledTtft(request(LONG, null));
+        double second = modelledTtft(request(LONG, null));
+
+        assertThat(second).isGreaterThan(0.19);
+        assertThat(counter("vllm:prefix_cache_queries_total")).isEqualTo(queries);
+    }
+
+    private static String request(String prompt, String salt) {
+        return "{\"prompt\":\"" + prompt + "\",\"max_tokens\":1,\"stream\":true"
+                + (salt == null ? "" : ",\"cache_salt\":\"" + salt + "\"") + "}";
+    }
+
+    /** The time to first token the simulator's timeline gave the request (its histogram sum grows by it). */
+    private double modelledTtft(String completionRequest) {
+        double before = counter("vllm:time_to_first_token_seconds_sum");
+        client.timeToFirstEvent("/v1/completions", completionRequest);
+        return counter("vllm:time_to_first_token_seconds_sum") - before;
+    }
+
+    private double counter(String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name + LABELS) + " (\\S+)$")
+                .matcher(client.get("/metrics").body());
+        assertThat(m.find()).as(name).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+}

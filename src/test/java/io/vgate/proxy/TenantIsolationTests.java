@@ -183,4 +183,22 @@ class TenantIsolationTests {
     void aliasesAreNotListed() {
         assertThat(listedModels(USER_KEY)).doesNotContain(ALIAS);
     }
+
+    @Test
+    void anUploadNamingAModelOutsideTheAllowlistIsRefusedEvenAfterTheFile() {
+        String boundary = "tenants-upload";
+        String form = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+                + "Content-Type: audio/wav\r\n\r\n" + "x".repeat(20_000) + "\r\n--" + boundary
+                + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n" + OTHER_MODEL + "\r\n--" + boundary
+                + "--\r\n";
+        long received = sim.received();
+
+        Response response = as(BASE_ONLY_KEY)
+                .contentType("multipart/form-data; boundary=" + boundary)
+                .body(form.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))
+                .post("/v1/audio/transcriptions");
+
+        notFound(response);
+        assertThat(sim.received()).isEqualTo(received);
+    }
 }

@@ -19,6 +19,15 @@ public interface ApiConfig {
     MemorySize maxBodySize();
 
     /**
+     * Largest {@code multipart/form-data} upload accepted (the audio routes); larger ones get 413, and vLLM never
+     * receives a complete body. Uploads are streamed to vLLM, never held whole, and must arrive within
+     * {@code body-read-timeout} once vgate starts reading them. Defaults to {@code 25M}, vLLM's own limit for
+     * audio files ({@code VLLM_MAX_AUDIO_CLIP_FILESIZE_MB}).
+     */
+    @WithDefault("25M")
+    MemorySize maxUploadSize();
+
+    /**
      * Time allowed for a request body to arrive once its headers did; a slower client gets 408 and its
      * connection is closed, so trickled bodies (slow-loris) cannot hold connections and buffers for long.
      * Defaults to {@code 30s}.

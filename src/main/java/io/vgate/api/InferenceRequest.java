@@ -19,7 +19,7 @@ public final class InferenceRequest {
     private final Buffer originalBytes;
     private final ObjectNode body;
     private String model;
-    private final boolean stream;
+    private boolean stream;
     private final boolean clientAskedForUsage;
     private boolean modified;
     private String upstreamPath;
@@ -84,6 +84,11 @@ public final class InferenceRequest {
             body.put("model", served);
             markModified();
         }
+    }
+
+    /** Records whether an upload asked for a stream ({@code stream} form field). */
+    public void stream(boolean stream) {
+        this.stream = stream;
     }
 
     /** Records the model an upload named, read from its form fields as they pass through. */

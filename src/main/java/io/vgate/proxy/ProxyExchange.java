@@ -156,6 +156,11 @@ final class ProxyExchange implements RelayListener {
         this.call = call;
     }
 
+    /** The call to vLLM, or {@code null} before one was started. */
+    UpstreamCall upstreamCall() {
+        return call;
+    }
+
     /** Holds the relay answering the client, so {@link #abort} can end it. */
     void relay(ResponseRelay relay) {
         this.relay = relay;

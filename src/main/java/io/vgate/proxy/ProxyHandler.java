@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
+import io.vgate.api.ApiConfig;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
 import io.vgate.api.ApiRoute;
@@ -31,6 +33,8 @@ import io.vgate.shaping.Ticket;
 import io.vgate.shaping.TrustedCallers;
 import io.vgate.streaming.ResponseRelay;
 import io.vgate.streaming.StreamDialect;
+import io.vgate.upstream.MultipartStream;
+import io.vgate.upstream.Upload;
 import io.vgate.upstream.UpstreamCall;
 import io.vgate.upstream.UpstreamForwarder;
 import io.vgate.upstream.UpstreamGuard;
@@ -73,6 +77,8 @@ public class ProxyHandler {
 
     /** Retry hint when the replica that holds a stored response does not answer. */
     private static final Duration REPLICA_RETRY_AFTER = Duration.ofSeconds(1);
+    /** How long a connection whose upload was refused stays open for the client to read the answer. */
+    private static final long UPLOAD_REFUSED_LINGER_MILLIS = 2_000;
 
     private final RateLimiter limiter;
     private final Authenticator authenticator;
@@ -86,6 +92,8 @@ public class ProxyHandler {
     private final ExchangeTimeouts timeouts;
     private final UpstreamForwarder forwarder;
     private final RequestTracing tracing;
+    private final long maxUploadSize;
+    private final long uploadTimeoutMillis;
     private final String defaultPriority;
     private final ExchangeObserver[] observers;
 
@@ -103,6 +111,7 @@ public class ProxyHandler {
             ExchangeTimeouts timeouts,
             UpstreamForwarder forwarder,
             RequestTracing tracing,
+            ApiConfig api,
             Instance<ExchangeObserver> observers) {
         this.limiter = limiter;
         this.authenticator = authenticator;
@@ -116,6 +125,8 @@ public class ProxyHandler {
         this.timeouts = timeouts;
         this.forwarder = forwarder;
         this.tracing = tracing;
+        this.maxUploadSize = api.maxUploadSize().asLongValue();
+        this.uploadTimeoutMillis = Math.max(1, api.bodyReadTimeout().toMillis());
         this.defaultPriority = admission.defaultPriority();
         this.observers = observers.stream().toArray(ExchangeObserver[]::new);
     }
@@ -209,6 +220,10 @@ public class ProxyHandler {
     public void handle(RoutingContext context, ApiRoute route) {
         ProxyExchange exchange = context.get(EXCHANGE);
         if (exchange.completed()) {
+            return;
+        }
+        if (route.multipart()) {
+            handleUpload(exchange, context, route);
             return;
         }
         InferenceRequest request;
@@ -354,6 +369,120 @@ public class ProxyHandler {
         return node != null && node.isTextual() ? node.textValue() : null;
     }
 
+    /**
+     * An upload ({@code multipart/form-data}): the body is not read here but streamed to vLLM once the request
+     * holds a slot, its {@code model} field checked on the way ({@link Upload}); nothing to fit.
+     */
+    private void handleUpload(ProxyExchange exchange, RoutingContext context, ApiRoute route) {
+        InferenceRequest request = InferenceRequest.upload(route);
+        MultipartStream parts;
+        Ticket ticket;
+        try {
+            request.upstreamPath(route.upstreamPath(context.get(PATH_TEMPLATE), context::pathParam));
+            exchange.request = request;
+            parts = MultipartStream.of(
+                    context.request().getHeader(HttpHeaders.CONTENT_TYPE),
+                    (name, value) -> uploadField(exchange, request, name, value)); // 415
+            String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+            if (length != null && declaredOver(length, maxUploadSize)) {
+                throw new ApiException(Upload.tooLarge(maxUploadSize)); // 413 before a byte is read
+            }
+            ticket = enterQueue(exchange); // 503 when the queue is full
+        } catch (RuntimeException e) {
+            refuseUpload(exchange, e);
+            return;
+        }
+        exchange.hold(ticket);
+        ticket.granted().onComplete(admitted -> {
+            if (exchange.completed()) {
+                return;
+            }
+            if (admitted.failed()) {
+                refuseUpload(exchange, admitted.cause());
+                return;
+            }
+            var upload = new Upload(
+                    context.request(), parts, maxUploadSize, uploadTimeoutMillis, new UploadSteps(exchange, request));
+            forward(exchange, request, forwarder.send(request, exchange.requestId(), upload));
+        });
+    }
+
+    /** A form field of an upload: the model (alias resolved, allowlist checked) and whether it streams. */
+    private String uploadField(ProxyExchange exchange, InferenceRequest request, String name, String value) {
+        if ("stream".equals(name)) {
+            request.stream("true".equalsIgnoreCase(value.trim()));
+            return value;
+        }
+        String named = value.trim().isEmpty() ? null : value.trim();
+        String served = catalog.served(named);
+        request.model(named);
+        checkModel(exchange.caller, request.route(), named, served);
+        return served == null ? value : served;
+    }
+
+    /** What the data path does as an upload goes through. */
+    private final class UploadSteps implements Upload.Listener {
+        private final ProxyExchange exchange;
+        private final InferenceRequest request;
+
+        UploadSteps(ProxyExchange exchange, InferenceRequest request) {
+            this.exchange = exchange;
+            this.request = request;
+        }
+
+        @Override
+        public Future<Void> beforeEnd() {
+            // A form without a model field gets vLLM's default model, which the allowlist must hold.
+            return request.model() == null ? permitModel(exchange, request) : PERMITTED;
+        }
+
+        @Override
+        public void uploaded() {
+            // vLLM has the whole request now: from here the usual timeouts apply.
+            watchTimeouts(exchange, request);
+        }
+
+        @Override
+        public void failed(ApiError error) {
+            refuseUpload(exchange, new ApiException(error));
+        }
+    }
+
+    /**
+     * Refuses an upload. While the client may still be sending, an HTTP/1.x connection cannot carry another
+     * request: it is closed once the answer is out (after a moment, so the client reads it, not a broken pipe).
+     */
+    private static void refuseUpload(ProxyExchange exchange, Throwable failure) {
+        var request = exchange.routingContext().request();
+        if (!request.isEnded() && request.version() != HttpVersion.HTTP_2 && !exchange.completed()) {
+            var connection = request.connection();
+            var vertx = exchange.routingContext().vertx();
+            exchange.response().headers().set(HttpHeaders.CONNECTION, "close");
+            exchange.routingContext()
+                    .addBodyEndHandler(
+                            ignored -> vertx.setTimer(UPLOAD_REFUSED_LINGER_MILLIS, id -> connection.close()));
+            // Read and drop the rest meanwhile, so the client is not stuck writing into a full window.
+            request.handler(ignored -> {});
+            request.resume();
+        }
+        if (exchange.completed()) {
+            return;
+        }
+        var call = exchange.upstreamCall();
+        if (call != null) {
+            call.cancel();
+        }
+        fail(exchange, failure);
+    }
+
+    private static boolean declaredOver(String length, long limit) {
+        try {
+            return Long.parseLong(length.trim()) > limit;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
     /** Makes the fitting's edits (clamp, trim) and tells the client about them. */
     private static void apply(ProxyExchange exchange, InferenceRequest request, Fitting fitting) {
         fitting.applyTo(request);
@@ -407,6 +536,16 @@ public class ProxyHandler {
         return request;
     }
 
+    /** Throws the 404 {@code model_not_found} when {@code caller} may use neither the named nor the served model. */
+    private static void checkModel(Caller caller, ApiRoute route, String named, String served) {
+        if (caller == null || !caller.restricted() || !route.namesModel() || named == null) {
+            return;
+        }
+        if (!caller.mayUse(named) && !caller.mayUse(served)) {
+            throw new ApiException(AccessErrors.modelNotFound(named));
+        }
+    }
+
     /** The query of a stored-response lookup that vLLM reads ({@code stream}, {@code starting_after}), and no other. */
     private static String replayQuery(RoutingContext context) {
         var query = new StringBuilder();
@@ -438,10 +577,8 @@ public class ProxyHandler {
             return PERMITTED;
         }
         if (named != null) {
-            if (caller.mayUse(named) || caller.mayUse(served)) {
-                return PERMITTED;
-            }
-            throw new ApiException(AccessErrors.modelNotFound(named));
+            checkModel(caller, request.route(), named, served);
+            return PERMITTED;
         }
         String base = catalog.cachedDefaultModel();
         if (base != null) {
@@ -458,11 +595,18 @@ public class ProxyHandler {
     }
 
     private void forward(ProxyExchange exchange, InferenceRequest request) {
+        watchTimeouts(exchange, request);
+        forward(exchange, request, forwarder.send(request, exchange.requestId()));
+    }
+
+    private void watchTimeouts(ProxyExchange exchange, InferenceRequest request) {
+        exchange.watch(timeouts.watch(exchange.progress(), request.stream(), exchange.startNanos(), exchange::abort));
+    }
+
+    private void forward(ProxyExchange exchange, InferenceRequest request, UpstreamCall call) {
         if (request.model() == null && request.route().usesModel()) {
             exchange.progress().readServedModel(); // for the metrics' model label
         }
-        exchange.watch(timeouts.watch(exchange.progress(), request.stream(), exchange.startNanos(), exchange::abort));
-        UpstreamCall call = forwarder.send(request, exchange.requestId());
         exchange.call(call);
         call.head().onComplete(head -> {
             if (head.succeeded()) {

@@ -89,10 +89,6 @@ public class ProxyRoutes {
     void mount(@Observes Router router) {
         BodyHandler bodies = BodyHandler.create(false).setBodyLimit(maxBodySize);
         for (ApiRoute route : ApiRoute.values()) {
-            if (route.multipart()) {
-                // Uploads are streamed to vLLM by their own forwarder; until it is mounted they get vgate's 404.
-                continue;
-            }
             for (String path : route.paths()) {
                 mount(router, route, path, bodies);
             }

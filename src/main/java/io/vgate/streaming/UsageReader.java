@@ -57,6 +57,11 @@ public final class UsageReader {
                 JsonToken value = parser.nextToken();
                 if ("usage".equals(field) && value == JsonToken.START_OBJECT) {
                     return readUsage(parser, emptyChoices);
+                } else if ("meta".equals(field) && value == JsonToken.START_OBJECT) {
+                    Usage billed = readBilledUnits(parser);
+                    if (billed != null) {
+                        return billed;
+                    }
                 } else if ("choices".equals(field) && value == JsonToken.START_ARRAY) {
                     emptyChoices = parser.nextToken() == JsonToken.END_ARRAY;
                     if (!emptyChoices) {
@@ -116,6 +121,32 @@ public final class UsageReader {
             }
         }
         return null;
+    }
+
+    /**
+     * Cohere's embed format ({@code /v2/embed}) reports its tokens as {@code meta.billed_units.input_tokens};
+     * reads the rest of the {@code meta} object.
+     */
+    private static Usage readBilledUnits(JsonParser parser) throws IOException {
+        long input = -1;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String key = parser.currentName();
+            JsonToken value = parser.nextToken();
+            if ("billed_units".equals(key) && value == JsonToken.START_OBJECT) {
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String unit = parser.currentName();
+                    JsonToken count = parser.nextToken();
+                    if (count == JsonToken.VALUE_NUMBER_INT && "input_tokens".equals(unit)) {
+                        input = parser.getLongValue();
+                    } else {
+                        parser.skipChildren();
+                    }
+                }
+            } else {
+                parser.skipChildren();
+            }
+        }
+        return input < 0 ? null : new Usage(input, 0, false);
     }
 
     private static Usage readUsage(JsonParser parser, boolean emptyChoices) throws IOException {

@@ -39,6 +39,7 @@ public final class UpstreamCall {
     private final InferenceRequest request;
     private final String requestId;
     private final Buffer body;
+    private final Upload upload;
     private final ChunkFilter usage;
     private final Context context;
     private Future<HttpClientResponse> head;
@@ -46,11 +47,17 @@ public final class UpstreamCall {
     private boolean cancelled;
 
     UpstreamCall(
-            UpstreamForwarder forwarder, InferenceRequest request, String requestId, Buffer body, ChunkFilter usage) {
+            UpstreamForwarder forwarder,
+            InferenceRequest request,
+            String requestId,
+            Buffer body,
+            Upload upload,
+            ChunkFilter usage) {
         this.forwarder = forwarder;
         this.request = request;
         this.requestId = requestId;
         this.body = body;
+        this.upload = upload;
         this.usage = usage;
         this.context = Vertx.currentContext();
     }
@@ -144,11 +151,25 @@ public final class UpstreamCall {
                         headers.set(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
                     }
                     headers.set(RequestIds.HEADER, requestId);
+                    if (upload != null) {
+                        headers.set(HttpHeaders.CONTENT_TYPE, upload.contentType());
+                        Future<HttpClientResponse> answer = upstream.response();
+                        upload.start(upstream);
+                        return answer;
+                    }
                     return body == null ? upstream.send() : upstream.send(body);
                 })
                 .transform(result -> {
                     if (result.failed()) {
-                        return Future.failedFuture(UpstreamForwarder.classify(cancelled, result.cause()));
+                        Throwable failure = UpstreamForwarder.classify(cancelled, result.cause());
+                        if (upload != null
+                                && upload.started()
+                                && failure instanceof UpstreamFailure lost
+                                && lost.retryable()) {
+                            // The client's upload has been read from: it cannot be sent a second time.
+                            failure = new UpstreamFailure.Broken(result.cause());
+                        }
+                        return Future.failedFuture(failure);
                     }
                     HttpClientResponse response = result.result();
                     // Held until the relay is set up, which may be after a hop through the guard.

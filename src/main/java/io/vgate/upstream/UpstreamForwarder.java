@@ -55,7 +55,17 @@ public class UpstreamForwarder {
      */
     public UpstreamCall send(InferenceRequest request, String requestId) {
         var usage = UsageChunk.askFor(request, includeUsage);
-        var call = new UpstreamCall(this, request, requestId, request.bytesToSend(mapper), usage);
+        var call = new UpstreamCall(this, request, requestId, request.bytesToSend(mapper), null, usage);
+        call.start();
+        return call;
+    }
+
+    /**
+     * Sends an upload to vLLM, its body piped from the client as it arrives ({@link Upload}). Sent once: a failure
+     * after the first byte was read from the client is not retried. Call on the request's event loop.
+     */
+    public UpstreamCall send(InferenceRequest request, String requestId, Upload upload) {
+        var call = new UpstreamCall(this, request, requestId, null, upload, null);
         call.start();
         return call;
     }

@@ -127,6 +127,8 @@ public class ProxyHandler {
             exchange.tenant = caller.tenant();
             exchange.keyId = caller.id();
             exchange.priority = caller.priority();
+            exchange.maxConcurrency =
+                    caller.limits() == null ? null : caller.limits().maxConcurrency();
         }
         return limiter.admitCaller(caller, address).onSuccess(limits -> {
             limits.writeHeaders(exchange.response().headers());
@@ -173,6 +175,7 @@ public class ProxyHandler {
                         return;
                     }
                     apply(exchange, request, fitted.result());
+                    ticket.applyTo(request); // vLLM's priority for the request's class
                     forward(exchange, request);
                 });
     }
@@ -193,8 +196,10 @@ public class ProxyHandler {
         }
         if (claims.tenant() != null) {
             exchange.tenant = claims.tenant();
+            // The key's cap is its own tenant's; a tenant named on its behalf gets the default cap.
+            exchange.maxConcurrency = null;
         }
-        return admission.enter(exchange.queueTenant(), exchange.priority, exchange::abort);
+        return admission.enter(exchange.queueTenant(), exchange.priority, exchange.maxConcurrency, exchange::abort);
     }
 
     /**

@@ -2,7 +2,7 @@
 # vgate benchmark: every figure of the benchmark report, side by side in one run on one machine — the same simulator
 # upstream (a separate JVM playing vLLM), the same load generators — then load-tests/results/report.md and PNG charts.
 #
-#   load-tests/bench.sh                     full run, 10 to 13 minutes; results in load-tests/results/
+#   load-tests/bench.sh                     full run, 15 to 19 minutes; results in load-tests/results/
 #   BENCH_QUICK=1 load-tests/bench.sh       quick check of the whole chain (~5 min, short slices, 500 streams);
 #                                           results in load-tests/target/bench-quick/ (never committed)
 #   load-tests/bench.sh --only sse,report   some sections (also BENCH_SECTIONS="sse report")
@@ -19,7 +19,15 @@
 #   sse         SSE_STREAMS concurrent streams per target through a TCP tap: added delay per event, merged-event
 #               checks, vgate's RSS over time (SseFanout)
 #   overload    the shaping scenario: capacity of a simulated GPU (max-num-seqs OVERLOAD_SEQS), then
-#               OVERLOAD_FACTOR x capacity directly and through vgate (two queue settings): goodput (OverloadBench)
+#               OVERLOAD_FACTOR x capacity directly and through vgate (two queue settings, static limit): goodput
+#               (OverloadBench)
+#   adaptive    the in-flight limit compared: a simulated GPU of max-num-seqs ADAPTIVE_SEQS whose KV cache
+#               (ADAPTIVE_KV_TOKENS) binds first for long prompts, so its true capacity is not a setting; prompts of
+#               ADAPTIVE_PROMPTS tokens and ADAPTIVE_OUTPUT answer tokens, mixed; ADAPTIVE_FACTOR x capacity offered
+#               directly, through vgate with static limits ADAPTIVE_STATIC and through vgate adaptive (defaults);
+#               each twice: steady, then with the GPU 2x slower from half-way (the simulator's gpu-speed set at run
+#               time). Goodput (TTFT <= OVERLOAD_SLO_MS), TTFT, GPU busy fraction, vLLM's own waiting queue,
+#               rejections. At most about 6 minutes (OverloadBench)
 #   report      DIR/report.md and DIR/*.png (io.vgate.bench.report.Report)
 #
 # Durations and sizes (environment; full-run defaults, BENCH_QUICK=1 lowers them): STARTUP_RUNS=5,
@@ -27,7 +35,9 @@
 # THROUGHPUT_SECONDS=15 THROUGHPUT_CONNECTIONS=32, LATENCY_RATE=500 LATENCY_WARMUP=10 LATENCY_SECONDS=30
 # LATENCY_ROUNDS=3, SSE_STREAMS=2000 SSE_RAMP=10s SSE_ITL=200ms SSE_TOKENS=150 SSE_WARMUP=20s (vgate's)
 # SSE_BASE_WARMUP=10s (direct's, which warms the client, tap and simulator; nginx's), OVERLOAD_SEQS=16
-# OVERLOAD_TOKENS=32 OVERLOAD_FACTOR=3 OVERLOAD_SECONDS=15 OVERLOAD_CAPACITY_SECONDS=10 OVERLOAD_SLO_MS=2000.
+# OVERLOAD_TOKENS=32 OVERLOAD_FACTOR=3 OVERLOAD_SECONDS=15 OVERLOAD_CAPACITY_SECONDS=10 OVERLOAD_SLO_MS=2000,
+# ADAPTIVE_SEQS=64 ADAPTIVE_KV_TOKENS=40960 ADAPTIVE_PROMPTS=100,2000 ADAPTIVE_OUTPUT=32-128 ADAPTIVE_FACTOR=3
+# ADAPTIVE_STATIC="16 64 256" ADAPTIVE_SECONDS=15 ADAPTIVE_DRAIN=8 ADAPTIVE_CAPACITY_SECONDS=10 ADAPTIVE_QUEUE_WAIT=2s.
 # The startup section also measures vgate with a JDK 25 AOT cache made by a training run (JDK >= 25 only).
 #
 # Gateways under test: vgate in its production profile (authentication on, with a real API key from a generated keys
@@ -42,7 +52,7 @@ usage() {
     sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
-ALL_SECTIONS="startup throughput latency sse overload report"
+ALL_SECTIONS="startup throughput latency sse overload adaptive report"
 SECTIONS=${BENCH_SECTIONS:-$ALL_SECTIONS}
 SKIP=${BENCH_SKIP:-}
 QUICK=${BENCH_QUICK:-0}
@@ -69,6 +79,7 @@ if [ "$QUICK" = 1 ]; then
     : "${LATENCY_WARMUP:=3}" "${LATENCY_SECONDS:=6}" "${LATENCY_ROUNDS:=2}" "${SSE_STREAMS:=500}" "${SSE_RAMP:=5s}"
     : "${SSE_TOKENS:=40}" "${SSE_WARMUP:=10s}"
     : "${SSE_BASE_WARMUP:=5s}" "${OVERLOAD_SECONDS:=6}" "${OVERLOAD_CAPACITY_SECONDS:=5}"
+    : "${ADAPTIVE_SECONDS:=6}" "${ADAPTIVE_DRAIN:=4}" "${ADAPTIVE_CAPACITY_SECONDS:=4}"
     OUT=${OUT:-$LT_DIR/target/bench-quick}
 fi
 : "${STARTUP_RUNS:=5}" "${THROUGHPUT_WARMUP_MIN:=15}" "${THROUGHPUT_WARMUP:=60}" "${THROUGHPUT_SECONDS:=15}" "${THROUGHPUT_CONNECTIONS:=32}"
@@ -77,6 +88,9 @@ fi
 : "${SSE_BASE_WARMUP:=10s}"
 : "${OVERLOAD_SEQS:=16}" "${OVERLOAD_TOKENS:=32}" "${OVERLOAD_FACTOR:=3}" "${OVERLOAD_SECONDS:=15}"
 : "${OVERLOAD_CAPACITY_SECONDS:=10}" "${OVERLOAD_SLO_MS:=2000}"
+: "${ADAPTIVE_SEQS:=64}" "${ADAPTIVE_KV_TOKENS:=40960}" "${ADAPTIVE_PROMPTS:=100,2000}" "${ADAPTIVE_OUTPUT:=32-128}"
+: "${ADAPTIVE_FACTOR:=3}" "${ADAPTIVE_STATIC:=16 64 256}" "${ADAPTIVE_SECONDS:=15}" "${ADAPTIVE_DRAIN:=8}"
+: "${ADAPTIVE_CAPACITY_SECONDS:=10}" "${ADAPTIVE_QUEUE_WAIT:=2s}"
 : "${VGATE_HEAP:=-Xmx256m}"
 OUT=${OUT:-$LT_DIR/results}
 mkdir -p "$OUT"
@@ -107,7 +121,7 @@ run_logged() {
 # The sections selected this time replace their old results; the others' files stay for the report, and so do
 # their command lines (commands.txt starts afresh only when every section runs).
 if [ "$SECTIONS" = "$ALL_SECTIONS" ] && [ -z "$SKIP" ]; then : >"$LT_COMMANDS"; fi
-for s in startup throughput latency sse overload; do
+for s in startup throughput latency sse overload adaptive; do
     if selected "$s"; then rm -f "$OUT/$s.json"; fi
 done
 if selected startup; then rm -f "$OUT/startup-aot.json"; fi
@@ -161,7 +175,7 @@ if load_key == "load_before":
         "wrk": sh("wrk -v 2>&1 | head -1"),
         "vgate_jvm_options": os.environ["VGATE_HEAP"] + " (vgate under test; the simulator and the drivers run with their own JVM defaults / -Xmx1g)",
         "sections": os.environ["SECTIONS_RUN"],
-        "settings": " ".join("%s=%s" % (k, os.environ[k]) for k in sorted(os.environ) if k.split("_")[0] in ("STARTUP", "THROUGHPUT", "LATENCY", "SSE", "OVERLOAD")),
+        "settings": " ".join("%s=%s" % (k, os.environ[k]) for k in sorted(os.environ) if k.split("_")[0] in ("STARTUP", "THROUGHPUT", "LATENCY", "SSE", "OVERLOAD", "ADAPTIVE")),
     }
 m[load_key] = sh("cut -d' ' -f1-3 /proc/loadavg")
 json.dump(m, open(out, "w"), indent=2)
@@ -169,7 +183,9 @@ PY
 }
 export LT_ROOT QUICK VGATE_HEAP STARTUP_RUNS THROUGHPUT_WARMUP_MIN THROUGHPUT_WARMUP THROUGHPUT_SECONDS THROUGHPUT_CONNECTIONS LATENCY_RATE \
     LATENCY_WARMUP LATENCY_SECONDS LATENCY_ROUNDS SSE_STREAMS SSE_RAMP SSE_ITL SSE_TOKENS SSE_WARMUP SSE_BASE_WARMUP OVERLOAD_SEQS \
-    OVERLOAD_TOKENS OVERLOAD_FACTOR OVERLOAD_SECONDS OVERLOAD_CAPACITY_SECONDS OVERLOAD_SLO_MS
+    OVERLOAD_TOKENS OVERLOAD_FACTOR OVERLOAD_SECONDS OVERLOAD_CAPACITY_SECONDS OVERLOAD_SLO_MS ADAPTIVE_SEQS ADAPTIVE_KV_TOKENS \
+    ADAPTIVE_PROMPTS ADAPTIVE_OUTPUT ADAPTIVE_FACTOR ADAPTIVE_STATIC ADAPTIVE_SECONDS ADAPTIVE_DRAIN ADAPTIVE_CAPACITY_SECONDS \
+    ADAPTIVE_QUEUE_WAIT
 SECTIONS_RUN=$(for s in $ALL_SECTIONS; do if selected "$s"; then printf '%s ' "$s"; fi; done)
 export SECTIONS_RUN
 machine_json "$OUT/machine.json" load_before
@@ -322,9 +338,9 @@ if selected sse; then
     TAP_PORT=$(free_port)
     GW_PORT=$(free_port)
     NGINX_PORT=$(free_port)
-    # Room for every stream at once: vgate's admission must not queue them (max-in-flight), the simulator's
-    # max-num-seqs is raised by SseFanout.
-    start_vgate "$GW_PORT" "$TAP_PORT" "$WORK/vgate-sse.log" "${VGATE_ENV[@]}" \
+    # Room for every stream at once: vgate's admission must not queue them (a static max-in-flight), the
+    # simulator's max-num-seqs is raised by SseFanout.
+    start_vgate "$GW_PORT" "$TAP_PORT" "$WORK/vgate-sse.log" "${VGATE_ENV[@]}" VGATE_SHAPING_ADAPTIVE_ENABLED=false \
         VGATE_SHAPING_MAX_IN_FLIGHT=$((SSE_STREAMS * 2)) VGATE_SHAPING_MAX_QUEUE=$((SSE_STREAMS * 2))
     echo "$VGATE_PID" >"$WORK/vgate-sse.pid"
     start_nginx "$NGINX_PORT" "$TAP_PORT" "$WORK/nginx-sse"
@@ -371,7 +387,8 @@ if selected overload; then
         sim_idle
         port=$(free_port)
         start_vgate "$port" "$OSIM_PORT" "$WORK/vgate-overload-$q.log" "${VGATE_ENV[@]}" \
-            VGATE_SHAPING_MAX_IN_FLIGHT="$OVERLOAD_SEQS" VGATE_SHAPING_MAX_QUEUE="$q" VGATE_SHAPING_MAX_QUEUE_WAIT=2s
+            VGATE_SHAPING_ADAPTIVE_ENABLED=false VGATE_SHAPING_MAX_IN_FLIGHT="$OVERLOAD_SEQS" VGATE_SHAPING_MAX_QUEUE="$q" \
+            VGATE_SHAPING_MAX_QUEUE_WAIT=2s
         wait_http "http://127.0.0.1:$VGATE_MANAGEMENT_PORT/q/health/ready" 60 "$VGATE_PID" "$WORK/vgate-overload-$q.log"
         run_logged "${OB[@]}" --url "http://127.0.0.1:$port" --auth "$AUTH" --mode open --rate "$rate" \
             --duration "$OVERLOAD_SECONDS" --tokens "$OVERLOAD_TOKENS" --warmup 5 --slo-ttft-ms "$OVERLOAD_SLO_MS" \
@@ -390,6 +407,84 @@ json.dump({"seqs": $OVERLOAD_SEQS, "tokens": $OVERLOAD_TOKENS, "overload": $OVER
            "slo_ttft_ms": $OVERLOAD_SLO_MS, "capacity": load("capacity"), "runs": runs}, open(sys.argv[1], "w"), indent=2)
 PY
     for f in "$WORK"/overload-*.json; do log "  $(basename "$f"): $(cut -c1-220 "$f")"; done
+fi
+
+# --- the adaptive in-flight limit against static ones: a GPU whose capacity is not a setting -------------------
+if selected adaptive; then
+    stop_pid "$SIM_PID" # the previous section's simulator
+    ASIM_PORT=$(free_port)
+    # Latencies as in the overload section, plus prefill time per prompt token (the simulator's default), a context
+    # long enough that vgate never needs to count tokens, and a KV cache that holds about 20 long sequences.
+    start_simulator "$ASIM_PORT" "$WORK/simulator-adaptive.log" VGATE_SIMULATOR_MAX_NUM_SEQS="$ADAPTIVE_SEQS" \
+        VGATE_SIMULATOR_KV_CACHE_TOKENS="$ADAPTIVE_KV_TOKENS" VGATE_SIMULATOR_MAX_MODEL_LEN=32768 \
+        VGATE_SIMULATOR_TIME_TO_FIRST_TOKEN=25ms VGATE_SIMULATOR_INTER_TOKEN_LATENCY=12ms \
+        VGATE_SIMULATOR_PREFILL_TIME_PER_TOKEN=PT0.0001S
+    wait_http "http://127.0.0.1:$ASIM_PORT/health" 60 "$SIM_PID" "$WORK/simulator-adaptive.log"
+    ASIM="http://127.0.0.1:$ASIM_PORT"
+    AB=("$JAVA" "$LT_DIR/shaping/OverloadBench.java")
+    MIX=(--prompt-tokens "$ADAPTIVE_PROMPTS" --output-tokens "$ADAPTIVE_OUTPUT" --slo-ttft-ms "$OVERLOAD_SLO_MS"
+        --sim "$ASIM" --max-num-seqs "$ADAPTIVE_SEQS")
+    asim_idle() { # the previous run's requests are all finished (or were cut), and the GPU back at full speed
+        local deadline=$((SECONDS + 120))
+        until curl -fsS "$ASIM/load" | grep -q '"server_load":0'; do
+            [ $SECONDS -lt $deadline ] || { echo "simulator still busy after 120 s" >&2; return 1; }
+            sleep 0.2
+        done
+        curl -fsS -X POST -H 'Content-Type: application/json' -d '{"gpu-speed":1.0}' "$ASIM/sim/settings" >/dev/null
+    }
+    log "adaptive: capacity (${ADAPTIVE_SEQS} concurrent, mixed lengths, ${ADAPTIVE_CAPACITY_SECONDS}s)"
+    run_logged "${AB[@]}" --url "$ASIM" --mode closed --concurrency "$ADAPTIVE_SEQS" \
+        --duration "$ADAPTIVE_CAPACITY_SECONDS" --warmup 2 "${MIX[@]}" --label capacity \
+        --out "$WORK/adaptive-capacity.json" >/dev/null
+    acapacity=$(python3 -c "import json; print(json.load(open('$WORK/adaptive-capacity.json'))['completed_per_s'])")
+    arate=$(python3 -c "print(round($acapacity * $ADAPTIVE_FACTOR, 2))")
+    half=$(python3 -c "print($ADAPTIVE_SECONDS / 2)")
+    log "  capacity $acapacity req/s; offering $arate req/s for ${ADAPTIVE_SECONDS}s per run"
+    # adaptive_runs NAME URL [--auth ... --gateway-metrics ...]: the steady run, then the one whose GPU slows down.
+    adaptive_runs() {
+        local name=$1 url=$2
+        shift 2
+        asim_idle
+        run_logged "${AB[@]}" --url "$url" "$@" --mode open --rate "$arate" --duration "$ADAPTIVE_SECONDS" \
+            --drain "$ADAPTIVE_DRAIN" --warmup 2 "${MIX[@]}" --label "$name" \
+            --out "$WORK/adaptive-steady-$name.json" >/dev/null
+        asim_idle
+        run_logged "${AB[@]}" --url "$url" "$@" --mode open --rate "$arate" --duration "$ADAPTIVE_SECONDS" \
+            --drain "$ADAPTIVE_DRAIN" --warmup 1 "${MIX[@]}" --slow-at "$half" --slow-speed 0.5 --label "$name" \
+            --out "$WORK/adaptive-slowdown-$name.json" >/dev/null
+        log "  $name: steady $(cut -c1-160 "$WORK/adaptive-steady-$name.json")"
+    }
+    adaptive_runs direct "$ASIM"
+    ATARGETS="direct"
+    for n in $ADAPTIVE_STATIC adaptive; do
+        port=$(free_port)
+        if [ "$n" = adaptive ]; then
+            limit=(VGATE_SHAPING_ADAPTIVE_ENABLED=true)
+        else
+            limit=(VGATE_SHAPING_ADAPTIVE_ENABLED=false VGATE_SHAPING_MAX_IN_FLIGHT="$n")
+        fi
+        start_vgate "$port" "$ASIM_PORT" "$WORK/vgate-adaptive-$n.log" "${VGATE_ENV[@]}" "${limit[@]}" \
+            VGATE_SHAPING_MAX_QUEUE_WAIT="$ADAPTIVE_QUEUE_WAIT"
+        wait_http "http://127.0.0.1:$VGATE_MANAGEMENT_PORT/q/health/ready" 120 "$VGATE_PID" "$WORK/vgate-adaptive-$n.log"
+        name=$([ "$n" = adaptive ] && echo adaptive || echo "static-$n")
+        adaptive_runs "$name" "http://127.0.0.1:$port" --auth "$AUTH" \
+            --gateway-metrics "http://127.0.0.1:$VGATE_MANAGEMENT_PORT/q/metrics"
+        ATARGETS="$ATARGETS $name"
+        stop_pid "$VGATE_PID"
+    done
+    python3 - "$OUT/adaptive.json" "$WORK" $ATARGETS <<PY
+import json, sys
+w, targets = sys.argv[2], sys.argv[3:]
+load = lambda n: json.load(open("%s/adaptive-%s.json" % (w, n)))
+json.dump({"seqs": $ADAPTIVE_SEQS, "kv_cache_tokens": $ADAPTIVE_KV_TOKENS, "prompts": "$ADAPTIVE_PROMPTS",
+           "output": "$ADAPTIVE_OUTPUT", "overload": $ADAPTIVE_FACTOR, "rate": $arate, "duration_s": $ADAPTIVE_SECONDS,
+           "drain_s": $ADAPTIVE_DRAIN, "slow_at_s": $half, "max_queue_wait": "$ADAPTIVE_QUEUE_WAIT",
+           "slo_ttft_ms": $OVERLOAD_SLO_MS, "quick": "$QUICK" == "1",
+           "command": "load-tests/bench.sh --only adaptive,report" + (" (BENCH_QUICK=1)" if "$QUICK" == "1" else ""),
+           "capacity": load("capacity"),
+           "runs": {phase: {t: load("%s-%s" % (phase, t)) for t in targets} for phase in ("steady", "slowdown")}},
+          open(sys.argv[1], "w"), indent=2)
+PY
 fi
 
 lt_cleanup

@@ -90,7 +90,7 @@ start_vgate() { # label, extra env assignments...
     local label=$1; shift
     VGATE_PORT=$(free_port)
     VGATE_MANAGEMENT_PORT=$(free_port) # health and metrics (/q/*) are not on the API port
-    env VGATE_UPSTREAM_URL="http://127.0.0.1:$SIM_PORT" VGATE_SHAPING_MAX_IN_FLIGHT="$SEQS" \
+    env VGATE_UPSTREAM_URL="http://127.0.0.1:$SIM_PORT" VGATE_SHAPING_ADAPTIVE_ENABLED=false VGATE_SHAPING_MAX_IN_FLIGHT="$SEQS" \
         VGATE_AUTH_KEYS_FILE="$KEYS_FILE" VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=100000 \
         VGATE_RATE_LIMIT_PER_IP_BURST=100000 "$@" \
         "$JAVA" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$VGATE_PORT" -Dquarkus.log.level=WARN \

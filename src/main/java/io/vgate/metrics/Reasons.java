@@ -54,8 +54,9 @@ final class Reasons {
                     "tokens_per_minute_exceeded",
                     "requests_per_minute_exceeded",
                     "quota_exceeded",
-                    "too_many_connections" -> RATE_LIMIT;
-            case "queue_full", "queue_timeout", "shutting_down", "circuit_open", "overloaded" -> CAPACITY;
+                    "too_many_connections",
+                    "concurrency_limit_exceeded" -> RATE_LIMIT;
+            case "queue_full", "queue_timeout", "queue_shed", "shutting_down", "circuit_open", "overloaded" -> CAPACITY;
             case "first_token_timeout", "stream_idle_timeout", "upstream_timeout", "request_timeout" -> TIMEOUT;
             case "context_length_exceeded" -> CONTEXT;
             case "upstream_unavailable", "upstream_error", "upstream_reset" -> UPSTREAM;

@@ -57,6 +57,9 @@ final class ProxyExchange implements RelayListener {
     String tenant;
     String keyId;
     String priority;
+    /** The caller's cap on its tenant's requests in flight and queued, or {@code null} for the default. */
+    Integer maxConcurrency;
+
     String contextAdjustment;
     int trimmedMessages;
 

@@ -209,6 +209,8 @@ public class ProxyHandler {
             exchange.tenant = caller.tenant();
             exchange.keyId = caller.id();
             exchange.priority = caller.priority();
+            exchange.maxConcurrency =
+                    caller.limits() == null ? null : caller.limits().maxConcurrency();
         }
         return limiter.admitCaller(caller, address).onSuccess(limits -> {
             limits.writeHeaders(exchange.response().headers());
@@ -281,6 +283,7 @@ public class ProxyHandler {
                         fail(exchange, ready.cause());
                         return;
                     }
+                    ticket.applyTo(request); // vLLM's priority for the request's class
                     forward(exchange, request);
                 });
     }
@@ -499,8 +502,10 @@ public class ProxyHandler {
         }
         if (claims.tenant() != null) {
             exchange.tenant = claims.tenant();
+            // The key's cap is its own tenant's; a tenant named on its behalf gets the default cap.
+            exchange.maxConcurrency = null;
         }
-        return admission.enter(exchange.queueTenant(), exchange.priority, exchange::abort);
+        return admission.enter(exchange.queueTenant(), exchange.priority, exchange.maxConcurrency, exchange::abort);
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.vgate.shaping;
 
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -13,20 +12,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
- * Admission control: at most {@code vgate.shaping.max-in-flight} requests run on vLLM at once; the rest
- * wait in a bounded {@link FairQueue} (priority classes, weighted round robin across tenants) for at most
- * {@code max-queue-wait}.
+ * Admission control: at most {@link InFlightLimit#limit()} requests run on vLLM at once (a limit that follows
+ * vLLM's own load, up to {@code vgate.shaping.max-in-flight}, or that number when the limit is static); the
+ * rest wait in a bounded {@link FairQueue} (priority classes, weighted round robin across tenants) for at most
+ * {@code max-queue-wait}. When the limit rises, waiting requests are admitted at once.
  * <p>
  * {@link #enter} returns a {@link Ticket} whose {@link Ticket#granted()} future completes when the request
- * holds a slot, or fails with an {@link ApiException} ({@code 503} with {@code Retry-After}) when it cannot
- * get one: the queue is full, the wait ran out, it was shed for a higher-priority request, or vgate is
- * shutting down. No thread ever blocks: a waiting request is just an entry in the queue, woken on its own
- * event loop when a slot frees.
+ * holds a slot, or fails with an {@link ApiException} when it cannot get one: {@code 429
+ * concurrency_limit_exceeded} when its tenant already has its cap of requests in flight or queued
+ * ({@link TenantSlots}), or {@code 503} when the queue is full, the wait ran out, it was shed for a
+ * higher-priority request, or vgate is shutting down; always with {@code Retry-After}. No thread ever blocks:
+ * a waiting request is just an entry in the queue, woken on its own event loop when a slot frees.
  * <p>
  * The data path releases the ticket exactly once, however the request ends ({@link Ticket#release()}); a
- * client that leaves while waiting is taken out of the queue at once the same way.
+ * client that leaves while waiting is taken out of the queue at once the same way. The release gives back the
+ * tenant's slot too, on every exit.
  * <p>
  * State is shared by all event loops and guarded by this object's monitor; the critical sections are a
  * few field updates. Callbacks into exchanges always run outside the monitor, on the exchange's context.
@@ -34,19 +37,19 @@ import java.util.Map;
 @Singleton
 public class Admission {
 
-    private static final long MIN_RETRY_AFTER_NANOS = Duration.ofSeconds(1).toNanos();
-    private static final long MAX_RETRY_AFTER_NANOS = Duration.ofSeconds(60).toNanos();
     /** Retry hint while draining: another replica can take the request straight away. */
     static final Duration SHUTDOWN_RETRY_AFTER = Duration.ofSeconds(2);
 
-    private final int maxInFlight;
+    private final InFlightLimit limit;
     private final int maxQueue;
-    private final long[] maxQueueWaitNanos;
+    private final int defaultTenantCap;
     private final PriorityClasses classes;
-    private final ShapingMetrics metrics;
+    final ShapingMetrics metrics;
     private final FairQueue<Claim> queue;
-    private final DrainRate drainRate;
-    private final Vertx vertx;
+    private final TenantSlots tenants = new TenantSlots();
+    private final RetryHints hints;
+    final VllmPriorities vllmPriorities;
+    final Vertx vertx;
 
     // Guarded by this.
     private long issued;
@@ -56,27 +59,29 @@ public class Admission {
     private Claim admitted;
     private boolean draining;
 
-    public Admission(ShapingConfig config, PriorityClasses classes, ShapingMetrics metrics, Vertx vertx) {
+    public Admission(
+            ShapingConfig config, PriorityClasses classes, ShapingMetrics metrics, InFlightLimit limit, Vertx vertx) {
         if (config.maxInFlight() < 1 || config.maxQueue() < 0) {
             throw new IllegalArgumentException(
                     "vgate.shaping.max-in-flight must be at least 1 and max-queue at least 0");
         }
-        this.maxInFlight = config.maxInFlight();
-        this.maxQueue = config.maxQueue();
-        this.classes = classes;
-        this.maxQueueWaitNanos = new long[classes.count()];
-        Map<String, Duration> waits = config.priority().maxQueueWait();
-        for (int rank = 0; rank < classes.count(); rank++) {
-            maxQueueWaitNanos[rank] = waits.getOrDefault(classes.name(rank), config.maxQueueWait())
-                    .toNanos();
+        OptionalInt tenantCap = config.tenantMaxConcurrency();
+        if (tenantCap.isPresent() && tenantCap.getAsInt() < 1) {
+            throw new IllegalArgumentException("vgate.shaping.tenant-max-concurrency must be at least 1");
         }
+        this.limit = limit;
+        this.maxQueue = config.maxQueue();
+        this.defaultTenantCap = tenantCap.orElse(0);
+        this.classes = classes;
+        this.hints = new RetryHints(config, classes, System.nanoTime());
+        this.vllmPriorities = new VllmPriorities(config.priority(), classes);
         Map<String, Integer> weights = config.fairness().weights();
         int defaultWeight = Math.max(1, config.fairness().defaultWeight());
         this.queue = new FairQueue<>(classes.count(), tenant -> weights.getOrDefault(tenant, defaultWeight));
-        this.drainRate = new DrainRate(System.nanoTime());
         this.metrics = metrics;
         this.vertx = vertx;
         metrics.registerAdmission(classes, this::inFlight, this::queued);
+        limit.attach(this::inFlight, this::queued, this::admitWaiting);
     }
 
     /**
@@ -84,17 +89,19 @@ public class Admission {
      * event loop; the ticket's future completes there (at once, without any allocation beyond the ticket,
      * when a slot is free).
      *
+     * @param maxConcurrency the tenant's cap on requests in flight and queued (its key's or token's), or
+     *     {@code null} for {@code vgate.shaping.tenant-max-concurrency}
      * @param abort how to end the request should vgate have to give up on it while it runs (shutdown)
      */
-    public Ticket enter(String tenant, String priority, Handler<ApiError> abort) {
+    public Ticket enter(String tenant, String priority, Integer maxConcurrency, Handler<ApiError> abort) {
         Context context = Vertx.currentContext();
         var ticket = new Claim(
-                tenant, classes.rank(priority), abort, context != null ? context : vertx.getOrCreateContext());
-        enter(ticket);
+                this, tenant, classes.rank(priority), abort, context != null ? context : vertx.getOrCreateContext());
+        enter(ticket, maxConcurrency != null ? maxConcurrency : defaultTenantCap);
         return ticket;
     }
 
-    private void enter(Claim ticket) {
+    private void enter(Claim ticket, int tenantCap) {
         Promise<Void> emitter = ticket.emitter;
         ticket.enqueuedNanos = System.nanoTime();
         Claim shed = null;
@@ -104,26 +111,33 @@ public class Admission {
             issued++;
             if (draining) {
                 rejection = ShapingErrors.shuttingDown(SHUTDOWN_RETRY_AFTER);
-            } else if (inFlight < maxInFlight && queue.isEmpty()) {
-                take(ticket);
-                admittedNow = true;
-            } else if (queue.size() < maxQueue) {
-                queue.add(ticket);
-                ticket.state = State.QUEUED;
+            } else if (!tenants.tryAcquire(ticket.tenant, tenantCap)) {
+                rejection = ShapingErrors.concurrencyLimitExceeded(
+                        tenantCap, hints.tenant(tenants.held(ticket.tenant), inFlight, ticket.enqueuedNanos));
             } else {
-                shed = queue.victimFor(ticket.rank, ticket.tenant);
-                if (shed == null) {
-                    rejection = ShapingErrors.queueFull(retryAfter(ticket.rank, ticket.enqueuedNanos));
-                } else {
-                    queue.remove(shed);
-                    shed.state = State.DONE;
+                // Held until the ticket's release, whichever way the request ends.
+                ticket.tenantSlot = tenantCap > 0;
+                if (inFlight < limit.limit() && queue.isEmpty()) {
+                    take(ticket);
+                    admittedNow = true;
+                } else if (queue.size() < maxQueue) {
                     queue.add(ticket);
-                    ticket.state = State.QUEUED;
+                    ticket.state = Claim.State.QUEUED;
+                } else {
+                    shed = queue.victimFor(ticket.rank, ticket.tenant);
+                    if (shed == null) {
+                        rejection = ShapingErrors.queueFull(retryAfter(ticket.rank, ticket.enqueuedNanos));
+                    } else {
+                        queue.remove(shed);
+                        shed.state = Claim.State.DONE;
+                        queue.add(ticket);
+                        ticket.state = Claim.State.QUEUED;
+                    }
                 }
             }
         }
         if (rejection != null) {
-            ticket.state = State.DONE;
+            ticket.state = Claim.State.DONE;
             emitter.fail(new ApiException(rejection));
             return;
         }
@@ -132,7 +146,7 @@ public class Admission {
             emitter.complete();
             return;
         }
-        ticket.timerId = vertx.setTimer(Math.max(1, maxQueueWaitNanos[ticket.rank] / 1_000_000), ticket::expire);
+        ticket.timerId = vertx.setTimer(Math.max(1, hints.maxQueueWaitNanos(ticket.rank) / 1_000_000), ticket::expire);
         if (shed != null) {
             Claim victim = shed;
             Duration retryAfter;
@@ -146,7 +160,7 @@ public class Admission {
     /** Takes a slot for {@code ticket}. Caller holds the monitor. */
     private void take(Claim ticket) {
         inFlight++;
-        ticket.state = State.ADMITTED;
+        ticket.state = Claim.State.ADMITTED;
         ticket.next = admitted;
         if (admitted != null) {
             admitted.prev = ticket;
@@ -155,7 +169,7 @@ public class Admission {
     }
 
     /** The exchange of {@code ticket} is over: leave the queue, or give the slot back and admit the next. */
-    private void finished(Claim ticket) {
+    void finished(Claim ticket) {
         List<Claim> granted = null;
         boolean cancelTimer = false;
         synchronized (this) {
@@ -165,15 +179,19 @@ public class Admission {
             }
             ticket.releaseCalled = true;
             released++;
+            if (ticket.tenantSlot) {
+                ticket.tenantSlot = false;
+                tenants.release(ticket.tenant);
+            }
             switch (ticket.state) {
                 case QUEUED -> {
                     queue.remove(ticket);
-                    ticket.state = State.DONE;
+                    ticket.state = Claim.State.DONE;
                     cancelTimer = true;
                     metrics.queueWait(ticket.rank, Outcome.ABANDONED, System.nanoTime() - ticket.enqueuedNanos);
                 }
                 case ADMITTED -> {
-                    ticket.state = State.DONE;
+                    ticket.state = Claim.State.DONE;
                     release(ticket);
                     granted = grant();
                 }
@@ -185,6 +203,20 @@ public class Admission {
         if (cancelTimer) {
             vertx.cancelTimer(ticket.timerId);
         }
+        deliver(granted);
+    }
+
+    /** The limit rose: admits as many waiting requests as it now allows. */
+    private void admitWaiting() {
+        List<Claim> granted;
+        synchronized (this) {
+            granted = grant();
+        }
+        deliver(granted);
+    }
+
+    /** Hands the slots just granted to their requests, each on its own event loop. */
+    private static void deliver(List<Claim> granted) {
         if (granted != null) {
             for (Claim next : granted) {
                 next.context.runOnContext(ignored -> next.deliver());
@@ -205,7 +237,7 @@ public class Admission {
         }
         ticket.prev = null;
         ticket.next = null;
-        drainRate.mark(System.nanoTime());
+        hints.finished(System.nanoTime());
         if (draining && inFlight == 0) {
             notifyAll();
         }
@@ -214,7 +246,8 @@ public class Admission {
     /** Hands free slots to waiting requests. Caller holds the monitor. */
     private List<Claim> grant() {
         List<Claim> granted = null;
-        while (inFlight < maxInFlight && !queue.isEmpty() && !draining) {
+        int now = limit.limit();
+        while (inFlight < now && !queue.isEmpty() && !draining) {
             Claim next = queue.poll();
             take(next);
             if (granted == null) {
@@ -225,31 +258,28 @@ public class Admission {
         return granted;
     }
 
-    private void expire(Claim ticket) {
+    void expire(Claim ticket) {
         Duration retryAfter;
         synchronized (this) {
-            if (ticket.state != State.QUEUED) {
+            if (ticket.state != Claim.State.QUEUED) {
                 return;
             }
             queue.remove(ticket);
-            ticket.state = State.DONE;
+            ticket.state = Claim.State.DONE;
             retryAfter = retryAfter(ticket.rank, System.nanoTime());
         }
         ticket.reject(
-                ShapingErrors.queueTimeout(Duration.ofNanos(maxQueueWaitNanos[ticket.rank]), retryAfter),
+                ShapingErrors.queueTimeout(Duration.ofNanos(hints.maxQueueWaitNanos(ticket.rank)), retryAfter),
                 Outcome.TIMED_OUT);
     }
 
     /**
      * When a request of class {@code rank} arriving now is likely to get a slot: the requests ahead of it
-     * divided by the rate at which vLLM has been finishing requests, between 1 s and 60 s. Caller holds
+     * divided by the rate at which vLLM has been finishing requests ({@link RetryHints#queued}). Caller holds
      * the monitor.
      */
     private Duration retryAfter(int rank, long now) {
-        double perSecond = drainRate.perSecond(now);
-        long nanos =
-                perSecond <= 0 ? maxQueueWaitNanos[rank] : (long) ((queue.sizeAtOrAbove(rank) + 1) / perSecond * 1e9);
-        return Duration.ofNanos(Math.clamp(nanos, MIN_RETRY_AFTER_NANOS, MAX_RETRY_AFTER_NANOS));
+        return hints.queued(rank, queue.sizeAtOrAbove(rank), now);
     }
 
     // -- shutdown ------------------------------------------------------------------------------------
@@ -267,7 +297,7 @@ public class Admission {
             draining = true;
             waiting = queue.removeAll();
             for (Claim ticket : waiting) {
-                ticket.state = State.DONE;
+                ticket.state = Claim.State.DONE;
             }
             if (inFlight == 0) {
                 notifyAll();
@@ -351,76 +381,13 @@ public class Admission {
         return queue.size(rank);
     }
 
-    private enum State {
-        NEW,
-        QUEUED,
-        ADMITTED,
-        DONE
+    /** Slots {@code tenant} holds now (requests in flight or queued, counted only under a cap). */
+    synchronized int tenantHeld(String tenant) {
+        return tenants.held(tenant);
     }
 
-    /**
-     * One request's claim on a slot: its place in the queue, then its slot. Released by the data path exactly
-     * once; later releases find it {@link State#DONE} and do nothing.
-     */
-    private final class Claim extends FairQueue.Entry implements Ticket {
-        final Handler<ApiError> abort;
-        final Context context;
-        final Promise<Void> emitter = Promise.promise();
-        long enqueuedNanos;
-        long waitedNanos;
-        long timerId = -1;
-        State state = State.NEW;
-        boolean releaseCalled;
-        Claim prev;
-        Claim next;
-
-        Claim(String tenant, int rank, Handler<ApiError> abort, Context context) {
-            super(tenant, rank);
-            this.abort = abort;
-            this.context = context;
-        }
-
-        @Override
-        public Future<Void> granted() {
-            return emitter.future();
-        }
-
-        @Override
-        public void release() {
-            finished(this);
-        }
-
-        @Override
-        public long waitedNanos() {
-            return waitedNanos;
-        }
-
-        void expire(long timerId) {
-            Admission.this.expire(this);
-        }
-
-        /** Hands the granted slot to the waiting request; on its own context. */
-        void deliver() {
-            if (timerId >= 0) {
-                vertx.cancelTimer(timerId);
-            }
-            long waited = System.nanoTime() - enqueuedNanos;
-            waitedNanos = waited;
-            metrics.queueWait(rank, Outcome.ADMITTED, waited);
-            emitter.complete();
-        }
-
-        /** Answers a request that leaves the queue without a slot; from any thread. */
-        void reject(ApiError error, Outcome outcome) {
-            if (timerId >= 0) {
-                vertx.cancelTimer(timerId);
-            }
-            long waited = System.nanoTime() - enqueuedNanos;
-            metrics.queueWait(rank, outcome, waited);
-            context.runOnContext(ignored -> {
-                waitedNanos = waited;
-                emitter.fail(new ApiException(error));
-            });
-        }
+    /** The limit admission enforces now. */
+    public int limit() {
+        return limit.limit();
     }
 }

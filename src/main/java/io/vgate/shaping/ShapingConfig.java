@@ -18,10 +18,12 @@ import java.util.OptionalInt;
 public interface ShapingConfig {
 
     /**
-     * Requests that may be in flight to vLLM at once (generation and embeddings; {@code /v1/models} is not
-     * counted). Match it to vLLM's {@code --max-num-seqs} so the GPU's batch stays full while the waiting
-     * happens here, where it is fair, bounded and visible. Defaults to {@code 64}, the sidecar's
-     * {@code --max-num-seqs 64}.
+     * The most requests that may be in flight to vLLM at once (generation and embeddings; {@code /v1/models} is
+     * not counted). With the adaptive limit (the default) it is the upper bound of a limit learned from vLLM's own
+     * load, so it need not be exact: vLLM's {@code --max-num-seqs} is a good value. With
+     * {@code adaptive.enabled=false} it is the static limit: match it to what the GPU runs at once, so the batch
+     * stays full while the waiting happens here, where it is fair, bounded and visible. Defaults to {@code 64},
+     * the sidecar's {@code --max-num-seqs 64}.
      */
     @WithDefault("64")
     int maxInFlight();
@@ -29,7 +31,8 @@ public interface ShapingConfig {
     /**
      * Requests one tenant may have in flight and queued together; more get {@code 429
      * concurrency_limit_exceeded} with {@code Retry-After}, so one tenant's long streams cannot hold every GPU
-     * slot. No cap by default. <p><b>Not applied by admission yet</b>: the building blocks exist, the wiring into the data path is still open.
+     * slot. A key's {@code limits.max-concurrency} in the keys file, or a token's {@code max_concurrency} claim,
+     * overrides it for that caller's tenant. At least 1; no cap by default.
      */
     OptionalInt tenantMaxConcurrency();
 
@@ -133,7 +136,7 @@ public interface ShapingConfig {
          * Whether each request is sent to vLLM with its class as vLLM's {@code priority} field (lower is served
          * first), so that inside vLLM's batch too, batch requests yield to interactive ones. Needs vLLM started
          * with {@code --scheduling-policy priority}; vLLM's default FCFS policy accepts and ignores the field.
-         * A {@code priority} the client sent itself is replaced. Defaults to {@code false}. <b>Not applied by admission yet</b>: the building blocks exist, the wiring into the data path is still open.
+         * A {@code priority} the client sent itself is replaced. Defaults to {@code false}.
          */
         @WithDefault("false")
         boolean toVllm();
@@ -152,18 +155,16 @@ public interface ShapingConfig {
      * {@link ShapingConfig#maxInFlight()}: up while vLLM's own waiting queue is empty, its KV cache below
      * {@link #kvCacheThreshold()} and vgate has requests to send; down at once when vLLM queues or preempts. The
      * rule and why it is stable are documented on {@link AdaptiveLimit}. When the metrics cannot be read, the last
-     * limit holds.
-     *
-     * <p>Today the limit is computed and exported ({@code vgate_in_flight_limit} and the signals it reads) but
-     * admission still uses {@link ShapingConfig#maxInFlight()}; the wiring is still open, so it is off by default.
+     * limit holds. Admission enforces the limit; it is exported as {@code vgate_in_flight_limit} with the signals
+     * it was computed from.
      */
     interface Adaptive {
 
         /**
          * Whether the limit is computed from vLLM's load. {@code false} makes {@link ShapingConfig#maxInFlight()}
-         * a static limit. Defaults to {@code false} until admission follows it.
+         * a static limit. Defaults to {@code true}.
          */
-        @WithDefault("false")
+        @WithDefault("true")
         boolean enabled();
 
         /** How often vLLM's load is read and the limit adjusted. Defaults to {@code 250ms}. */

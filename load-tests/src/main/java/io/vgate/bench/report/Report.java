@@ -65,12 +65,14 @@ public final class Report {
         JsonNode latency = read("latency");
         JsonNode sse = read("sse");
         JsonNode overload = read("overload");
+        JsonNode adaptive = read("adaptive");
 
         StringBuilder body = new StringBuilder();
         body.append(throughputSection(throughput));
         body.append(latencySection(latency));
         body.append(sseSection(sse));
         body.append(overloadSection(overload));
+        body.append(adaptiveSection(adaptive));
         body.append("## 5. Start-up\n\n");
         body.append(startupSection(startup, "Plain JVM", "JVM start < 1.5 s"));
         JsonNode aot = read("startup-aot");
@@ -298,7 +300,7 @@ public final class Report {
                 + " `max-num-seqs` %s and its default latencies (25 ms to first token, 12 ms per token, up to 3× slower"
                 + " with a full batch); every request streams exactly %s tokens. Capacity (%s concurrent, closed loop):"
                 + " **%s req/s**. Then an open loop at %s× capacity (%s req/s) for %s s, directly and through vgate"
-                + " (`max-in-flight` %s; `max-queue` %s, `max-queue-wait` %s); requests still running when arrivals stop"
+                + " (static `max-in-flight` %s; `max-queue` %s, `max-queue-wait` %s); requests still running when arrivals stop"
                 + " are waited for. Goodput = streamed completions whose time to first token ≤ %s ms, per second of the"
                 + " run (arrivals + drain).\n\n", text(o, "seqs"), text(o, "tokens"), text(o, "seqs"),
                 num(cap.path("completed_per_s")), text(o, "overload"), text(o, "rate"), text(o, "duration_s"),
@@ -331,6 +333,116 @@ public final class Report {
             save(chart, "overload.png");
             s.append("\n![overload goodput](overload.png)\n\n");
         }
+        return s.toString();
+    }
+
+    private String adaptiveSection(JsonNode a) throws IOException {
+        StringBuilder s = new StringBuilder("## 4b. Adaptive in-flight limit\n\n");
+        if (a == null) {
+            target("adaptive goodput ≥ 0.95 × best static (steady GPU)", "not run", null);
+            target("adaptive goodput > every static (GPU 2× slower half-way)", "not run", null);
+            return s.append("Not run.\n\n").toString();
+        }
+        JsonNode cap = a.path("capacity");
+        s.append(String.format(Locale.ROOT, "`shaping/OverloadBench.java`, section `adaptive` (`%s`): a simulated GPU"
+                + " of `max-num-seqs` %s whose KV cache (%s tokens, blocks of 16) binds first for long prompts, so its"
+                + " true capacity moves with the mix and is no setting vgate is told. Prompts of about %s tokens (picked"
+                + " at random), answers of %s tokens (uniform), streamed; 25 ms to first token plus 0.1 ms per prompt"
+                + " token, 12 ms per token, up to 3× slower with a full batch. Capacity (%s concurrent, closed loop,"
+                + " direct): **%s req/s**. Each run offers %s× capacity (%s req/s) in an open loop for %s s; requests"
+                + " still running %s s after the last arrival are cut. vgate: the production profile, `max-queue-wait`"
+                + " %s for every vgate run, the static runs with `vgate.shaping.adaptive.enabled=false` and"
+                + " `max-in-flight` as named, the adaptive run with no setting (the defaults). The *slowdown* runs set"
+                + " the simulator's `gpu-speed` to 0.5 (2× slower) %s s after the first arrival. Goodput = streamed"
+                + " completions with time to first token ≤ %s ms, per second of the run. GPU busy = mean of vLLM's"
+                + " running ÷ `max-num-seqs`, vLLM waiting = its own queue, both sampled from its `/metrics` every"
+                + " 250 ms.\n\n",
+                text(a, "command"), text(a, "seqs"), text(a, "kv_cache_tokens"), text(a, "prompts"), text(a, "output"),
+                text(a, "seqs"), num(cap.path("completed_per_s")), text(a, "overload"), text(a, "rate"),
+                text(a, "duration_s"), text(a, "drain_s"), text(a, "max_queue_wait"), text(a, "slow_at_s"),
+                text(a, "slo_ttft_ms")));
+        CategoryChart chart = new CategoryChartBuilder().width(900).height(450)
+                .title("Goodput at " + text(a, "overload") + "× capacity (TTFT ≤ " + text(a, "slo_ttft_ms") + " ms)")
+                .xAxisTitle("run").yAxisTitle("requests/s").build();
+        chart.getStyler().setLabelsVisible(true);
+        chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
+        Map<String, Double> bestStatic = new java.util.HashMap<>();
+        Map<String, Double> adaptiveGoodput = new java.util.HashMap<>();
+        for (String phase : List.of("steady", "slowdown")) {
+            JsonNode runs = a.path("runs").path(phase);
+            s.append(phase.equals("steady") ? "**Steady GPU**\n\n" : "**GPU 2× slower half-way**\n\n");
+            s.append("| Run | requests | completed | rejected | goodput/s | TTFT p50 ms | TTFT p99 ms | GPU busy |"
+                    + " vLLM waiting mean / max | preemptions | rejection p50 / p99 ms | outcomes |\n"
+                    + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+            List<String> xs = new ArrayList<>();
+            List<Double> good = new ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = runs.fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode r = e.getValue();
+                JsonNode v = r.path("vllm");
+                s.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %s | %s | %s | %s | %s / %s | %s | %s / %s |"
+                        + " `%s` |\n", e.getKey(), r.path("requests").asInt(), r.path("admitted_ok").asInt(),
+                        r.path("rejected_or_failed").asInt(), num(r.path("goodput_per_s")),
+                        num(r.path("ttft_ms").path("p50")), num(r.path("ttft_ms").path("p99")),
+                        num(v.path("busy_fraction")), num(v.path("waiting_mean")), num(v.path("waiting_max")),
+                        num(v.path("preemptions")), num(r.path("rejection_ms").path("p50")),
+                        num(r.path("rejection_ms").path("p99")), r.path("outcomes").toString()));
+                double g = r.path("goodput_per_s").asDouble();
+                xs.add(e.getKey());
+                good.add(g);
+                if (e.getKey().startsWith("static")) {
+                    bestStatic.merge(phase, g, Math::max);
+                } else if (e.getKey().equals("adaptive")) {
+                    adaptiveGoodput.put(phase, g);
+                }
+            }
+            s.append("\n");
+            if (!xs.isEmpty()) {
+                chart.addSeries(phase.equals("steady") ? "steady GPU" : "GPU 2× slower half-way", xs, good);
+            }
+        }
+        if (!a.path("runs").path("steady").isEmpty()) {
+            save(chart, "adaptive.png");
+            s.append("![adaptive vs static goodput](adaptive.png)\n\n");
+        }
+        JsonNode series = a.path("runs").path("slowdown").path("adaptive").path("series");
+        if (series.size() > 1) {
+            XYChart over = new XYChartBuilder().width(900).height(450)
+                    .title("vgate adaptive, GPU 2× slower from " + text(a, "slow_at_s") + " s")
+                    .xAxisTitle("seconds").yAxisTitle("requests").build();
+            over.getStyler().setLegendPosition(LegendPosition.InsideNE);
+            over.getStyler().setMarkerSize(2);
+            String[] names = { "vLLM running", "vLLM waiting", "vgate in-flight limit", "vgate queue" };
+            for (int k = 0; k < names.length; k++) {
+                List<Double> x = new ArrayList<>();
+                List<Double> y = new ArrayList<>();
+                for (JsonNode p : series) {
+                    if (!p.get(k + 1).isNull()) {
+                        x.add(p.get(0).asDouble());
+                        y.add(p.get(k + 1).asDouble());
+                    }
+                }
+                if (!x.isEmpty()) {
+                    over.addSeries(names[k], x, y);
+                }
+            }
+            save(over, "adaptive-slowdown.png");
+            s.append("![adaptive limit while the GPU slows down](adaptive-slowdown.png)\n\n");
+        }
+        Double steady = adaptiveGoodput.get("steady");
+        Double bestSteady = bestStatic.get("steady");
+        target("adaptive goodput ≥ 0.95 × best static (steady GPU)",
+                steady == null || bestSteady == null ? "not run" : String.format(Locale.ROOT, "%.2f vs %.2f req/s",
+                        steady, bestSteady), steady == null || bestSteady == null ? null : steady >= 0.95 * bestSteady);
+        Double slow = adaptiveGoodput.get("slowdown");
+        Double bestSlow = bestStatic.get("slowdown");
+        target("adaptive goodput > every static (GPU 2× slower half-way)",
+                slow == null || bestSlow == null ? "not run" : String.format(Locale.ROOT, "%.2f vs best static %.2f"
+                        + " req/s", slow, bestSlow), slow == null || bestSlow == null ? null : slow > bestSlow);
+        JsonNode waiting = a.path("runs").path("steady").path("adaptive").path("vllm").path("waiting_mean");
+        target("vLLM's own waiting queue near zero under adaptive (reported)",
+                waiting.isMissingNode() ? "not run" : "mean " + num(waiting) + " (steady), " + num(a.path("runs")
+                        .path("slowdown").path("adaptive").path("vllm").path("waiting_mean")) + " (slowdown)", null);
         return s.toString();
     }
 

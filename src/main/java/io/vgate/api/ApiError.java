@@ -128,6 +128,20 @@ public record ApiError(int status, String type, String code, String message, Str
                 null);
     }
 
+    /**
+     * Sent as the dialect's error event when vLLM ended a named-event stream (Responses, Messages) cleanly but
+     * without its end event: the answer is incomplete.
+     */
+    public static ApiError upstreamEndedEarly() {
+        return new ApiError(
+                502,
+                SERVER,
+                "upstream_reset",
+                "The model server ended the stream before its final event; the answer is incomplete.",
+                null,
+                null);
+    }
+
     /** 500: a bug in vgate; the message never carries the exception. */
     public static ApiError internal() {
         return new ApiError(500, SERVER, "internal_error", "vgate failed to handle the request.", null, null);

@@ -18,10 +18,13 @@ public final class InferenceRequest {
     private final ApiRoute route;
     private final Buffer originalBytes;
     private final ObjectNode body;
-    private final String model;
+    private String model;
     private final boolean stream;
     private final boolean clientAskedForUsage;
     private boolean modified;
+    private String upstreamPath;
+    private final PromptDialect promptDialect;
+    private ArrayNode chatForm;
 
     InferenceRequest(
             ApiRoute route,
@@ -36,10 +39,19 @@ public final class InferenceRequest {
         this.model = model;
         this.stream = stream;
         this.clientAskedForUsage = clientAskedForUsage;
+        this.promptDialect = PromptDialect.of(route);
     }
 
     /** A request without a body ({@code GET /v1/models}). */
     public static InferenceRequest withoutBody(ApiRoute route) {
+        return new InferenceRequest(route, null, null, null, false, false);
+    }
+
+    /**
+     * A {@code multipart/form-data} upload, streamed to vLLM rather than held: no body here, and the model is
+     * learnt ({@link #model(String)}) while the upload passes through.
+     */
+    public static InferenceRequest upload(ApiRoute route) {
         return new InferenceRequest(route, null, null, null, false, false);
     }
 
@@ -62,6 +74,33 @@ public final class InferenceRequest {
         return model;
     }
 
+    /**
+     * Sends the request to {@code served} instead of the model it named (a model alias): the body's
+     * {@code model} is rewritten, and {@link #model()} names the served model from now on.
+     */
+    public void rewriteModel(String served) {
+        this.model = served;
+        if (body != null) {
+            body.put("model", served);
+            markModified();
+        }
+    }
+
+    /** Records the model an upload named, read from its form fields as they pass through. */
+    public void model(String named) {
+        this.model = named;
+    }
+
+    /** The path (and query) to send to vLLM: the path the client used, parameters checked; else the route's. */
+    public String upstreamPath() {
+        return upstreamPath != null ? upstreamPath : route.path();
+    }
+
+    /** Sets the path to send to vLLM, as {@link ApiRoute#upstreamPath} built it. */
+    public void upstreamPath(String path) {
+        this.upstreamPath = path;
+    }
+
     /** True when the client asked for an SSE stream. */
     public boolean stream() {
         return stream;
@@ -72,10 +111,57 @@ public final class InferenceRequest {
         return clientAskedForUsage;
     }
 
-    /** The chat {@code messages}, or {@code null} for other routes. */
+    /**
+     * The prompt as chat messages: a chat's own {@code messages} (the body's node itself); for the Responses and
+     * Anthropic Messages routes their prompt converted to chat form, for counting only ({@link ChatForm}); else
+     * {@code null}, as it is when a prompt cannot be put in chat form.
+     */
     public ArrayNode messages() {
-        JsonNode messages = body == null ? null : body.get("messages");
+        if (body == null) {
+            return null;
+        }
+        if (promptDialect != null) {
+            if (chatForm == null) {
+                chatForm = promptDialect == PromptDialect.RESPONSES
+                        ? ChatForm.ofResponses(body)
+                        : ChatForm.ofAnthropic(body);
+            }
+            return chatForm;
+        }
+        JsonNode messages = body.get("messages");
         return messages instanceof ArrayNode array ? array : null;
+    }
+
+    /**
+     * True when {@link #messages()} is a copy in chat form (Responses, Anthropic Messages): counted like a chat's,
+     * never trimmed, since trimming would edit the copy and not the request.
+     */
+    public boolean convertedPrompt() {
+        return promptDialect != null;
+    }
+
+    /**
+     * The field that limits the completion when it is not chat's or completions' own: {@code max_output_tokens}
+     * (Responses), {@code max_tokens} (Anthropic Messages, where it is required); else {@code null}.
+     */
+    public String completionLimitField() {
+        if (promptDialect == null) {
+            return null;
+        }
+        return promptDialect == PromptDialect.RESPONSES ? "max_output_tokens" : "max_tokens";
+    }
+
+    /** The API a route's prompt is written in, when it is not chat's own. */
+    private enum PromptDialect {
+        RESPONSES,
+        ANTHROPIC;
+
+        static PromptDialect of(ApiRoute route) {
+            if (route == ApiRoute.RESPONSES) {
+                return RESPONSES;
+            }
+            return route == ApiRoute.MESSAGES ? ANTHROPIC : null;
+        }
     }
 
     /** Records that {@link #body()} was edited, so it must be serialised again before forwarding. */

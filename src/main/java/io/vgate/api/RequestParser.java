@@ -104,6 +104,9 @@ public class RequestParser {
         if (route.generates()) {
             normalised = checkTokenCount(body, "max_tokens");
             normalised |= checkTokenCount(body, "max_completion_tokens");
+            if (route == ApiRoute.RESPONSES) {
+                normalised |= checkTokenCount(body, "max_output_tokens");
+            }
             checkChoices(body);
         }
         var request = new InferenceRequest(route, bytes, body, model, stream, usage);

@@ -172,7 +172,8 @@ public class ApiKeyStore {
             LOG.warn("vgate.auth.dev-key is ignored outside dev and test mode");
             return Map.of();
         }
-        var caller = new Caller("dev", "dev", classes.defaultClass(), Limits.DEFAULTS, "key:dev");
+        // The dev key may do everything, LoRA administration included, so dev mode can try every route.
+        var caller = new Caller("dev", "dev", classes.defaultClass(), Limits.DEFAULTS, "key:dev", Role.ADMIN, null);
         KeyDigest digest = KeyDigest.of(config.devKey().get());
         return Map.of(digest, new ApiKey(caller, digest));
     }

@@ -70,5 +70,19 @@ public interface AuthConfig {
          */
         @WithDefault("max_concurrency")
         String maxConcurrencyClaim();
+
+        /**
+         * Claim carrying the caller's role: {@code admin} (as a string, or among a list of strings) may load and
+         * unload LoRA adapters; anything else, or no claim, is the {@code user} role. Defaults to {@code role}.
+         */
+        @WithDefault("role")
+        String roleClaim();
+
+        /**
+         * Claim listing the only models the caller may use (a list of strings, or one string of names separated by
+         * spaces or commas); without it the caller may use every model. Defaults to {@code models}.
+         */
+        @WithDefault("models")
+        String modelsClaim();
     }
 }

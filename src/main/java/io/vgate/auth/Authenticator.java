@@ -14,7 +14,8 @@ import java.util.Optional;
 
 /**
  * The auth step of the data path: finds out who is calling from {@code Authorization: Bearer <credential>}
- * and records it on the exchange (tenant, key id, priority class).
+ * (or, on Anthropic's Messages routes, {@code x-api-key: <key>} as Anthropic's SDKs send it) and records it on
+ * the exchange (tenant, key id, priority class).
  * <p>
  * A credential shaped like a JWT (three dot-separated parts) is verified as one when JWT authentication is
  * on; anything else is looked up as an API key. Every failure (no header, unknown key, bad signature,
@@ -38,11 +39,22 @@ public class Authenticator {
             null,
             null);
 
+    private static final ApiError INVALID_API_KEY_HEADER = new ApiError(
+            401,
+            ApiError.AUTHENTICATION,
+            "invalid_api_key",
+            "Invalid or missing credentials. Send an API key as 'x-api-key: <key>' or a key or token as"
+                    + " 'Authorization: Bearer <credential>'.",
+            null,
+            null);
+
     private final AuthConfig config;
     private final ApiKeyStore keys;
     private final JwtVerifier jwt;
     private static final Future<Caller> NO_CALLER = Future.succeededFuture();
-    private static final Future<Caller> REJECTED = Future.failedFuture(new Unauthenticated());
+    private static final Future<Caller> REJECTED = Future.failedFuture(new Unauthenticated(INVALID));
+    private static final Future<Caller> REJECTED_API_KEY_HEADER =
+            Future.failedFuture(new Unauthenticated(INVALID_API_KEY_HEADER));
 
     private final Vertx vertx;
 
@@ -78,26 +90,54 @@ public class Authenticator {
         if (!config.enabled()) {
             return NO_CALLER;
         }
+        return verify(credential(authorization), REJECTED);
+    }
+
+    /**
+     * Authenticates a request that may carry its key as {@code x-api-key} instead (Anthropic's header): the
+     * {@code Authorization: Bearer} credential when there is one, else the {@code x-api-key} value, checked
+     * exactly as a Bearer credential would be. Same completion and 401 as {@link #authenticate(String)}.
+     */
+    public Future<Caller> authenticate(String authorization, String apiKey) {
+        if (!config.enabled()) {
+            return NO_CALLER;
+        }
         String credential = credential(authorization);
         if (credential == null) {
-            return REJECTED;
+            credential = apiKeyCredential(apiKey);
+        }
+        return verify(credential, REJECTED_API_KEY_HEADER);
+    }
+
+    private Future<Caller> verify(String credential, Future<Caller> rejected) {
+        if (credential == null) {
+            return rejected;
         }
         if (jwt.enabled() && looksLikeJwt(credential)) {
             // A JWKS URL may be fetched: verify on a worker; Vert.x completes back on this request's event loop.
             return vertx.<Optional<Caller>>executeBlocking(() -> jwt.verify(credential), false)
-                    .compose(Authenticator::accept);
+                    .compose(found -> accept(found, rejected));
         }
-        return accept(keys.lookup(credential));
+        return accept(keys.lookup(credential), rejected);
     }
 
-    private static Future<Caller> accept(Optional<Caller> found) {
-        return found.isEmpty() ? REJECTED : Future.succeededFuture(found.get());
+    private static Future<Caller> accept(Optional<Caller> found, Future<Caller> rejected) {
+        return found.isEmpty() ? rejected : Future.succeededFuture(found.get());
+    }
+
+    /** The credential of an {@code x-api-key} header, or {@code null} when there is no usable one. */
+    static String apiKeyCredential(String header) {
+        if (header == null || header.length() > MAX_CREDENTIAL_LENGTH) {
+            return null;
+        }
+        String credential = header.trim();
+        return credential.isEmpty() ? null : credential;
     }
 
     /** The 401 with its {@code WWW-Authenticate} challenge. */
     static final class Unauthenticated extends ApiException {
-        Unauthenticated() {
-            super(INVALID);
+        Unauthenticated(ApiError error) {
+            super(error);
         }
 
         @Override

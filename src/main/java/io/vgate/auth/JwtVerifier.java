@@ -7,7 +7,10 @@ import io.vgate.shaping.PriorityClasses;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -78,7 +81,9 @@ public class JwtVerifier {
         String id = subject != null ? subject : tenant;
         Integer maxConcurrency = positiveInt(jwt.getClaim(config.maxConcurrencyClaim()));
         Limits limits = maxConcurrency == null ? Limits.DEFAULTS : new Limits(null, null, maxConcurrency);
-        return Optional.of(new Caller(id, tenant, priority, limits, "tenant:" + tenant));
+        Role role = contains(jwt.getClaim(config.roleClaim()), "admin") ? Role.ADMIN : Role.USER;
+        return Optional.of(new Caller(
+                id, tenant, priority, limits, "tenant:" + tenant, role, names(jwt.getClaim(config.modelsClaim()))));
     }
 
     /** A positive whole number from a JSON number or numeric string claim; anything else means no override. */
@@ -98,6 +103,50 @@ public class JwtVerifier {
             return null;
         }
         return n >= 1 && n <= Integer.MAX_VALUE ? (int) n : null;
+    }
+
+    /** True when a string claim equals {@code wanted}, or a list claim holds it (ignoring case). */
+    private static boolean contains(Object value, String wanted) {
+        if (value instanceof Collection<?> list) {
+            return list.stream().anyMatch(item -> wanted.equalsIgnoreCase(text(item)));
+        }
+        return wanted.equalsIgnoreCase(text(value));
+    }
+
+    /**
+     * The model names of a claim: a list of strings, or one string of names separated by spaces or commas;
+     * {@code null} (every model) without the claim. A claim present but naming nothing allows no model.
+     */
+    private static Set<String> names(Object value) {
+        if (value == null) {
+            return null;
+        }
+        Set<String> names = new HashSet<>();
+        if (value instanceof Collection<?> list) {
+            for (Object item : list) {
+                String name = text(item);
+                if (name != null && !name.isBlank()) {
+                    names.add(name.trim());
+                }
+            }
+        } else {
+            String text = text(value);
+            if (text != null) {
+                for (String name : text.split("[\\s,]+")) {
+                    if (!name.isBlank()) {
+                        names.add(name);
+                    }
+                }
+            }
+        }
+        return names;
+    }
+
+    private static String text(Object value) {
+        if (value instanceof jakarta.json.JsonString string) {
+            return string.getString();
+        }
+        return value instanceof String text ? text : null;
     }
 
     private static String claim(JsonWebToken jwt, String name) {

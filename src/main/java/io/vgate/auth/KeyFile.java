@@ -20,6 +20,8 @@ import java.util.Set;
  *   tenant: team-a                  # who is billed and queued
  *   hash: "sha256:9f86d0...0a08"    # printf %s "$KEY" | sha256sum
  *   priority: batch                 # optional: one of vgate.shaping.priority.classes
+ *   role: admin                     # optional: user (default) or admin (may load/unload LoRA adapters)
+ *   models: [llama-3-8b, sql-lora]  # optional: the only models this key may use; default all
  *   limits:                         # optional; defaults from vgate.rate-limit.per-key.*
  *     requests-per-minute: 600
  *     tokens-per-minute: 200000
@@ -27,7 +29,9 @@ import java.util.Set;
  * </pre>
  *
  * The priority classes are those of {@code vgate.shaping.priority.classes}; a key without one gets the
- * default class ({@link PriorityClasses#defaultClass()}). Unknown fields are errors (a misspelt {@code limits}
+ * default class ({@link PriorityClasses#defaultClass()}). {@code models} names served models, LoRA adapters or
+ * aliases ({@code vgate.models.aliases}); any other model gets the same 404 as one that does not exist, and
+ * {@code /v1/models} lists only these. Unknown fields are errors (a misspelt {@code limits}
  * must not silently mean "unlimited"), as are duplicate ids, duplicate hashes and a file without a single key
  * (empty, only comments, or {@code []}): a replica that accepts no key at all would turn every caller away
  * while reporting ready. Read as a Jackson tree, so no reflection is involved.
@@ -35,7 +39,8 @@ import java.util.Set;
 final class KeyFile {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> ENTRY_FIELDS = Set.of("id", "tenant", "hash", "priority", "limits");
+    private static final Set<String> ENTRY_FIELDS =
+            Set.of("id", "tenant", "hash", "priority", "role", "models", "limits");
     private static final Set<String> LIMIT_FIELDS =
             Set.of("requests-per-minute", "tokens-per-minute", "max-concurrency");
 
@@ -108,6 +113,14 @@ final class KeyFile {
                         where + ": priority must be one of " + String.join(", ", classes.names()));
             }
         }
+        Role role = Role.USER;
+        if (entry.hasNonNull("role")) {
+            role = Role.named(text(entry, "role", where));
+            if (role == null) {
+                throw new IllegalArgumentException(where + ": role must be user or admin");
+            }
+        }
+        Set<String> models = models(entry.get("models"), where);
         Limits limits = Limits.DEFAULTS;
         JsonNode limitsNode = entry.get("limits");
         if (limitsNode != null && !limitsNode.isNull()) {
@@ -124,7 +137,26 @@ final class KeyFile {
                     positive(limitsNode, "tokens-per-minute", where),
                     maxConcurrency == null ? null : maxConcurrency.intValue());
         }
-        return new ApiKey(new Caller(id, tenant, priority, limits, "key:" + id), digest);
+        return new ApiKey(new Caller(id, tenant, priority, limits, "key:" + id, role, models), digest);
+    }
+
+    /** The allowlist of {@code models}, or {@code null} (every model) when there is none. */
+    private static Set<String> models(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            throw new IllegalArgumentException(
+                    where + ": models must be a non-empty list of model names (leave it out for every model)");
+        }
+        Set<String> models = new HashSet<>();
+        for (JsonNode model : node) {
+            if (!model.isTextual() || model.textValue().isBlank()) {
+                throw new IllegalArgumentException(where + ": models must hold non-empty strings");
+            }
+            models.add(model.textValue().trim());
+        }
+        return models;
     }
 
     private static void unknownFields(JsonNode node, Set<String> allowed, String where) {

@@ -17,8 +17,8 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vgate.api.AnthropicErrors;
 import io.vgate.api.ApiError;
-import io.vgate.api.ApiErrors;
 import io.vgate.api.RequestIds;
 import io.vgate.metrics.RejectionLogThrottle;
 import io.vgate.ratelimit.RateLimitConfig;
@@ -242,7 +242,11 @@ public class ConnectionGuard {
                     client,
                     requestId);
         }
-        ApiErrors.send(response, error);
+        // Anthropic's clients on /v1/messages read Anthropic's error shape.
+        AnthropicErrors.send(
+                response,
+                error,
+                AnthropicErrors.isMessagesPath(context.request().path()));
         context.request().resume();
     }
 

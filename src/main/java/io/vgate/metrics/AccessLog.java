@@ -52,6 +52,8 @@ public class AccessLog implements ExchangeObserver {
         public static final String TRIMMED_MESSAGES = "trimmedMessages";
         public static final String REASON = "reason";
         public static final String CODE = "code";
+        public static final String FINISH_REASON = "finishReason";
+        public static final String UPSTREAM_ERROR = "upstreamError";
 
         private Fields() {}
     }
@@ -118,6 +120,8 @@ public class AccessLog implements ExchangeObserver {
             fields.put(Fields.REASON, Reasons.of(exchange.errorCode()));
             fields.put(Fields.CODE, exchange.errorCode());
         }
+        putIfSet(fields, Fields.FINISH_REASON, clip(exchange.finishReason()));
+        putIfSet(fields, Fields.UPSTREAM_ERROR, GatewayMetrics.upstreamError(exchange));
         return fields;
     }
 
@@ -141,18 +145,14 @@ public class AccessLog implements ExchangeObserver {
             line.append(" tokens=").append(exchange.promptTokens()).append('/').append(exchange.completionTokens());
         }
         appendIfSet(line, "adjusted=", fields.get(Fields.CONTEXT_ADJUSTMENT), "");
+        appendIfSet(line, "finish=", fields.get(Fields.FINISH_REASON), "");
         appendIfSet(line, "code=", fields.get(Fields.CODE), "");
+        appendIfSet(line, "upstream_error=", fields.get(Fields.UPSTREAM_ERROR), "");
         return line.append(" id=").append(exchange.requestId()).toString();
     }
 
     private static String outcome(ExchangeRecord exchange) {
-        return exchange.outcome() == null
-                ? "unknown"
-                : switch (exchange.outcome()) {
-                    case COMPLETED -> "completed";
-                    case CLIENT_GONE -> "client_gone";
-                    case UPSTREAM_FAILED -> "upstream_failed";
-                };
+        return exchange.outcome() == null ? "unknown" : GatewayMetrics.outcome(exchange.outcome());
     }
 
     /** Nanoseconds as milliseconds with three decimals, without {@code String.format}. */

@@ -26,7 +26,8 @@ import io.vgate.streaming.RelayOutcome;
  * @param startNanos {@link System#nanoTime()} when the request reached vgate's handler
  * @param endNanos when the exchange completed
  * @param queueWaitNanos time spent waiting for admission
- * @param firstEventNanos when the first SSE event was forwarded, or 0
+ * @param firstEventNanos when the first SSE event carrying output was forwarded (a chat or completion stream's
+ *        first event; the first output delta of a Responses or Messages stream), or 0
  * @param lastEventNanos when the last SSE event was forwarded, or 0
  * @param events SSE events forwarded
  * @param maxEventGapNanos longest pause between two forwarded events (0 with fewer than two)
@@ -34,6 +35,10 @@ import io.vgate.streaming.RelayOutcome;
  * @param completionTokens completion tokens vLLM reported, or -1
  * @param contextAdjustment what context fitting changed ({@code clamped}, {@code trimmed}), or {@code null}
  * @param trimmedMessages how many messages trimming dropped
+ * @param finishReason why vLLM's generation ended as its answer said ({@code stop}, {@code length},
+ *     {@code tool_calls}, …), or {@code null} when the answer named none
+ * @param upstreamFailure what vLLM did wrong after its head arrived ({@code upstream_reset}: the stream or
+ *     body was cut; {@code error_event}: an in-band error event), or {@code null}
  */
 public record ExchangeRecord(
         ApiRoute route,
@@ -62,7 +67,9 @@ public record ExchangeRecord(
         long promptTokens,
         long completionTokens,
         String contextAdjustment,
-        int trimmedMessages) {
+        int trimmedMessages,
+        String finishReason,
+        String upstreamFailure) {
 
     /** True when a step named the tenant. */
     public boolean hasTenant() {

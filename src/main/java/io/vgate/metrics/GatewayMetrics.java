@@ -8,6 +8,7 @@ import io.vgate.streaming.RelayOutcome;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -53,6 +54,12 @@ public class GatewayMetrics implements ExchangeObserver {
     static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
 
     static final String[] STATUS_CLASSES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    /** The {@code outcome} label of {@code vgate_requests_total}, by {@link RelayOutcome#ordinal()}. */
+    static final String[] OUTCOMES = {"completed", "client_gone", "upstream_failed"};
+    /** The {@code finish_reason} values labelled by name; any other reason vLLM names is {@code other}. */
+    static final Set<String> FINISH_REASONS =
+            Set.of("stop", "length", "tool_calls", "content_filter", "function_call", "abort", "error");
+
     private static final int ROUTES = ApiRoute.values().length + 1;
     private static final int INPUT = 0;
     private static final int OUTPUT = 1;
@@ -61,6 +68,7 @@ public class GatewayMetrics implements ExchangeObserver {
     private final LabelBudget tenants;
     private final LabelBudget models;
     private final LabelBudget codes = LabelBudget.of(Optional.empty(), 100);
+    private final LabelBudget finishReasons = LabelBudget.of(Optional.of(FINISH_REASONS), 0);
     private final ConcurrentHashMap<String, ModelMeters> byModel = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry, MetricsConfig config) {
@@ -81,16 +89,19 @@ public class GatewayMetrics implements ExchangeObserver {
         RouteMeters meters = model.route(exchange.route());
         String tenant = tenant(exchange);
 
-        meters.requests(tenant, statusClass).increment();
+        meters.requests(tenant, statusClass, exchange.outcome()).increment();
         long durationNanos = exchange.endNanos() - exchange.startNanos();
         meters.duration(stream, statusClass).record(durationNanos, TimeUnit.NANOSECONDS);
 
         if (errorCode != null) {
             meters.rejections(tenant, codes.admit(errorCode)).increment();
         }
-        String upstreamError = upstreamError(exchange, errorCode, statusClass);
+        String upstreamError = upstreamError(exchange);
         if (upstreamError != null) {
             meters.upstreamErrors(upstreamError).increment();
+        }
+        if (exchange.finishReason() != null) {
+            meters.finishReasons(finishReasons.label(exchange.finishReason())).increment();
         }
         if (exchange.outcome() == RelayOutcome.CLIENT_GONE) {
             meters.disconnects(exchange.streaming() && exchange.events() > 0).increment();
@@ -142,16 +153,31 @@ public class GatewayMetrics implements ExchangeObserver {
         }
     }
 
-    /** What vLLM did wrong, or {@code null} when it did nothing wrong. */
-    private static String upstreamError(ExchangeRecord exchange, String errorCode, int statusClass) {
+    /**
+     * What vLLM did wrong — the {@code error_type} of {@code vgate_upstream_errors_total} and the access line's
+     * {@code upstreamError} — or {@code null} when it did nothing wrong: vgate's code for vLLM being unreachable,
+     * broken or too slow; {@code upstream_reset} for a stream or body it cut; {@code error_event} for its in-band
+     * error event; {@code status_5xx} for its own 5xx answer. A client that left first is never vLLM's failure,
+     * whatever the reset of its upstream request looked like.
+     */
+    static String upstreamError(ExchangeRecord exchange) {
+        if (exchange.outcome() == RelayOutcome.CLIENT_GONE) {
+            return null;
+        }
+        String errorCode = exchange.errorCode();
         if (errorCode != null) {
             String reason = Reasons.of(errorCode);
             return Reasons.UPSTREAM.equals(reason) || Reasons.TIMEOUT.equals(reason) ? errorCode : null;
         }
         if (exchange.outcome() == RelayOutcome.UPSTREAM_FAILED) {
-            return "upstream_reset";
+            return exchange.upstreamFailure() != null ? exchange.upstreamFailure() : "upstream_reset";
         }
-        return statusClass == 5 ? "status_5xx" : null;
+        return exchange.status() >= 500 && exchange.status() < 600 ? "status_5xx" : null;
+    }
+
+    /** The {@code outcome} label and access-line value of an ending. */
+    static String outcome(RelayOutcome outcome) {
+        return OUTCOMES[outcome.ordinal()];
     }
 
     private String tenant(ExchangeRecord exchange) {

@@ -61,9 +61,19 @@ public final class MetricNames {
 
     /**
      * Requests, counted when they complete. Prometheus: {@code vgate_requests_total}; labels route, model,
-     * tenant, status_class.
+     * tenant, status_class, outcome ({@code completed}, {@code client_gone}, {@code upstream_failed}: the
+     * access line's outcome; a 200 stream that vLLM cut or ended with its in-band error event is
+     * {@code upstream_failed}).
      */
     public static final String REQUESTS = "vgate.requests";
+
+    /**
+     * Generations vLLM ended, by the {@code finish_reason} of its answer (a stream's last chunk, a body's last
+     * choice): {@code stop}, {@code length}, {@code tool_calls}, {@code content_filter}, {@code function_call},
+     * {@code abort}, {@code error}, else {@code other}. Prometheus: {@code vgate_finish_reasons_total}; labels
+     * route, model, finish_reason.
+     */
+    public static final String FINISH_REASONS = "vgate.finish_reasons";
 
     /**
      * Requests vgate answered with its own error. Prometheus: {@code vgate_rejections_total}; labels
@@ -116,6 +126,8 @@ public final class MetricNames {
     public static final String REASON = "reason";
     /** Label: vgate's error code of a rejection. */
     public static final String CODE = "code";
+    /** Label: why vLLM ended a generation (a fixed set, else {@code other}). */
+    public static final String FINISH_REASON = "finish_reason";
     /** Label: what went wrong upstream. */
     public static final String ERROR_TYPE = "error_type";
     /** Label: when a client left. */
@@ -125,7 +137,7 @@ public final class MetricNames {
 
     /** Label: a priority class. */
     public static final String PRIORITY = "priority";
-    /** Label: how a wait in the queue ended. */
+    /** Label: how a wait in the queue ended; how a request ended ({@link #REQUESTS}). */
     public static final String OUTCOME = "outcome";
     /** Label: what context fitting did ({@code clamped}, {@code trimmed}). */
     public static final String ACTION = "action";

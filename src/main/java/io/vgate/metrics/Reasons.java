@@ -60,7 +60,6 @@ final class Reasons {
             case "context_length_exceeded" -> CONTEXT;
             case "upstream_unavailable", "upstream_error", "upstream_reset" -> UPSTREAM;
             case "invalid_json",
-                    "http_version_not_supported",
                     "invalid_type",
                     "invalid_value",
                     "missing_required_parameter",

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.vgate.api.ApiRoute;
+import io.vgate.streaming.RelayOutcome;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -16,6 +17,7 @@ final class RouteMeters {
     private final AtomicReferenceArray<Timer> durations =
             new AtomicReferenceArray<>(2 * GatewayMetrics.STATUS_CLASSES.length);
     private final ConcurrentHashMap<String, AtomicReferenceArray<Counter>> requests = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> finishReasons = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<GatewayMetrics.RejectionKey, Counter> rejections = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
     private final Counter disconnectedWaiting;
@@ -68,24 +70,40 @@ final class RouteMeters {
         return ttft != null;
     }
 
-    Counter requests(String tenant, int statusClass) {
+    Counter requests(String tenant, int statusClass, RelayOutcome outcome) {
         AtomicReferenceArray<Counter> byStatus = requests.get(tenant);
         if (byStatus == null) {
             byStatus = requests.computeIfAbsent(tenant, t -> {
-                var counters = new AtomicReferenceArray<Counter>(GatewayMetrics.STATUS_CLASSES.length);
+                var counters = new AtomicReferenceArray<Counter>(
+                        GatewayMetrics.STATUS_CLASSES.length * GatewayMetrics.OUTCOMES.length);
                 // The usual classes exist from the first request on, so error ratios read 0, not "no data".
                 for (int c : new int[] {2, 4, 5}) {
-                    counters.set(c, requestCounter(t, c));
+                    counters.set(c, requestCounter(t, c, 0));
                 }
                 return counters;
             });
         }
-        Counter counter = byStatus.get(statusClass);
+        int ending = outcome == null ? 0 : outcome.ordinal();
+        int index = ending * GatewayMetrics.STATUS_CLASSES.length + statusClass;
+        Counter counter = byStatus.get(index);
         if (counter == null) {
-            byStatus.compareAndSet(statusClass, null, requestCounter(tenant, statusClass));
-            counter = byStatus.get(statusClass);
+            byStatus.compareAndSet(index, null, requestCounter(tenant, statusClass, ending));
+            counter = byStatus.get(index);
         }
         return counter;
+    }
+
+    Counter finishReasons(String reason) {
+        Counter counter = finishReasons.get(reason);
+        return counter != null
+                ? counter
+                : finishReasons.computeIfAbsent(
+                        reason,
+                        r -> Counter.builder(MetricNames.FINISH_REASONS)
+                                .description("Generations vLLM ended, by the finish_reason its answer gave.")
+                                .tags(tags)
+                                .tag(MetricNames.FINISH_REASON, r)
+                                .register(registry));
     }
 
     Timer duration(boolean stream, int statusClass) {
@@ -160,12 +178,13 @@ final class RouteMeters {
         return tokenUsage[type];
     }
 
-    private Counter requestCounter(String tenant, int statusClass) {
+    private Counter requestCounter(String tenant, int statusClass, int outcome) {
         return Counter.builder(MetricNames.REQUESTS)
-                .description("Requests, by route, model, tenant and status class.")
+                .description("Requests, by route, model, tenant, status class and how they ended.")
                 .tags(tags)
                 .tag(MetricNames.TENANT, tenant)
                 .tag(MetricNames.STATUS_CLASS, GatewayMetrics.STATUS_CLASSES[statusClass])
+                .tag(MetricNames.OUTCOME, GatewayMetrics.OUTCOMES[outcome])
                 .register(registry);
     }
 

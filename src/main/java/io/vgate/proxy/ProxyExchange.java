@@ -1,12 +1,15 @@
 package io.vgate.proxy;
 
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
+import io.vgate.api.AnthropicErrors;
 import io.vgate.api.ApiError;
-import io.vgate.api.ApiErrors;
 import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 import io.vgate.api.RequestIds;
+import io.vgate.auth.Caller;
 import io.vgate.metrics.ExchangeObserver;
 import io.vgate.metrics.ExchangeRecord;
 import io.vgate.ratelimit.CallerDecision;
@@ -28,8 +31,9 @@ import org.jboss.logging.Logger;
  * immutable {@link ExchangeRecord}.
  * <p>
  * Everything happens on the client connection's event loop, so no field needs synchronisation. When the
- * client goes away first, the upstream request is reset at once so vLLM aborts the generation and frees
- * its slot.
+ * client goes away first (FIN or RST, before or after the first byte), the exchange is recorded as
+ * {@link RelayOutcome#CLIENT_GONE} before the upstream request is reset, so vLLM aborts the generation and
+ * frees its slot, and the failure that reset echoes back is never counted against vLLM.
  */
 final class ProxyExchange implements RelayListener {
 
@@ -44,6 +48,7 @@ final class ProxyExchange implements RelayListener {
     private final RelayProgress progress = new RelayProgress();
 
     // What the steps decided.
+    Caller caller;
     InferenceRequest request;
     String clientIp;
     String tenant;
@@ -83,6 +88,15 @@ final class ProxyExchange implements RelayListener {
         response.closeHandler(ignored -> clientClosed());
         // A peer that resets the connection mid-write is an ordinary event here, not an error to log.
         response.exceptionHandler(ignored -> clientClosed());
+        if (context.request().version() == HttpVersion.HTTP_1_0) {
+            // Vert.x answers an HTTP/1.0 keep-alive request with "Connection: keep-alive" even when the body can
+            // only end with the connection (no Content-Length: a stream); say close, as the relay will.
+            context.addHeadersEndHandler(ignored -> {
+                if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+                    response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+                }
+            });
+        }
     }
 
     ApiRoute route() {
@@ -153,13 +167,21 @@ final class ProxyExchange implements RelayListener {
         if (completed) {
             return;
         }
+        if (context.response().closed() && !context.response().ended()) {
+            // The client left before vgate gave up (its close is still on its way here): it failed first.
+            clientClosed();
+            return;
+        }
         errorCode = error.code();
         if (relay != null) {
             relay.abort(error);
             return;
         }
         if (call != null) {
+            // vgate gave up on vLLM before its answer began: the request's ending is vLLM's failure.
             call.cancel();
+            failUpstream(error);
+            return;
         }
         fail(error);
     }
@@ -170,8 +192,28 @@ final class ProxyExchange implements RelayListener {
             return;
         }
         errorCode = error.code();
-        ApiErrors.send(context.response(), error);
+        AnthropicErrors.send(context.response(), error, anthropicErrors());
         complete(RelayOutcome.of(false, true));
+    }
+
+    /**
+     * Ends the exchange with vgate's own error for a failure of vLLM's (unreachable, closed before answering,
+     * too slow): recorded as {@link RelayOutcome#UPSTREAM_FAILED}. A no-op once the exchange is complete.
+     */
+    void failUpstream(ApiError error) {
+        if (completed) {
+            return;
+        }
+        errorCode = error.code();
+        AnthropicErrors.send(context.response(), error, anthropicErrors());
+        complete(RelayOutcome.of(false, false));
+    }
+
+    /** True when vgate's own errors take Anthropic's shape: on its routes, and on unknown paths under them. */
+    private boolean anthropicErrors() {
+        return route != null
+                ? route.errorDialect() == ApiRoute.ErrorDialect.ANTHROPIC
+                : AnthropicErrors.isMessagesPath(context.request().path());
     }
 
     /** Charges the caller's token limit as soon as vLLM reports usage, before the client has the end. */
@@ -195,16 +237,20 @@ final class ProxyExchange implements RelayListener {
             return;
         }
         clientGone = true;
-        if (call != null) {
+        // The client failed first: settled before the resets below, whose echo (the upstream request failing)
+        // would otherwise read as vLLM breaking the stream.
+        complete(RelayOutcome.of(true, false));
+        if (relay != null) {
+            relay.clientGone();
+        } else if (call != null) {
             call.cancel();
         }
-        complete(RelayOutcome.of(true, false));
     }
 
     /**
      * The one exit: every way an exchange ends comes through here exactly once. How it ended ({@code
      * outcome}) is decided by the caller: {@link #fail} (vgate answered), {@link #clientClosed} (the client
-     * left first) or the relay ({@link #relayEnded}).
+     * left first) or the relay ({@link #onEnd}).
      */
     private void complete(RelayOutcome outcome) {
         if (completed) {
@@ -215,6 +261,10 @@ final class ProxyExchange implements RelayListener {
         ticket.release();
         if (watch != null) {
             watch.cancel();
+        }
+        if (outcome == RelayOutcome.UPSTREAM_FAILED && progress.upstreamFailure() != null && call != null) {
+            // vLLM failed after its head arrived (a cut stream, an in-band error): the breaker hears of it too.
+            call.failedAfterHead(progress.upstreamFailure());
         }
         if (observers.length > 0) {
             notifyObservers(record(outcome, endNanos));
@@ -247,14 +297,16 @@ final class ProxyExchange implements RelayListener {
                 startNanos,
                 endNanos,
                 ticket.waitedNanos(),
-                progress.firstEventNanos(),
+                progress.firstTokenNanos(),
                 progress.lastEventNanos(),
                 progress.events(),
                 progress.maxEventGapNanos(),
                 progress.promptTokens(),
                 progress.completionTokens(),
                 contextAdjustment,
-                trimmedMessages);
+                trimmedMessages,
+                progress.finishReason(),
+                progress.upstreamFailure());
     }
 
     private void notifyObservers(ExchangeRecord record) {

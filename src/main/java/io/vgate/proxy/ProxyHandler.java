@@ -3,15 +3,16 @@ package io.vgate.proxy;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
 import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 import io.vgate.api.RequestParser;
+import io.vgate.auth.AccessErrors;
 import io.vgate.auth.Authenticator;
 import io.vgate.auth.Caller;
+import io.vgate.auth.StoredResponses;
 import io.vgate.metrics.ExchangeObserver;
 import io.vgate.metrics.RequestTracing;
 import io.vgate.ratelimit.CallerDecision;
@@ -21,10 +22,12 @@ import io.vgate.shaping.Admission;
 import io.vgate.shaping.ContextFitter;
 import io.vgate.shaping.ExchangeTimeouts;
 import io.vgate.shaping.Fitting;
+import io.vgate.shaping.ModelCatalog;
 import io.vgate.shaping.Ticket;
 import io.vgate.shaping.TrustedCallers;
 import io.vgate.upstream.UpstreamCall;
 import io.vgate.upstream.UpstreamForwarder;
+import io.vgate.upstream.UpstreamGuard;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -47,17 +50,26 @@ public class ProxyHandler {
 
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);
 
+    private static final String X_API_KEY = "x-api-key";
+
     private static final Future<Fitting> NOT_FITTED = Future.succeededFuture(Fitting.NONE);
 
     /** Routing-context key of the exchange, from {@link #admit} to {@link #handle}. */
     static final String EXCHANGE = "vgate.exchange";
+
+    /** Routing-context key of the route path (one of {@link ApiRoute#paths()}) the request matched. */
+    static final String PATH_TEMPLATE = "vgate.path-template";
+
+    private static final Future<Void> PERMITTED = Future.succeededFuture();
 
     private final RateLimiter limiter;
     private final Authenticator authenticator;
     private final RequestParser parser;
     private final TrustedCallers trustedCallers;
     private final Admission admission;
+    private final ModelCatalog catalog;
     private final ContextFitter contextFitter;
+    private final StoredResponses storedResponses;
     private final ExchangeTimeouts timeouts;
     private final UpstreamForwarder forwarder;
     private final RequestTracing tracing;
@@ -71,7 +83,9 @@ public class ProxyHandler {
             RequestParser parser,
             TrustedCallers trustedCallers,
             Admission admission,
+            ModelCatalog catalog,
             ContextFitter contextFitter,
+            StoredResponses storedResponses,
             ExchangeTimeouts timeouts,
             UpstreamForwarder forwarder,
             RequestTracing tracing,
@@ -81,7 +95,9 @@ public class ProxyHandler {
         this.parser = parser;
         this.trustedCallers = trustedCallers;
         this.admission = admission;
+        this.catalog = catalog;
         this.contextFitter = contextFitter;
+        this.storedResponses = storedResponses;
         this.timeouts = timeouts;
         this.forwarder = forwarder;
         this.tracing = tracing;
@@ -106,9 +122,8 @@ public class ProxyHandler {
                         if (address != null) {
                             address.write(headers);
                         }
-                        return authenticator
-                                .authenticate(context.request().getHeader(HttpHeaders.AUTHORIZATION)) // 401
-                                .compose(caller -> admitCaller(exchange, caller, address)); // 429 per key
+                        return authenticate(context, route) // 401
+                                .compose(caller -> admitCaller(exchange, caller, address)); // 403, 429 per key
                     })
                     .onComplete(admitted -> {
                         if (admitted.failed()) {
@@ -122,8 +137,23 @@ public class ProxyHandler {
         }
     }
 
+    /** Who is calling: Bearer credentials, or on Anthropic's routes also {@code x-api-key}, as its SDKs send. */
+    private Future<Caller> authenticate(RoutingContext context, ApiRoute route) {
+        String authorization = context.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (route.errorDialect() == ApiRoute.ErrorDialect.ANTHROPIC) {
+            return authenticator.authenticate(authorization, context.request().getHeader(X_API_KEY));
+        }
+        return authenticator.authenticate(authorization);
+    }
+
     private Future<CallerDecision> admitCaller(ProxyExchange exchange, Caller caller, Quota address) {
+        if (exchange.route().access() == ApiRoute.Access.ADMIN && (caller == null || !caller.admin())) {
+            // Without authentication there is no admin: administration needs a credential that says so.
+            return Future.failedFuture(new ApiException(
+                    AccessErrors.adminOnly(exchange.routingContext().request().path())));
+        }
         if (caller != null) {
+            exchange.caller = caller;
             exchange.tenant = caller.tenant();
             exchange.keyId = caller.id();
             exchange.priority = caller.priority();
@@ -141,28 +171,21 @@ public class ProxyHandler {
             return;
         }
         InferenceRequest request;
+        Future<Void> permitted;
         Ticket ticket;
         try {
             request = parse(context, route);
             exchange.request = request;
-            if (request.stream() && context.request().version() == HttpVersion.HTTP_1_0) {
-                // HTTP/1.0 has no chunked encoding for a stream of unknown length: say so before a slot is taken.
-                throw new ApiException(new ApiError(
-                        400,
-                        ApiError.INVALID_REQUEST,
-                        "http_version_not_supported",
-                        "Streaming needs HTTP/1.1 or later; send the request over HTTP/1.1"
-                                + " (behind nginx: proxy_http_version 1.1).",
-                        "stream",
-                        null));
-            }
-            ticket = route.usesModel() ? enterQueue(exchange) : Ticket.NONE; // 503 when the queue is full
+            permitted = permitModel(exchange, request); // 404 for a model the caller may not use
+            checkStoredResponse(exchange, context, route, request); // 404 for another tenant's stored response
+            ticket = route.queued() ? enterQueue(exchange) : Ticket.NONE; // 503 when the queue is full
         } catch (RuntimeException e) {
             fail(exchange, e);
             return;
         }
         exchange.hold(ticket);
-        ticket.granted() // waits for a slot on the GPU, or 503
+        permitted
+                .compose(allowed -> ticket.granted()) // waits for a slot on the GPU, or 503
                 .compose(admitted -> exchange.completed() ? NOT_FITTED : contextFitter.fit(request)) // or 400
                 .onComplete(fitted -> {
                     if (exchange.completed()) {
@@ -173,8 +196,37 @@ public class ProxyHandler {
                         return;
                     }
                     apply(exchange, request, fitted.result());
+                    if (route == ApiRoute.RESPONSES) {
+                        try {
+                            storedResponses.claim(request, owner(exchange)); // the new response is the caller's
+                        } catch (RuntimeException e) {
+                            fail(exchange, e);
+                            return;
+                        }
+                    }
                     forward(exchange, request);
                 });
+    }
+
+    /**
+     * Stored responses belong to their creator: a lookup, a cancel or a follow-up ({@code previous_response_id})
+     * on another tenant's response gets 404 here and never reaches vLLM.
+     */
+    private void checkStoredResponse(
+            ProxyExchange exchange, RoutingContext context, ApiRoute route, InferenceRequest request) {
+        switch (route) {
+            case RESPONSES -> storedResponses.checkNew(request, owner(exchange));
+            case RESPONSES_GET, RESPONSES_CANCEL ->
+                storedResponses.checkOwner(context.pathParam("response_id"), owner(exchange));
+            default -> {
+                // Other routes store nothing.
+            }
+        }
+    }
+
+    /** Whose stored responses the caller may see: its authenticated tenant; {@code null} without authentication. */
+    private static String owner(ProxyExchange exchange) {
+        return exchange.caller == null ? null : exchange.caller.tenant();
     }
 
     /** Makes the fitting's edits (clamp, trim) and tells the client about them. */
@@ -212,14 +264,72 @@ public class ProxyHandler {
         return new ProxyExchange(context, route, tracing.currentTraceId(), defaultPriority, observers);
     }
 
+    /** Reads the request (the JSON body, if the route has one) and where it goes on vLLM. */
     private InferenceRequest parse(RoutingContext context, ApiRoute route) {
-        if (!route.hasBody()) {
-            return InferenceRequest.withoutBody(route);
+        String path = route.upstreamPath(context.get(PATH_TEMPLATE), context::pathParam);
+        if (path == null) {
+            // A response id vLLM could not have made: not a path vgate forwards.
+            throw new ApiException(ApiError.unknownRoute(
+                    context.request().method().name(), context.request().path()));
         }
-        return parser.parse(
-                route,
-                context.request().getHeader(HttpHeaders.CONTENT_TYPE),
-                context.body().buffer());
+        InferenceRequest request = route.hasBody()
+                ? parser.parse(
+                        route,
+                        context.request().getHeader(HttpHeaders.CONTENT_TYPE),
+                        context.body().buffer())
+                : InferenceRequest.withoutBody(route);
+        request.upstreamPath(route == ApiRoute.RESPONSES_GET ? path + replayQuery(context) : path);
+        return request;
+    }
+
+    /** The query of a stored-response lookup that vLLM reads ({@code stream}, {@code starting_after}), and no other. */
+    private static String replayQuery(RoutingContext context) {
+        var query = new StringBuilder();
+        for (String name : new String[] {"stream", "starting_after"}) {
+            String value = context.queryParams().get(name);
+            if (value != null && ApiRoute.PATH_PARAM.matcher(value).matches()) {
+                query.append(query.isEmpty() ? '?' : '&')
+                        .append(name)
+                        .append('=')
+                        .append(value);
+            }
+        }
+        return query.toString();
+    }
+
+    /**
+     * Sends an alias to its served model, then checks the caller's model allowlist: a model the caller may not
+     * use gets the same 404 {@code model_not_found} whether it exists or not. A restricted caller who names no
+     * model gets vLLM's default model, which the allowlist must then hold; usually known at once, else read first.
+     */
+    private Future<Void> permitModel(ProxyExchange exchange, InferenceRequest request) {
+        String named = request.model();
+        String served = catalog.served(named);
+        if (served != null && !served.equals(named)) {
+            request.rewriteModel(served);
+        }
+        Caller caller = exchange.caller;
+        if (caller == null || !caller.restricted() || !request.route().namesModel()) {
+            return PERMITTED;
+        }
+        if (named != null) {
+            if (caller.mayUse(named) || caller.mayUse(served)) {
+                return PERMITTED;
+            }
+            throw new ApiException(AccessErrors.modelNotFound(named));
+        }
+        String base = catalog.cachedDefaultModel();
+        if (base != null) {
+            if (caller.mayUse(base)) {
+                return PERMITTED;
+            }
+            throw new ApiException(AccessErrors.modelNotFound(null));
+        }
+        var context = exchange.routingContext().vertx().getOrCreateContext();
+        return Future.fromCompletionStage(catalog.defaultModel().subscribeAsCompletionStage(), context)
+                .compose(model -> caller.mayUse(model)
+                        ? PERMITTED
+                        : Future.failedFuture(new ApiException(AccessErrors.modelNotFound(null))));
     }
 
     private void forward(ProxyExchange exchange, InferenceRequest request) {
@@ -232,18 +342,51 @@ public class ProxyHandler {
         call.head().onComplete(head -> {
             if (head.succeeded()) {
                 relay(exchange, call, head.result());
+            } else if (head.cause() instanceof ApiException failed
+                    && !UpstreamGuard.CIRCUIT_OPEN.equals(failed.error().code())) {
+                // vLLM unreachable or gone before answering: vgate answers, the ending is vLLM's failure.
+                failed.writeHeaders(exchange.response().headers());
+                exchange.failUpstream(failed.error());
             } else if (!UpstreamCall.isCancelled(head.cause())) {
                 fail(exchange, head.cause());
             }
         });
     }
 
-    private static void relay(ProxyExchange exchange, UpstreamCall call, HttpClientResponse response) {
+    private void relay(ProxyExchange exchange, UpstreamCall call, HttpClientResponse response) {
         if (exchange.completed()) {
             response.request().reset();
             return;
         }
-        exchange.relay(call.relay(response, exchange.response(), exchange.progress(), exchange));
+        ApiRoute route = exchange.route();
+        if (route == ApiRoute.MODELS && exchange.caller != null && exchange.caller.restricted()) {
+            ModelListFilter.relay(response, exchange, exchange.caller);
+            return;
+        }
+        if (route.access() == ApiRoute.Access.ADMIN && response.statusCode() == 200) {
+            // The served models changed: vgate's list is read again before the client hears of it, so the
+            // next request (context fitting, an allowlisted adapter) already sees the change.
+            var context = exchange.routingContext().vertx().getOrCreateContext();
+            Future.fromCompletionStage(catalog.reloadAfterChange().subscribeAsCompletionStage(), context)
+                    .onComplete(reloaded -> {
+                        if (exchange.completed()) {
+                            response.request().reset();
+                        } else {
+                            startRelay(exchange, call, response);
+                        }
+                    });
+            return;
+        }
+        startRelay(exchange, call, response);
+    }
+
+    private static void startRelay(ProxyExchange exchange, UpstreamCall call, HttpClientResponse response) {
+        try {
+            exchange.relay(call.relay(response, exchange.response(), exchange.progress(), exchange));
+        } catch (RuntimeException e) {
+            // The relay has reset the upstream request; the exchange answers and frees its slot now.
+            fail(exchange, e);
+        }
     }
 
     private static void fail(ProxyExchange exchange, Throwable failure) {

@@ -1,5 +1,6 @@
 package io.vgate.proxy;
 
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -10,14 +11,16 @@ import io.vgate.api.ApiRoute;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Arrays;
+import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * Mounts the OpenAI routes on Quarkus's HTTP router. Requests are served straight from Vert.x
+ * Mounts the route table ({@link ApiRoute}) on Quarkus's HTTP router. Requests are served straight from Vert.x
  * (no JAX-RS layer) because the relay needs the raw request and response: bytes in, bytes out.
  * Each route runs: admission (limits and auth, before any body byte is read), the body read (bounded in
  * size by {@code vgate.api.max-body-size} and in time by {@code vgate.api.body-read-timeout}), then the
- * data path. Unknown {@code /v1} paths and wrong methods get OpenAI-shaped 404/405 answers.
+ * data path. Unknown {@code /v1} paths, vLLM's own routes ({@link #VLLM_ONLY_PATHS}) and wrong methods get
+ * OpenAI-shaped 404/405 answers from vgate; nothing of them reaches vLLM.
  */
 @ApplicationScoped
 public class ProxyRoutes {
@@ -25,6 +28,50 @@ public class ProxyRoutes {
     private static final Logger LOG = Logger.getLogger(ProxyRoutes.class);
 
     private static final String BODY_TIMER = "vgate.body-timer";
+
+    /**
+     * Where vLLM serves routes vgate never forwards: everything under its API prefixes that is not in the route
+     * table, and its control, utility and profiling routes at the root. vgate answers them with its own 404 (405
+     * for a table path with another method); any other path is not vgate's either and gets the server's 404.
+     */
+    static final List<String> VLLM_ONLY_PATHS = List.of(
+            "/v1/*",
+            "/v2/*",
+            "/inference/*",
+            "/cohere/*",
+            "/pause",
+            "/resume",
+            "/is_paused",
+            "/sleep",
+            "/wake_up",
+            "/is_sleeping",
+            "/collective_rpc",
+            "/invocations",
+            "/generative_scoring",
+            "/reset_prefix_cache",
+            "/reset_mm_cache",
+            "/reset_encoder_cache",
+            "/metrics",
+            "/server_info",
+            "/health",
+            "/ping",
+            "/version",
+            "/load",
+            "/scale_elastic_ep",
+            "/is_scaling_elastic_ep",
+            "/init_weight_transfer_engine",
+            "/update_weights",
+            "/get_world_size",
+            "/abort_requests",
+            "/tokenizer_info",
+            "/start_profile",
+            "/stop_profile",
+            "/score/*",
+            "/rerank/*",
+            "/classify/*",
+            "/pooling/*",
+            "/tokenize/*",
+            "/detokenize/*");
 
     /** How long a connection whose oversized body was refused stays open for the client to read the 413. */
     private static final long OVERSIZED_LINGER_MILLIS = 2_000;
@@ -42,18 +89,39 @@ public class ProxyRoutes {
     void mount(@Observes Router router) {
         BodyHandler bodies = BodyHandler.create(false).setBodyLimit(maxBodySize);
         for (ApiRoute route : ApiRoute.values()) {
-            // Admission is a route of its own: Vert.x allows no handler before a body handler on one route, and
-            // Quarkus keeps the request paused until the body handler of the next route resumes it.
-            var admission = router.route(route.method(), route.path()).handler(context -> proxy.admit(context, route));
-            var dataPath = router.route(route.method(), route.path());
-            if (route.hasBody()) {
-                admission.handler(this::startBodyDeadline);
-                dataPath.handler(bodies).handler(ProxyRoutes::bodyRead);
+            if (route.multipart()) {
+                // Uploads are streamed to vLLM by their own forwarder; until it is mounted they get vgate's 404.
+                continue;
             }
-            admission.failureHandler(context -> failed(context, route));
-            dataPath.handler(context -> proxy.handle(context, route)).failureHandler(context -> failed(context, route));
+            for (String path : route.paths()) {
+                mount(router, route, path, bodies);
+            }
         }
-        router.route("/v1/*").handler(this::unknown);
+        // vLLM's other routes (control, utility, SageMaker, profiling) are never forwarded: vgate answers them.
+        for (String path : VLLM_ONLY_PATHS) {
+            router.route(path).handler(this::unknown);
+        }
+    }
+
+    /**
+     * One path of a route: admission (limits and auth, before any body byte is read), then the body read for
+     * JSON routes (bounded in size and time), then the data path. A multipart upload is not read here: the data
+     * path streams it to vLLM once it holds a slot.
+     */
+    private void mount(Router router, ApiRoute route, String path, BodyHandler bodies) {
+        // Admission is a route of its own: Vert.x allows no handler before a body handler on one route, and
+        // Quarkus keeps the request paused until the body handler of the next route resumes it.
+        var admission = router.route(route.method(), path).handler(context -> {
+            context.put(ProxyHandler.PATH_TEMPLATE, path);
+            proxy.admit(context, route);
+        });
+        var dataPath = router.route(route.method(), path);
+        if (route.method() == HttpMethod.POST && !route.multipart()) {
+            admission.handler(this::startBodyDeadline);
+            dataPath.handler(bodies).handler(ProxyRoutes::bodyRead);
+        }
+        admission.failureHandler(context -> failed(context, route));
+        dataPath.handler(context -> proxy.handle(context, route)).failureHandler(context -> failed(context, route));
     }
 
     private void startBodyDeadline(RoutingContext context) {
@@ -101,8 +169,7 @@ public class ProxyRoutes {
     private void unknown(RoutingContext context) {
         String method = context.request().method().name();
         String path = context.request().path();
-        boolean known =
-                Arrays.stream(ApiRoute.values()).anyMatch(route -> route.path().equals(path));
+        boolean known = Arrays.stream(ApiRoute.values()).anyMatch(route -> route.servesPath(path));
         proxy.reject(
                 context, null, known ? ApiError.methodNotAllowed(method, path) : ApiError.unknownRoute(method, path));
     }

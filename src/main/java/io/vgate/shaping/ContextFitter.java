@@ -84,7 +84,7 @@ public class ContextFitter {
      * prompt's count in its headers) when it cannot fit.
      */
     public Future<Fitting> fit(InferenceRequest request) {
-        if (!request.route().generates() || request.body() == null) {
+        if (!request.route().fitted() || request.body() == null) {
             return UNCHANGED;
         }
         String model = request.model();

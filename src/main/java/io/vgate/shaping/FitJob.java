@@ -20,12 +20,16 @@ record FitJob(
     /** Returns {@code null} when the request is for vLLM to judge (odd values, no prompt to count). */
     static FitJob of(InferenceRequest request, ContextPolicy policy, int minCompletion) {
         ObjectNode body = request.body();
-        boolean chat = request.route() == ApiRoute.CHAT_COMPLETIONS;
+        // Responses and Anthropic Messages prompts are counted in chat form, and only clamped, never trimmed.
+        boolean converted = request.convertedPrompt();
+        boolean chat = request.route() == ApiRoute.CHAT_COMPLETIONS || converted;
         if (chat ? request.messages() == null : body.get("prompt") == null) {
             return null;
         }
         String field = null;
-        if (chat && present(body, "max_completion_tokens")) {
+        if (converted) {
+            field = present(body, request.completionLimitField()) ? request.completionLimitField() : null;
+        } else if (chat && present(body, "max_completion_tokens")) {
             field = "max_completion_tokens";
         } else if (present(body, "max_tokens")) {
             field = "max_tokens";
@@ -40,7 +44,8 @@ record FitJob(
         } else if (!chat) {
             requested = ContextFitter.COMPLETIONS_DEFAULT_MAX_TOKENS;
         }
-        return new FitJob(request, chat ? policy : ContextPolicy.CLAMP, chat, field, requested, minCompletion);
+        return new FitJob(
+                request, chat && !converted ? policy : ContextPolicy.CLAMP, chat, field, requested, minCompletion);
     }
 
     /** The completion the request needs room for to go through unchanged. */

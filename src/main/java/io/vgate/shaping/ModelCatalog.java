@@ -17,6 +17,9 @@ import org.jboss.logging.Logger;
  * after being unreachable ({@link #invalidate()}); a failed read is tried again two seconds later at the
  * earliest, requests going on unfitted meanwhile. A LoRA adapter has no length of its own and gets its base
  * model's.
+ * <p>
+ * It also knows vgate's own names for models, the aliases of {@code vgate.models.aliases}: {@link #served}
+ * says which served model a name stands for.
  */
 @Singleton
 public class ModelCatalog {
@@ -29,14 +32,16 @@ public class ModelCatalog {
     record Snapshot(Map<String, Integer> maxModelLen, String baseModel, long readAt) {}
 
     private final VllmClient vllm;
+    private final Map<String, String> aliases;
     private final long refreshNanos;
     private final AtomicReference<Uni<Snapshot>> loading = new AtomicReference<>();
     private volatile Snapshot snapshot;
     private volatile long lastUnknownRefresh;
     private volatile long lastFailure;
 
-    public ModelCatalog(VllmClient vllm, ShapingConfig config) {
+    public ModelCatalog(VllmClient vllm, ShapingConfig config, ModelsConfig models) {
         this.vllm = vllm;
+        this.aliases = Map.copyOf(models.aliases());
         this.refreshNanos = config.context().refreshInterval().toNanos();
     }
 
@@ -110,6 +115,48 @@ public class ModelCatalog {
     /** Reads the list now; completes with {@code null} when vLLM could not be asked. */
     public Uni<Void> reload() {
         return refresh().replaceWithVoid();
+    }
+
+    /**
+     * Reads the list afresh after vLLM's models changed (a LoRA adapter loaded or unloaded): unlike
+     * {@link #reload()}, never joins a read that started before the change. Never fails.
+     */
+    public Uni<Void> reloadAfterChange() {
+        return vllm.models()
+                .map(ModelCatalog::parse)
+                .invoke(parsed -> {
+                    snapshot = parsed;
+                    LOG.debugf("Model list read from vLLM after a change: %s", parsed.maxModelLen());
+                })
+                .onFailure()
+                .invoke(failure -> LOG.warnf("Could not read vLLM's model list after a change (%s)", failure))
+                .onFailure()
+                .recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    /** The served model a request naming {@code model} goes to: the alias's target, else {@code model} itself. */
+    public String served(String model) {
+        String target = model == null ? null : aliases.get(model);
+        return target != null ? target : model;
+    }
+
+    /**
+     * vLLM's default model (the first served name), the one a request without {@code model} gets, reading the list
+     * first when it is not in memory; completes with {@code null} when vLLM could not be asked.
+     */
+    public Uni<String> defaultModel() {
+        Snapshot current = snapshot;
+        if (current != null) {
+            return Uni.createFrom().item(current.baseModel());
+        }
+        return refresh().map(read -> read == null ? null : read.baseModel());
+    }
+
+    /** vLLM's default model if the list is in memory, else {@code null}; never waits. */
+    public String cachedDefaultModel() {
+        Snapshot current = snapshot;
+        return current == null ? null : current.baseModel();
     }
 
     private void refreshInBackground() {

@@ -14,12 +14,15 @@ public final class RelayProgress {
     private boolean streaming;
     private int events;
     private long firstEventNanos;
+    private long firstTokenNanos;
     private long lastEventNanos;
     private long maxEventGapNanos;
     private long promptTokens = -1;
     private long completionTokens = -1;
     private boolean wantsModel;
     private String servedModel;
+    private String finishReason;
+    private String upstreamFailure;
 
     /**
      * Asks the relay to read the model that served the request from vLLM's answer (a JSON body's, or the
@@ -62,6 +65,15 @@ public final class RelayProgress {
         return firstEventNanos;
     }
 
+    /**
+     * Nanos when the first event carrying output was forwarded: the first event of a chat or completion
+     * stream, the first output delta of a Responses or Messages stream; the first event when no event carried
+     * output, and 0 before any event.
+     */
+    public long firstTokenNanos() {
+        return firstTokenNanos != 0 ? firstTokenNanos : firstEventNanos;
+    }
+
     /** Nanos when the last SSE event was forwarded, or 0. */
     public long lastEventNanos() {
         return lastEventNanos;
@@ -82,6 +94,38 @@ public final class RelayProgress {
         return completionTokens;
     }
 
+    /**
+     * Why vLLM's generation ended, as its answer said ({@code stop}, {@code length}, {@code tool_calls}, …; see
+     * {@link FinishReasons}): the last one a stream chunk or the body named, or {@code null}.
+     */
+    public String finishReason() {
+        return finishReason;
+    }
+
+    /**
+     * What vLLM did wrong after its head arrived, or {@code null}: {@link #STREAM_CUT} (the connection broke
+     * before {@code [DONE]}, or a body before its end) or {@link #ERROR_EVENT} (an in-band {@code data:
+     * {"error":…}} event). Never set for vgate's own abort of the upstream request.
+     */
+    public String upstreamFailure() {
+        return upstreamFailure;
+    }
+
+    /** {@link #upstreamFailure()}: vLLM broke the connection in the middle of its answer. */
+    public static final String STREAM_CUT = "upstream_reset";
+    /** {@link #upstreamFailure()}: vLLM reported an error inside a stream that had begun with 200. */
+    public static final String ERROR_EVENT = "error_event";
+
+    void finishReason(String reason) {
+        this.finishReason = reason;
+    }
+
+    void upstreamFailure(String failure) {
+        if (upstreamFailure == null) {
+            this.upstreamFailure = failure;
+        }
+    }
+
     void head(boolean stream) {
         this.streaming = stream;
         this.responseHeadNanos = System.nanoTime();
@@ -96,6 +140,13 @@ public final class RelayProgress {
         }
         lastEventNanos = now;
         events++;
+    }
+
+    /** The event just counted by {@link #event()} carried output. */
+    void token() {
+        if (firstTokenNanos == 0) {
+            firstTokenNanos = lastEventNanos;
+        }
     }
 
     void usage(long prompt, long completion) {

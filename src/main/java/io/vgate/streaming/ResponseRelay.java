@@ -1,9 +1,12 @@
 package io.vgate.streaming;
 
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vgate.api.AnthropicErrors;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiErrors;
 
@@ -18,7 +21,23 @@ import io.vgate.api.ApiErrors;
  * <p>
  * The client's pace sets the upstream's: when the client's write queue fills, reading from vLLM pauses
  * until it drains. If vLLM breaks a stream that has begun, the client gets one {@code data: {"error":…}}
- * event and {@code data: [DONE]}, so OpenAI clients end cleanly instead of hanging.
+ * event and {@code data: [DONE]}, so OpenAI clients end cleanly instead of hanging. vLLM's own in-band error
+ * event is relayed unchanged and recorded as vLLM's failure ({@link RelayProgress#upstreamFailure()}).
+ * <p>
+ * A client that cannot take chunked encoding (HTTP/1.0) gets a close-delimited body instead: no
+ * {@code Transfer-Encoding}, {@code Connection: close}, the events written as they come, and the connection
+ * closed at the end. A client write that fails ends the relay at once as {@link RelayOutcome#CLIENT_GONE}
+ * and resets the upstream request, so vLLM aborts and the exchange frees its slot.
+ * <p>
+ * How the response ended is settled once, by whichever side failed first: once the relay has ended (the
+ * client left, vgate gave up, vLLM finished or failed), later failures — vgate's own reset of the upstream
+ * request among them — are ignored.
+ * <p>
+ * Routes with named events (the Responses and Anthropic Messages APIs, see {@link StreamDialect}) are relayed
+ * the same way, event by event and bytes unchanged, but read by their dialect: they end at their own end
+ * event (there is no {@code [DONE]}), the first output delta marks the first token, the usage comes from
+ * their own events, and a stream that ends without its end event gets the dialect's error event. vgate's own
+ * errors before the stream take Anthropic's shape on the Messages routes ({@link AnthropicErrors}).
  * <p>
  * One instance per response; every callback runs on the client request's event loop.
  */
@@ -33,13 +52,28 @@ public final class ResponseRelay {
     private static final CharSequence X_ACCEL_BUFFERING = HttpHeaders.createOptimized("X-Accel-Buffering");
     private static final CharSequence NO = HttpHeaders.createOptimized("no");
     private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
+    private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
 
     private final HttpClientResponse upstream;
     private final HttpServerResponse client;
     private final RelayProgress progress;
     private final RelayListener listener;
     private final ChunkFilter filter;
+    private final StreamDialect dialect;
+    private final boolean anthropicErrors;
+    /** The reader of a named-event stream; {@code null} for OpenAI's data-only events. */
+    private NamedEventStream named;
+
+    private final Handler<AsyncResult<Void>> writeResult = this::written;
+    /** The response is an SSE stream (its head is vLLM's 200 {@code text/event-stream}). */
+    private boolean eventStream;
+    /** The body ends with the connection: the client cannot take chunked encoding (HTTP/1.0). */
+    private boolean closeDelimited;
+
     private boolean sawDone;
+    /** vLLM sent its in-band error event. */
+    private boolean sawError;
+
     private boolean finished;
 
     private ResponseRelay(
@@ -47,12 +81,15 @@ public final class ResponseRelay {
             HttpServerResponse client,
             RelayProgress progress,
             RelayListener listener,
-            ChunkFilter filter) {
+            ChunkFilter filter,
+            StreamDialect dialect) {
         this.upstream = upstream;
         this.client = client;
         this.progress = progress;
         this.listener = listener;
         this.filter = filter;
+        this.dialect = dialect;
+        this.anthropicErrors = dialect.anthropicErrors();
     }
 
     /**
@@ -69,9 +106,47 @@ public final class ResponseRelay {
             RelayProgress progress,
             RelayListener listener,
             ChunkFilter filter) {
-        var relay = new ResponseRelay(upstream, client, progress, listener, filter);
-        relay.start();
+        return relay(upstream, client, progress, listener, filter, StreamDialect.OPENAI);
+    }
+
+    /**
+     * Starts relaying {@code upstream} to {@code client}, read as {@code dialect}.
+     *
+     * @param filter which usage chunks not to forward ({@link StreamDialect#OPENAI} only), or {@code null}
+     * @param dialect what kind of stream the route answers with
+     * @return the relay, which {@link #abort} can end early
+     */
+    public static ResponseRelay relay(
+            HttpClientResponse upstream,
+            HttpServerResponse client,
+            RelayProgress progress,
+            RelayListener listener,
+            ChunkFilter filter,
+            StreamDialect dialect) {
+        var relay = new ResponseRelay(upstream, client, progress, listener, filter, dialect);
+        try {
+            relay.start();
+        } catch (RuntimeException e) {
+            // A relay that cannot start must not hold vLLM's slot: abort the generation, let the caller answer.
+            relay.finished = true;
+            upstream.request().reset();
+            throw e;
+        }
         return relay;
+    }
+
+    /**
+     * The client went away (its connection closed or reset, a write failed): resets the upstream request so
+     * vLLM aborts, and ends the relay as {@link RelayOutcome#CLIENT_GONE}. A no-op once the relay has ended.
+     */
+    public void clientGone() {
+        if (finished) {
+            return;
+        }
+        // Set first: the reset below makes the upstream report a failure, which is vgate's doing, not vLLM's.
+        finished = true;
+        upstream.request().reset();
+        listener.onEnd(RelayOutcome.of(true, false));
     }
 
     /**
@@ -91,9 +166,12 @@ public final class ResponseRelay {
             return;
         }
         if (!client.headWritten()) {
-            ApiErrors.send(client, error);
-        } else if (client.isChunked() && isEventStream()) {
-            if (sawDone) {
+            AnthropicErrors.send(client, error, anthropicErrors);
+        } else if (eventStream) {
+            if (named != null) {
+                reportUsage(named.leftoverUsage());
+            }
+            if (streamEnded()) {
                 endClient();
             } else {
                 endStreamWithError(error);
@@ -140,6 +218,9 @@ public final class ResponseRelay {
                 if (progress.wantsModel()) {
                     progress.servedModel(UsageReader.model(body));
                 }
+                if (upstream.statusCode() == 200) {
+                    progress.finishReason(FinishReasons.lastIn(body));
+                }
                 reportUsage(UsageReader.read(body));
                 if (!client.closed()) {
                     client.end(body);
@@ -151,7 +232,7 @@ public final class ResponseRelay {
         if (declared >= 0) {
             client.headers().set(HttpHeaders.CONTENT_LENGTH, Long.toString(declared));
         } else {
-            client.setChunked(true);
+            chunkOrDelimitByClose();
         }
         Buffer[] tail = {Buffer.buffer(TAIL_SIZE)};
         upstream.handler(chunk -> {
@@ -162,8 +243,9 @@ public final class ResponseRelay {
             if (finished) {
                 return;
             }
-            if (!client.closed()) {
-                client.end();
+            endClient();
+            if (upstream.statusCode() == 200) {
+                progress.finishReason(FinishReasons.lastIn(tail[0]));
             }
             reportUsage(UsageReader.readTail(tail[0]));
             finish(RelayOutcome.of(false, true));
@@ -171,29 +253,101 @@ public final class ResponseRelay {
     }
 
     private void relayStream() {
-        client.setChunked(true);
+        eventStream = true;
+        chunkOrDelimitByClose();
         client.headers().set(HttpHeaders.CACHE_CONTROL, NO_CACHE);
         client.headers().set(X_ACCEL_BUFFERING, NO);
         // Headers go out now, as vLLM's do: the client knows the stream is open before the first token.
-        client.writeHead();
-        var framer = new SseFramer(this::forwardEvent);
+        if (closeDelimited) {
+            // writeHead insists on a length or chunked encoding, even for HTTP/1.0; an empty write sends the head.
+            write(Buffer.buffer());
+        } else {
+            client.writeHead();
+        }
+        named = dialect.open();
+        var framer = new SseFramer(named == null ? this::forwardEvent : this::forwardNamedEvent);
         upstream.handler(framer::feed);
         upstream.endHandler(ignored -> {
             if (finished) {
+                return;
+            }
+            // Settled before the last writes, so that a write failing now cannot turn vLLM's ending into another.
+            finished = true;
+            if (client.closed() && !client.ended()) {
+                listener.onEnd(RelayOutcome.of(true, false));
                 return;
             }
             Buffer rest = framer.pending();
             if (rest != null) {
                 write(rest);
             }
-            if (sawDone) {
-                endClient();
-                finish(RelayOutcome.of(false, true));
-            } else {
-                endStreamWithError(ApiError.upstreamResetMidStream());
-                finish(RelayOutcome.of(false, false));
+            if (named != null) {
+                endNamedStream();
+                return;
             }
+            if (sawError) {
+                // vLLM's error event reached the client unchanged; only a missing [DONE] is added.
+                progress.upstreamFailure(RelayProgress.ERROR_EVENT);
+                if (!sawDone) {
+                    write(SseEvents.DONE);
+                }
+                endClient();
+            } else if (sawDone) {
+                endClient();
+            } else {
+                progress.upstreamFailure(RelayProgress.STREAM_CUT);
+                endStreamWithError(ApiError.upstreamResetMidStream());
+            }
+            listener.onEnd(RelayOutcome.of(false, sawDone && !sawError));
         });
+    }
+
+    /**
+     * vLLM ended a named-event stream (the relay is already settled): whole when its end event came, else vLLM's
+     * failure, told to the client with the dialect's error event unless vLLM's own error event already did.
+     */
+    private void endNamedStream() {
+        if (named.ended() && !named.upstreamError()) {
+            endClient();
+            listener.onEnd(RelayOutcome.of(false, true));
+            return;
+        }
+        reportUsage(named.leftoverUsage());
+        if (named.upstreamError()) {
+            progress.upstreamFailure(RelayProgress.ERROR_EVENT);
+            endClient();
+        } else {
+            progress.upstreamFailure(RelayProgress.STREAM_CUT);
+            endStreamWithError(ApiError.upstreamEndedEarly());
+        }
+        listener.onEnd(RelayOutcome.of(false, false));
+    }
+
+    /** True once vLLM sent its own error event in the stream. */
+    private boolean upstreamErrorSeen() {
+        return named != null ? named.upstreamError() : sawError;
+    }
+
+    /** A named event: read by the dialect, then forwarded unchanged. */
+    private void forwardNamedEvent(Buffer event) {
+        if (finished) {
+            return;
+        }
+        NamedEventStream.Kind kind = named.see(event);
+        if (progress.wantsModel()) {
+            progress.servedModel(named.model());
+        }
+        reportUsage(named.takeUsage());
+        progress.event();
+        if (kind == NamedEventStream.Kind.OUTPUT) {
+            progress.token();
+        }
+        write(event);
+    }
+
+    /** True once the stream's end ({@code [DONE]}, or the dialect's end event) went by. */
+    private boolean streamEnded() {
+        return named != null ? named.ended() : sawDone;
     }
 
     private void forwardEvent(Buffer event) {
@@ -202,7 +356,14 @@ public final class ResponseRelay {
         }
         if (SseEvents.isDone(event)) {
             sawDone = true;
+        } else if (SseEvents.isError(event)) {
+            // vLLM failed after its 200: relayed unchanged, recorded as vLLM's failure when the stream ends.
+            sawError = true;
         } else {
+            String reason = FinishReasons.lastIn(event);
+            if (reason != null) {
+                progress.finishReason(reason);
+            }
             if (progress.wantsModel()) {
                 // Only when the client named no model, and only until a chunk named it (the first, from vLLM).
                 Buffer json = SseEvents.jsonPayload(event);
@@ -215,6 +376,7 @@ public final class ResponseRelay {
             }
         }
         progress.event();
+        progress.token();
         write(event);
     }
 
@@ -228,16 +390,22 @@ public final class ResponseRelay {
 
     private void upstreamFailed(Throwable failure) {
         if (finished) {
+            // Ended already: this is the echo of vgate's own reset (the client left, a timeout), not vLLM's doing.
             return;
         }
+        finished = true;
         if (client.closed()) {
-            finish(RelayOutcome.of(true, false));
+            listener.onEnd(RelayOutcome.of(true, false));
             return;
         }
+        progress.upstreamFailure(upstreamErrorSeen() ? RelayProgress.ERROR_EVENT : RelayProgress.STREAM_CUT);
         if (!client.headWritten()) {
-            ApiErrors.send(client, ApiError.upstreamFailed());
-        } else if (client.isChunked() && isEventStream()) {
-            if (!sawDone) {
+            AnthropicErrors.send(client, ApiError.upstreamFailed(), anthropicErrors);
+        } else if (eventStream) {
+            if (!streamEnded()) {
+                if (named != null) {
+                    reportUsage(named.leftoverUsage());
+                }
                 endStreamWithError(ApiError.upstreamResetMidStream());
             } else {
                 endClient();
@@ -246,12 +414,18 @@ public final class ResponseRelay {
             // Half a JSON body cannot be mended; closing tells the client it is incomplete.
             client.reset();
         }
-        finish(RelayOutcome.of(false, false));
+        listener.onEnd(RelayOutcome.of(false, false));
     }
 
     private void endStreamWithError(ApiError error) {
-        write(ApiErrors.toSseEvent(error));
-        write(SseEvents.DONE);
+        if (named != null) {
+            if (!named.upstreamError()) {
+                write(named.errorEvent(error));
+            }
+        } else {
+            write(ApiErrors.toSseEvent(error));
+            write(SseEvents.DONE);
+        }
         endClient();
     }
 
@@ -259,16 +433,39 @@ public final class ResponseRelay {
         if (client.closed() || client.ended()) {
             return;
         }
-        client.write(bytes);
+        client.write(bytes, writeResult);
         if (client.writeQueueFull()) {
             upstream.pause();
             client.drainHandler(ignored -> upstream.resume());
         }
     }
 
+    /** A client write failed: the client is gone, whatever the connection's handlers say later. */
+    private void written(AsyncResult<Void> result) {
+        if (result.failed()) {
+            clientGone();
+        }
+    }
+
     private void endClient() {
         if (!client.closed() && !client.ended()) {
             client.end();
+            if (closeDelimited) {
+                // The connection's close is the body's end; Vert.x would keep an HTTP/1.0 keep-alive one open.
+                client.close();
+            }
+        }
+    }
+
+    /**
+     * Chunked encoding for a body of unknown length, or, for a client that cannot take it (HTTP/1.0, where
+     * Vert.x ignores {@code setChunked}), a body that ends when the connection closes.
+     */
+    private void chunkOrDelimitByClose() {
+        client.setChunked(true);
+        if (!client.isChunked()) {
+            closeDelimited = true;
+            client.headers().set(HttpHeaders.CONNECTION, CLOSE);
         }
     }
 
@@ -284,11 +481,6 @@ public final class ResponseRelay {
             finished = true;
             listener.onEnd(outcome);
         }
-    }
-
-    private boolean isEventStream() {
-        String type = client.headers().get(HttpHeaders.CONTENT_TYPE);
-        return type != null && type.startsWith("text/event-stream");
     }
 
     private long declaredLength() {

@@ -15,6 +15,8 @@ public final class SseEvents {
     private static final byte[] DONE_MARK = "[DONE]".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] USAGE_NULL = "\"usage\":null".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ERROR_OBJECT = "{\"error\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FLAT_ERROR_OBJECT = "{\"object\":\"error\"".getBytes(StandardCharsets.US_ASCII);
 
     private SseEvents() {}
 
@@ -22,6 +24,16 @@ public final class SseEvents {
     public static boolean isDone(Buffer event) {
         int at = dataStart(event);
         return at >= 0 && startsWith(event, at, DONE_MARK);
+    }
+
+    /**
+     * True for vLLM's in-band error event, {@code data: {"error":…}} (or the flat {@code {"object":"error",…}} of
+     * releases before 0.10.1): how vLLM reports a failure after the 200 and the stream's head went out. Looks at
+     * the first bytes of the payload only.
+     */
+    public static boolean isError(Buffer event) {
+        int at = dataStart(event);
+        return at >= 0 && (startsWith(event, at, ERROR_OBJECT) || startsWith(event, at, FLAT_ERROR_OBJECT));
     }
 
     /**

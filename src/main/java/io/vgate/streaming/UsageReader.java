@@ -30,8 +30,23 @@ public final class UsageReader {
 
     private UsageReader() {}
 
-    /** The usage of a JSON object, or {@code null} when it has none or is not valid JSON. */
+    /**
+     * The usage of a JSON object, or {@code null} when it has none or is not valid JSON. Reads OpenAI's
+     * names ({@code prompt_tokens}, {@code completion_tokens}) and those of the Responses and Anthropic
+     * Messages APIs ({@code input_tokens}, {@code output_tokens}; Anthropic's cache reads and writes, which
+     * its {@code input_tokens} leaves out, count as prompt tokens too).
+     */
     public static Usage read(Buffer json) {
+        Usage usage = readRaw(json);
+        return usage == null || usage.promptTokens() < 0 ? null : complete(usage);
+    }
+
+    private static Usage complete(Usage usage) {
+        return usage.completionTokens() >= 0 ? usage : new Usage(usage.promptTokens(), 0, usage.noChoices());
+    }
+
+    /** The top-level usage with -1 for a count it lacks, or {@code null} when there is no usage object. */
+    static Usage readRaw(Buffer json) {
         try (JsonParser parser = JSON.createParser((InputStream) new ByteBufInputStream(json.getByteBuf()))) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;
@@ -105,19 +120,85 @@ public final class UsageReader {
 
     private static Usage readUsage(JsonParser parser, boolean emptyChoices) throws IOException {
         long prompt = -1;
-        long completion = 0;
+        long completion = -1;
+        long cached = 0;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String key = parser.currentName();
             JsonToken value = parser.nextToken();
-            if (value == JsonToken.VALUE_NUMBER_INT && "prompt_tokens".equals(key)) {
-                prompt = parser.getLongValue();
-            } else if (value == JsonToken.VALUE_NUMBER_INT && "completion_tokens".equals(key)) {
-                completion = parser.getLongValue();
-            } else {
+            if (value != JsonToken.VALUE_NUMBER_INT) {
                 parser.skipChildren();
+                continue;
+            }
+            switch (key) {
+                case "prompt_tokens", "input_tokens" -> prompt = parser.getLongValue();
+                case "completion_tokens", "output_tokens" -> completion = parser.getLongValue();
+                case "cache_read_input_tokens", "cache_creation_input_tokens" -> cached += parser.getLongValue();
+                default -> {
+                    // Details and totals: the two counts above are what limits and metrics need.
+                }
             }
         }
-        return prompt < 0 ? null : new Usage(prompt, completion, emptyChoices);
+        return new Usage(prompt >= 0 ? prompt + cached : -1, completion, emptyChoices);
+    }
+
+    /**
+     * The usage inside the top-level object {@code outer} ({@code response.usage} of a Responses event,
+     * {@code message.usage} of Anthropic's {@code message_start}), with -1 for a count it lacks; {@code null}
+     * when there is none.
+     */
+    static Usage readIn(Buffer json, String outer) {
+        try (JsonParser parser = JSON.createParser((InputStream) new ByteBufInputStream(json.getByteBuf()))) {
+            if (!enter(parser, outer)) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if ("usage".equals(field) && value == JsonToken.START_OBJECT) {
+                    return readUsage(parser, false);
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The {@code model} inside the top-level object {@code outer}, or {@code null}. */
+    static String modelIn(Buffer json, String outer) {
+        try (JsonParser parser = JSON.createParser((InputStream) new ByteBufInputStream(json.getByteBuf()))) {
+            if (!enter(parser, outer)) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if ("model".equals(field)) {
+                    return value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Moves the parser into the top-level object field {@code outer}; false when there is none. */
+    private static boolean enter(JsonParser parser, String outer) throws IOException {
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+            return false;
+        }
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String field = parser.currentName();
+            JsonToken value = parser.nextToken();
+            if (outer.equals(field) && value == JsonToken.START_OBJECT) {
+                return true;
+            }
+            parser.skipChildren();
+        }
+        return false;
     }
 
     private static int lastIndexOf(Buffer buffer, byte[] needle) {

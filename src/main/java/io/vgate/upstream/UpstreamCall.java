@@ -16,6 +16,7 @@ import io.vgate.streaming.ChunkFilter;
 import io.vgate.streaming.RelayListener;
 import io.vgate.streaming.RelayProgress;
 import io.vgate.streaming.ResponseRelay;
+import io.vgate.streaming.StreamDialect;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
@@ -87,6 +88,14 @@ public final class UpstreamCall {
     }
 
     /**
+     * Tells the circuit breaker that vLLM failed after its head arrived ({@code type}: how), which the guarded
+     * call, successful at the head, could not know.
+     */
+    public void failedAfterHead(String type) {
+        forwarder.guard().recordFailure(new UpstreamFailure.FailedAfterHead(type));
+    }
+
+    /**
      * Relays vLLM's answer to the client, removing the usage chunk when vgate asked for it on the client's
      * behalf. Resets the response instead when the call was cancelled meanwhile, and returns {@code null}.
      */
@@ -96,9 +105,14 @@ public final class UpstreamCall {
             response.request().reset();
             return null;
         }
-        var relay = ResponseRelay.relay(response, client, progress, listener, usage);
+        var relay = ResponseRelay.relay(response, client, progress, listener, usage, dialect(request));
         response.resume();
         return relay;
+    }
+
+    /** How the route's answer streams; from the route's path, so every route under a dialect's prefix has it. */
+    static StreamDialect dialect(InferenceRequest request) {
+        return StreamDialect.forPath(request.route().path());
     }
 
     /** One try at getting vLLM's response head, on the request's event loop; the response comes back paused. */
@@ -118,7 +132,7 @@ public final class UpstreamCall {
         }
         return forwarder
                 .client()
-                .open(request.route().method(), request.route().path())
+                .open(request.route().method(), request.upstreamPath())
                 .compose(upstream -> {
                     current = upstream;
                     if (cancelled) {

@@ -53,6 +53,22 @@ public abstract sealed class UpstreamFailure extends RuntimeException {
     }
 
     /**
+     * vLLM failed after its answer had begun: the connection broke in the middle of the body, or a stream
+     * carried vLLM's in-band error event. Only ever fed to the breaker ({@link UpstreamGuard#recordFailure});
+     * vgate's own reset of a request (the client left, a timeout) is never one.
+     */
+    public static final class FailedAfterHead extends UpstreamFailure {
+        public FailedAfterHead(String type) {
+            super("vLLM failed after its answer began: " + type, null);
+        }
+
+        @Override
+        public boolean retryable() {
+            return false;
+        }
+    }
+
+    /**
      * vLLM answered with a server error (500, 502, 503, 504). The response is paused, not lost: the client
      * still gets vLLM's own error, unchanged; the breaker only counts it.
      */

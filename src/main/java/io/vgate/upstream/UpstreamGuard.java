@@ -29,6 +29,9 @@ public class UpstreamGuard {
     /** Name of the circuit breaker, as {@code CircuitBreakerMaintenance} and the {@code ft_*} metrics know it. */
     public static final String BREAKER = "vllm";
 
+    /** Error code of {@link #breakerOpen()}: vgate's refusal while the breaker is open, not a failure of vLLM's. */
+    public static final String CIRCUIT_OPEN = "circuit_open";
+
     private static final Logger LOG = Logger.getLogger(UpstreamGuard.class);
 
     private final TypedGuard<CompletionStage<HttpClientResponse>> guard;
@@ -80,6 +83,15 @@ public class UpstreamGuard {
     }
 
     /**
+     * Counts a failure vLLM made after the guarded call had succeeded (its head arrived): a stream it cut, or
+     * its in-band error event. Goes through the same breaker as a failed call, not retried; while the breaker is
+     * open nothing is recorded.
+     */
+    public void recordFailure(UpstreamFailure.FailedAfterHead failure) {
+        call(() -> CompletableFuture.failedFuture(failure));
+    }
+
+    /**
      * Refused connections and 5xx answers say vLLM is failing. A pooled connection found closed does not:
      * it happens when vgate itself reset a request on it (a client left), and is retried on a new one; if
      * vLLM really died, the retry's refused connection is what gets counted.
@@ -99,7 +111,7 @@ public class UpstreamGuard {
         return new ApiError(
                 503,
                 ApiError.SERVER,
-                "circuit_open",
+                CIRCUIT_OPEN,
                 "The model server is failing; vgate stopped sending it requests for a moment. Retry after the time in Retry-After.",
                 null,
                 Duration.ofNanos(Math.max(left, 1)));

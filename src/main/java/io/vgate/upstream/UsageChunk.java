@@ -1,6 +1,7 @@
 package io.vgate.upstream;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 import io.vgate.streaming.ChunkFilter;
 import io.vgate.streaming.UsageReader.Usage;
@@ -25,7 +26,12 @@ final class UsageChunk {
      * it again from the relayed stream, or {@code null} when the request was left as it is.
      */
     static ChunkFilter askFor(InferenceRequest request, boolean includeUsage) {
-        if (!includeUsage || !request.stream() || !request.route().generates() || request.clientAskedForUsage()) {
+        if (!includeUsage
+                || !request.stream()
+                || !request.route().generates()
+                || request.route().usage() != ApiRoute.Usage.OPENAI
+                || request.body() == null
+                || request.clientAskedForUsage()) {
             return null;
         }
         ObjectNode body = request.body();

@@ -51,4 +51,21 @@ class AuthenticatorTests {
     void tellsJwtsFromApiKeys(String credential, boolean jwt) {
         assertThat(Authenticator.looksLikeJwt(credential)).isEqualTo(jwt);
     }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {"sk-abc | sk-abc", "  sk-abc  | sk-abc"})
+    void readsAnthropicsApiKeyHeader(String header, String credential) {
+        assertThat(Authenticator.apiKeyCredential(header)).isEqualTo(credential);
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {"   "})
+    void findsNoCredentialInAnEmptyApiKeyHeader(String header) {
+        assertThat(Authenticator.apiKeyCredential(header)).isNull();
+        assertThat(Authenticator.apiKeyCredential("x".repeat(Authenticator.MAX_CREDENTIAL_LENGTH + 1)))
+                .isNull();
+    }
 }

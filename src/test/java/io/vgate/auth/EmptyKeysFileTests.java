@@ -138,6 +138,16 @@ class EmptyKeysFileTests {
                     public String maxConcurrencyClaim() {
                         return "max_concurrency";
                     }
+
+                    @Override
+                    public String roleClaim() {
+                        return "role";
+                    }
+
+                    @Override
+                    public String modelsClaim() {
+                        return "models";
+                    }
                 };
             }
         };

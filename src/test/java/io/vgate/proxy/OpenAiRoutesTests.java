@@ -178,8 +178,8 @@ class OpenAiRoutesTests {
                 .then()
                 .statusCode(404);
         given().contentType("application/json")
-                .body("{\"prompt\":\"x\"}")
-                .post("/tokenize")
+                .body("{\"method\":\"x\"}")
+                .post("/collective_rpc")
                 .then()
                 .statusCode(404);
     }

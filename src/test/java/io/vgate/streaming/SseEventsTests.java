@@ -37,4 +37,19 @@ class SseEventsTests {
         assertThat(SseEvents.jsonPayload(Buffer.buffer("event: x\ndata: {}\n\n")))
                 .isNull();
     }
+
+    @Test
+    void recognisesVllmsInBandErrorEventInBothShapes() {
+        assertThat(SseEvents.isError(Buffer.buffer(
+                        "data: {\"error\":{\"message\":\"Internal server error\",\"type\":\"InternalServerError\","
+                                + "\"param\":null,\"code\":500}}\n\n")))
+                .isTrue();
+        assertThat(SseEvents.isError(Buffer.buffer("data:{\"object\":\"error\",\"message\":\"x\",\"code\":400}\n\n")))
+                .isTrue();
+        assertThat(SseEvents.isError(
+                        Buffer.buffer("data: {\"choices\":[{\"delta\":{\"content\":\"{\\\"error\\\":1}\"}}]}\n\n")))
+                .as("a chunk whose text mentions an error")
+                .isFalse();
+        assertThat(SseEvents.isError(Buffer.buffer(": {\"error\":1}\n\n"))).isFalse();
+    }
 }

@@ -55,4 +55,26 @@ class UsageReaderTests {
         assertThat(UsageReader.readTail(tail)).isEqualTo(new UsageReader.Usage(640, 0, false));
         assertThat(UsageReader.readTail(Buffer.buffer("0.1,0.2,0.3]}]"))).isNull();
     }
+
+    @Test
+    void readsTheInputAndOutputTokensOfAResponsesBody() {
+        var body = Buffer.buffer("{\"id\":\"resp_1\",\"model\":\"m\",\"output\":[],\"usage\":{\"input_tokens\":12,"
+                + "\"input_tokens_details\":{\"cached_tokens\":0,\"input_tokens_per_turn\":[12]},\"output_tokens\":7,"
+                + "\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":19},\"user\":null}");
+
+        assertThat(UsageReader.read(body)).isEqualTo(new UsageReader.Usage(12, 7, false));
+        assertThat(UsageReader.model(body)).isEqualTo("m");
+    }
+
+    @Test
+    void readsAnAnthropicMessageBodyCountingCacheReadsAndWritesAsPrompt() {
+        var plain = Buffer.buffer("{\"id\":\"chatcmpl-1\",\"type\":\"message\",\"content\":[{\"type\":\"text\","
+                + "\"text\":\"Hi\"}],\"model\":\"m\",\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":12,"
+                + "\"output_tokens\":7}}");
+        var cached = Buffer.buffer("{\"usage\":{\"input_tokens\":2,\"cache_creation_input_tokens\":4,"
+                + "\"cache_read_input_tokens\":6,\"output_tokens\":7}}");
+
+        assertThat(UsageReader.read(plain)).isEqualTo(new UsageReader.Usage(12, 7, false));
+        assertThat(UsageReader.read(cached)).isEqualTo(new UsageReader.Usage(12, 7, false));
+    }
 }

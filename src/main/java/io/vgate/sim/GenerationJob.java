@@ -4,6 +4,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Timer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -64,6 +66,9 @@ final class GenerationJob {
     private final boolean includeUsage;
     private final String id;
     private final ChunkWriter chunks;
+    /** The answer's shape when it is not chat or completions; null otherwise. */
+    private final Dialect dialect;
+
     private final FaultPlan faults;
     private final int prefillTokens;
     private final int paramN;
@@ -83,6 +88,8 @@ final class GenerationJob {
     private long nextDue;
     private boolean drainHandlerSet;
     private volatile Timer timer;
+    /** Events a dialect hands over for one step; reused, as everything of the job runs on one event loop. */
+    private final List<CharSequence> scratch = new ArrayList<>(8);
 
     GenerationJob(GenerationRequest b) {
         this.priority = b.priority;
@@ -98,6 +105,7 @@ final class GenerationJob {
         this.choices = b.choices;
         this.chunks = new ChunkWriter(
                 b.kind, b.id, b.created, b.model, b.continuousUsage, b.usagePromptTokens, settings.reasoningField());
+        this.dialect = b.dialect;
         this.faults = new FaultPlan(settings.faults());
         this.prefillTokens = b.prefillTokens;
         this.paramN = b.paramN;
@@ -138,6 +146,9 @@ final class GenerationJob {
             }
             if (faults.failsAtOnce()) {
                 failInStream();
+                return;
+            }
+            if (dialect != null && !writeOpening()) {
                 return;
             }
         }
@@ -273,7 +284,7 @@ final class GenerationJob {
         if (first) {
             firstTokenNanos = due;
             metrics.firstToken(choices, (due - arrivalNanos) / 1e9, paramN, paramMaxTokens);
-            if (stream && kind == Kind.CHAT) {
+            if (stream && kind == Kind.CHAT && dialect == null) {
                 for (Choice c : choices) {
                     cut = event(out, chunks.roleChunk(c));
                     if (cut != FaultPlan.Cut.NONE) {
@@ -315,7 +326,18 @@ final class GenerationJob {
             }
             due = nextDue;
         }
-        if (stream) {
+        if (stream && dialect != null) {
+            for (Choice c : choices) {
+                if (cut != FaultPlan.Cut.NONE || c.reported) {
+                    continue;
+                }
+                String delta = c.takeDelta(holdBack);
+                c.reported = c.finished();
+                scratch.clear();
+                dialect.step(c, delta, c.finished(), scratch);
+                cut = events(out, scratch);
+            }
+        } else if (stream) {
             for (Choice c : choices) {
                 if (cut != FaultPlan.Cut.NONE) {
                     break;
@@ -350,7 +372,7 @@ final class GenerationJob {
                 }
             }
             completeNormally();
-            out.append(ChunkWriter.errorEvent()).append(ChunkWriter.DONE_EVENT);
+            appendFailure(out);
             response.end(Buffer.buffer(out.toString()));
             return false;
         }
@@ -361,11 +383,13 @@ final class GenerationJob {
             }
             completeNormally();
             if (stream) {
-                out.append(ChunkWriter.DONE_EVENT);
+                if (dialect == null) {
+                    out.append(ChunkWriter.DONE_EVENT);
+                }
                 response.end(Buffer.buffer(out.toString()));
             } else {
                 response.putHeader("content-type", "application/json");
-                response.end(chunks.body(choices));
+                response.end(dialect != null ? dialect.body(choices[0]) : chunks.body(choices));
             }
             return false;
         }
@@ -393,6 +417,66 @@ final class GenerationJob {
         return false;
     }
 
+    /** Adds a dialect's events one by one, as {@link #event} does, up to the first one the fault plan cuts after. */
+    private FaultPlan.Cut events(StringBuilder out, List<CharSequence> batch) {
+        FaultPlan.Cut cut = FaultPlan.Cut.NONE;
+        for (int i = 0; i < batch.size() && cut == FaultPlan.Cut.NONE; i++) {
+            cut = event(out, batch.get(i));
+        }
+        return cut;
+    }
+
+    /** A dialect's opening events, written with the headers; false when a fault ended the answer there. */
+    private boolean writeOpening() {
+        scratch.clear();
+        dialect.opening(scratch);
+        if (scratch.isEmpty()) {
+            return true;
+        }
+        StringBuilder out = new StringBuilder(512);
+        FaultPlan.Cut cut = events(out, scratch);
+        if (cut == FaultPlan.Cut.RESET) {
+            response.write(Buffer.buffer(out.toString()));
+            resetConnection();
+            return false;
+        }
+        if (cut == FaultPlan.Cut.ERROR) {
+            appendFailure(out);
+            response.end(Buffer.buffer(out.toString()));
+            long now = System.nanoTime();
+            for (Choice c : choices) {
+                c.finishReason = "error";
+                c.finishNanos = now;
+                recordFinished(c);
+            }
+            engine.complete(this, false);
+            endDialect(false);
+            engine.end();
+            return false;
+        }
+        response.write(Buffer.buffer(out.toString()));
+        return true;
+    }
+
+    /** The bytes a stream fails with after its headers: vLLM's error event and [DONE], or the dialect's. */
+    private void appendFailure(StringBuilder out) {
+        if (dialect == null) {
+            out.append(ChunkWriter.errorEvent()).append(ChunkWriter.DONE_EVENT);
+            return;
+        }
+        scratch.clear();
+        dialect.failure(scratch);
+        for (CharSequence e : scratch) {
+            out.append(e);
+        }
+    }
+
+    private void endDialect(boolean aborted) {
+        if (dialect != null) {
+            dialect.ended(choices[0], aborted);
+        }
+    }
+
     /** Adds one SSE event to the batch being written and asks the fault plan whether the answer is cut after it. */
     private FaultPlan.Cut event(StringBuilder out, CharSequence data) {
         out.append(data);
@@ -407,6 +491,7 @@ final class GenerationJob {
         }
         cancelTimer();
         engine.complete(this, false);
+        endDialect(false);
         engine.end();
     }
 
@@ -427,6 +512,7 @@ final class GenerationJob {
             }
         }
         engine.complete(this, true);
+        endDialect(true);
         engine.end();
     }
 
@@ -438,7 +524,9 @@ final class GenerationJob {
 
     /** The error-after-events fault at 0 events: the stream fails right after its headers. */
     private void failInStream() {
-        response.end(Buffer.buffer(ChunkWriter.errorEvent() + ChunkWriter.DONE_EVENT));
+        StringBuilder out = new StringBuilder(256);
+        appendFailure(out);
+        response.end(Buffer.buffer(out.toString()));
         long now = System.nanoTime();
         for (Choice c : choices) {
             c.finishReason = "error";
@@ -446,6 +534,7 @@ final class GenerationJob {
             recordFinished(c);
         }
         engine.complete(this, false);
+        endDialect(false);
         engine.end();
     }
 

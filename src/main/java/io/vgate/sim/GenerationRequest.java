@@ -28,6 +28,8 @@ final class GenerationRequest {
     long priority;
 
     boolean includeStopStr;
+    /** Writes the answer in another API's shape (Responses, Anthropic Messages); null for chat and completions. */
+    Dialect dialect;
 
     GenerationJob build() {
         return new GenerationJob(this);

@@ -213,6 +213,31 @@ final class ModelOutput {
         return reasoningTokens;
     }
 
+    /** The reasoning written so far, empty when it is hidden ({@code include_reasoning: false}). */
+    CharSequence visibleReasoning() {
+        return reasoningVisible ? reasoningText : "";
+    }
+
+    /** How many calls the answer makes (0 for text). */
+    int callCount() {
+        return calls.size();
+    }
+
+    /** The {@code i}-th call (its id and name, and the whole arguments it will write). */
+    ToolPlan.Call call(int i) {
+        return calls.get(i).call;
+    }
+
+    /** Whether the {@code i}-th call has started, as a parser would report it. */
+    boolean callStarted(int i) {
+        return calls.get(i).started;
+    }
+
+    /** The arguments of the {@code i}-th call generated so far. */
+    CharSequence callArguments(int i) {
+        return calls.get(i).args;
+    }
+
     /** Whether a stream chunk has something new to send besides content. */
     boolean pending() {
         if (reasoningVisible && reasoningSent < reasoningText.length()) {

@@ -76,6 +76,14 @@ final class RequestReader {
         return new RequestReader(node);
     }
 
+    /**
+     * A reader over a request vLLM builds itself from another API's body (the chat request behind the Responses and
+     * Messages APIs); the caller checked the media type and the JSON already.
+     */
+    static RequestReader of(JsonNode body) {
+        return new RequestReader(body);
+    }
+
     JsonNode body() {
         return body;
     }

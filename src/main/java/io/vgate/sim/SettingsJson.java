@@ -64,6 +64,7 @@ final class SettingsJson {
         sb.append(",\"tool-parser\":").append(s.toolParser());
         sb.append(",\"auto-tool-call-rate\":").append(s.autoToolCallRate());
         sb.append(",\"multimodal\":").append(s.multimodal());
+        sb.append(",\"responses-store\":").append(s.responsesStore());
         sb.append(",\"faults\":{");
         sb.append("\"error-rate\":").append(f.errorRate());
         sb.append(",\"error-status\":").append(f.errorStatus());
@@ -114,6 +115,7 @@ final class SettingsJson {
                 case "tool-parser" -> add(updates, key, boolValue(key, v), s::toolParser);
                 case "auto-tool-call-rate" -> add(updates, key, doubleValue(key, v), s::autoToolCallRate);
                 case "multimodal" -> add(updates, key, boolValue(key, v), s::multimodal);
+                case "responses-store" -> add(updates, key, boolValue(key, v), s::responsesStore);
                 case "faults" -> faults(s.faults(), v, updates);
                 default -> throw new IllegalArgumentException("unknown setting: " + key);
             }

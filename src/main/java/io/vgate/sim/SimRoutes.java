@@ -14,7 +14,8 @@ import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 
 /**
- * The simulator's routes, as in vLLM: generation ({@link GenerateRoutes}), embeddings ({@link EmbeddingsRoute}),
+ * The simulator's routes, as in vLLM: generation ({@link GenerateRoutes}, {@link ResponsesRoutes}), embeddings
+ * ({@link EmbeddingsRoute}),
  * tokenization ({@link TokenizeRoutes}), and here the small ones (models, health, version, load, metrics) and the
  * simulator-only settings routes. A {@link SimError} thrown while handling a request becomes vLLM's error body. Handlers
  * run on the connection's event loop and never block.
@@ -38,6 +39,7 @@ final class SimRoutes {
     private final GenerateRoutes generate;
     private final EmbeddingsRoute embeddings;
     private final TokenizeRoutes tokenize;
+    private final ResponsesRoutes responses;
 
     SimRoutes(SimEngine engine, SimSettings settings, SimMetrics metrics, List<String> servedNames, String modelRoot) {
         this.engine = engine;
@@ -49,6 +51,7 @@ final class SimRoutes {
         this.generate = new GenerateRoutes(engine, settings, metrics, servedNames, validation);
         this.embeddings = new EmbeddingsRoute(engine, settings, servedNames.get(0), validation);
         this.tokenize = new TokenizeRoutes(settings, validation);
+        this.responses = new ResponsesRoutes(engine, settings, metrics, servedNames, validation);
     }
 
     /** A router with every route of the simulator, for one server instance. */
@@ -57,6 +60,7 @@ final class SimRoutes {
         router.post("/v1/chat/completions").handler(rc -> withBody(rc, generate::chatCompletions));
         router.post("/v1/completions").handler(rc -> withBody(rc, generate::completions));
         router.post("/v1/embeddings").handler(rc -> withBody(rc, embeddings::embeddings));
+        generateTaskRoutes(router);
         router.get("/v1/models").handler(this::models);
         router.post("/tokenize").handler(rc -> withBody(rc, tokenize::tokenize));
         router.post("/detokenize").handler(rc -> withBody(rc, tokenize::detokenize));
@@ -76,6 +80,16 @@ final class SimRoutes {
             internalError(rc.response(), rc.failure());
         });
         return router;
+    }
+
+    /**
+     * The routes vLLM registers only for a model whose task is {@code generate}, beyond chat and completions (registered
+     * above): the Responses API.
+     */
+    private void generateTaskRoutes(Router router) {
+        router.post("/v1/responses").handler(rc -> withBody(rc, responses::create));
+        router.get("/v1/responses/:response_id").handler(rc -> withoutBody(rc, responses::retrieve));
+        router.post("/v1/responses/:response_id/cancel").handler(rc -> withoutBody(rc, responses::cancel));
     }
 
     void models(RoutingContext rc) {
@@ -205,6 +219,19 @@ final class SimRoutes {
                 internalError(rc.response(), e);
             }
         });
+    }
+
+    /** Runs a handler that reads no body; a {@link SimError} becomes vLLM's error response. */
+    private static void withoutBody(RoutingContext rc, java.util.function.Consumer<RoutingContext> handler) {
+        echoRequestId(rc);
+        try {
+            handler.accept(rc);
+        } catch (SimError e) {
+            sendError(rc.response(), e);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "Simulator route %s failed", rc.request().path());
+            internalError(rc.response(), e);
+        }
     }
 
     static void sendError(HttpServerResponse response, SimError e) {

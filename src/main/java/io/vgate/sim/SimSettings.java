@@ -41,6 +41,8 @@ public final class SimSettings {
     private volatile boolean toolParser;
     private volatile double autoToolCallRate;
     private volatile boolean multimodal;
+    // The Responses API's store (VLLM_ENABLE_RESPONSES_API_STORE).
+    private volatile boolean responsesStore;
 
     /**
      * Creates settings holding the configured values.
@@ -85,6 +87,7 @@ public final class SimSettings {
         toolParser = config.toolParser();
         autoToolCallRate = probability("auto-tool-call-rate", config.autoToolCallRate());
         multimodal = config.multimodal();
+        responsesStore = config.responsesStore();
         faults.applyConfig(config.faults());
     }
 
@@ -365,6 +368,21 @@ public final class SimSettings {
      */
     public SimSettings multimodal(boolean value) {
         multimodal = value;
+        return changed();
+    }
+
+    /** @return whether the Responses API stores responses ({@code VLLM_ENABLE_RESPONSES_API_STORE=1}) */
+    public boolean responsesStore() {
+        return responsesStore;
+    }
+
+    /**
+     * @param value whether the Responses API stores responses; off, {@code store} is ignored, retrievals and
+     *     follow-ups get 404 and background requests 400, as in vLLM without {@code VLLM_ENABLE_RESPONSES_API_STORE}
+     * @return this
+     */
+    public SimSettings responsesStore(boolean value) {
+        responsesStore = value;
         return changed();
     }
 

@@ -214,6 +214,15 @@ public interface SimulatorConfig {
     boolean multimodal();
 
     /**
+     * Plays a server started with {@code VLLM_ENABLE_RESPONSES_API_STORE=1}: the Responses API keeps responses in
+     * this process for {@code GET /v1/responses/{id}}, {@code previous_response_id}, background mode and cancel. When
+     * false (vLLM's own default), {@code store} is ignored, those lookups get 404 and background requests 400.
+     * <p>Defaults to {@code true}.</p>
+     */
+    @WithDefault("true")
+    boolean responsesStore();
+
+    /**
      * Number of HTTP server instances (each on its own event loop) sharing the port.
      * <p>Defaults to the number of available processors.</p>
      */

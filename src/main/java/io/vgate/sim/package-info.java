@@ -8,6 +8,7 @@
  * changes) and {@link io.vgate.sim.SimTokenizer} (the token counts it reports).</p>
  *
  * <p>Routes on the simulator port, as in vLLM: {@code POST /v1/chat/completions}, {@code POST /v1/completions},
+ * {@code POST /v1/responses}, {@code GET /v1/responses/{id}}, {@code POST /v1/responses/{id}/cancel},
  * {@code POST /v1/embeddings}, {@code GET /v1/models}, {@code POST /tokenize}, {@code POST /detokenize},
  * {@code GET /health}, {@code GET|POST /ping}, {@code GET /version}, {@code GET /load}, {@code GET /metrics}.
  * Simulator-only (real vLLM has no such routes): {@code GET /sim/settings} returns the live settings as JSON,

@@ -144,6 +144,11 @@ class TestConfig implements SimulatorConfig {
     }
 
     @Override
+    public boolean responsesStore() {
+        return true;
+    }
+
+    @Override
     public OptionalInt eventLoops() {
         return OptionalInt.of(2);
     }

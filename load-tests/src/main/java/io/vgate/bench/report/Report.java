@@ -292,7 +292,7 @@ public final class Report {
         }
         StringBuilder s = new StringBuilder("### 3.3 Chat and Responses side by side\n\n");
         s.append("| Dialect | Target | streams ok | events | delay p50 ms | p99 ms | added p50 ms | added p99 ms |"
-                + " merged (vgate: chunks not one event, other events, late joined reads) | RSS peak MiB |\n");
+                + " merged (vgate) | RSS peak MiB |\n");
         s.append("|---|---|---:|---:|---:|---:|---:|---:|---|---:|\n");
         for (String[] d : new String[][] { { "chat", "sse" }, { "Responses", "sse-responses" } }) {
             JsonNode j = "sse".equals(d[1]) ? chat : responses;

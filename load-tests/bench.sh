@@ -3,7 +3,7 @@
 # upstream (a separate JVM playing vLLM), the same load generators — then load-tests/results/report.md and PNG charts.
 #
 #   load-tests/bench.sh                     full run, 13 to 16 minutes; results in load-tests/results/
-#   BENCH_QUICK=1 load-tests/bench.sh       quick check of the whole chain (~5 min, short slices, 500 streams);
+#   BENCH_QUICK=1 load-tests/bench.sh       quick check of the whole chain (~7 min, short slices, 500 streams);
 #                                           results in load-tests/target/bench-quick/ (never committed)
 #   load-tests/bench.sh --only sse,report   some sections (also BENCH_SECTIONS="sse report")
 #   load-tests/bench.sh --skip overload     all but some (also BENCH_SKIP=...)

@@ -2,8 +2,8 @@
 # vgate benchmark: every figure of the benchmark report, side by side in one run on one machine — the same simulator
 # upstream (a separate JVM playing vLLM), the same load generators — then load-tests/results/report.md and PNG charts.
 #
-#   load-tests/bench.sh                     full run, 15 to 19 minutes; results in load-tests/results/
-#   BENCH_QUICK=1 load-tests/bench.sh       quick check of the whole chain (~5 min, short slices, 500 streams);
+#   load-tests/bench.sh                     full run, 18 to 22 minutes; results in load-tests/results/
+#   BENCH_QUICK=1 load-tests/bench.sh       quick check of the whole chain (~7 min, short slices, 500 streams);
 #                                           results in load-tests/target/bench-quick/ (never committed)
 #   load-tests/bench.sh --only sse,report   some sections (also BENCH_SECTIONS="sse report")
 #   load-tests/bench.sh --skip overload     all but some (also BENCH_SKIP=...)
@@ -18,6 +18,8 @@
 #               (FixedRateLatency, µs HdrHistograms, no coordinated omission)
 #   sse         SSE_STREAMS concurrent streams per target through a TCP tap: added delay per event, merged-event
 #               checks, vgate's RSS over time (SseFanout)
+#   sse-responses  the same with the Responses API (POST /v1/responses, stream:true, max_output_tokens SSE_TOKENS):
+#               named events, no [DONE], complete at response.completed; a fresh vgate and nginx (SseFanout --dialect)
 #   overload    the shaping scenario: capacity of a simulated GPU (max-num-seqs OVERLOAD_SEQS), then
 #               OVERLOAD_FACTOR x capacity directly and through vgate (two queue settings, static limit): goodput
 #               (OverloadBench)
@@ -52,7 +54,7 @@ usage() {
     sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
-ALL_SECTIONS="startup throughput latency sse overload adaptive report"
+ALL_SECTIONS="startup throughput latency sse sse-responses overload adaptive report"
 SECTIONS=${BENCH_SECTIONS:-$ALL_SECTIONS}
 SKIP=${BENCH_SKIP:-}
 QUICK=${BENCH_QUICK:-0}
@@ -121,7 +123,7 @@ run_logged() {
 # The sections selected this time replace their old results; the others' files stay for the report, and so do
 # their command lines (commands.txt starts afresh only when every section runs).
 if [ "$SECTIONS" = "$ALL_SECTIONS" ] && [ -z "$SKIP" ]; then : >"$LT_COMMANDS"; fi
-for s in startup throughput latency sse overload adaptive; do
+for s in startup throughput latency sse sse-responses overload adaptive; do
     if selected "$s"; then rm -f "$OUT/$s.json"; fi
 done
 if selected startup; then rm -f "$OUT/startup-aot.json"; fi
@@ -334,26 +336,39 @@ if selected throughput || selected latency; then
 fi
 
 # --- SSE streams: simulator -> tap -> (client | vgate | nginx) -> client --------------------------------------
-if selected sse; then
+# sse_run NAME DIALECT PATH: SseFanout with SSE_STREAMS streams of DIALECT (chat, responses) per target against PATH,
+# behind a fresh vgate and nginx whose upstream is the tap; DIR/NAME.json.
+sse_run() {
+    local name=$1 dialect=$2 path=$3
     TAP_PORT=$(free_port)
     GW_PORT=$(free_port)
     NGINX_PORT=$(free_port)
     # Room for every stream at once: vgate's admission must not queue them (a static max-in-flight), the
     # simulator's max-num-seqs is raised by SseFanout.
-    start_vgate "$GW_PORT" "$TAP_PORT" "$WORK/vgate-sse.log" "${VGATE_ENV[@]}" VGATE_SHAPING_ADAPTIVE_ENABLED=false \
+    start_vgate "$GW_PORT" "$TAP_PORT" "$WORK/vgate-$name.log" "${VGATE_ENV[@]}" VGATE_SHAPING_ADAPTIVE_ENABLED=false \
         VGATE_SHAPING_MAX_IN_FLIGHT=$((SSE_STREAMS * 2)) VGATE_SHAPING_MAX_QUEUE=$((SSE_STREAMS * 2))
-    echo "$VGATE_PID" >"$WORK/vgate-sse.pid"
-    start_nginx "$NGINX_PORT" "$TAP_PORT" "$WORK/nginx-sse"
-    log "sse: $SSE_STREAMS streams per target over $SSE_RAMP, an event every $SSE_ITL, $SSE_TOKENS tokens"
+    echo "$VGATE_PID" >"$WORK/vgate-$name.pid"
+    start_nginx "$NGINX_PORT" "$TAP_PORT" "$WORK/nginx-$name"
+    log "$name: $SSE_STREAMS $dialect streams per target over $SSE_RAMP, an event every $SSE_ITL, $SSE_TOKENS tokens"
     # The gateways' upstream is the tap, which SseFanout opens; each target is waited for before its run.
-    run_logged "${JDRIVER[@]}" io.vgate.bench.SseFanout --tap-port "$TAP_PORT" --upstream "127.0.0.1:$SIM_PORT" \
-        --sim "$SIM" --streams "$SSE_STREAMS" --ramp "$SSE_RAMP" --itl "$SSE_ITL" --tokens "$SSE_TOKENS" --auth "$AUTH" \
-        --target "direct=http://127.0.0.1:$TAP_PORT/v1/chat/completions,warmup=$SSE_BASE_WARMUP" \
-        --target "vgate=http://127.0.0.1:$GW_PORT/v1/chat/completions,pidfile=$WORK/vgate-sse.pid,ready=http://127.0.0.1:$VGATE_MANAGEMENT_PORT/q/health/ready,warmup=$SSE_WARMUP" \
-        --target "nginx=http://127.0.0.1:$NGINX_PORT/v1/chat/completions,warmup=$SSE_BASE_WARMUP" \
-        --out "$OUT/sse.json"
+    run_logged "${JDRIVER[@]}" io.vgate.bench.SseFanout --dialect "$dialect" --tap-port "$TAP_PORT" \
+        --upstream "127.0.0.1:$SIM_PORT" --sim "$SIM" --streams "$SSE_STREAMS" --ramp "$SSE_RAMP" --itl "$SSE_ITL" \
+        --tokens "$SSE_TOKENS" --auth "$AUTH" \
+        --target "direct=http://127.0.0.1:$TAP_PORT$path,warmup=$SSE_BASE_WARMUP" \
+        --target "vgate=http://127.0.0.1:$GW_PORT$path,pidfile=$WORK/vgate-$name.pid,ready=http://127.0.0.1:$VGATE_MANAGEMENT_PORT/q/health/ready,warmup=$SSE_WARMUP" \
+        --target "nginx=http://127.0.0.1:$NGINX_PORT$path,warmup=$SSE_BASE_WARMUP" \
+        --out "$OUT/$name.json"
     stop_pid "$VGATE_PID"
     stop_pid "$NGINX_PID"
+}
+
+if selected sse; then
+    sse_run sse chat /v1/chat/completions
+fi
+# The Responses API: named events and no [DONE]; vgate relays them one event per chunk and knows the stream is
+# complete at response.completed. The tap names streams by connection, so both dialects are measured alike.
+if selected sse-responses; then
+    sse_run sse-responses responses /v1/responses
 fi
 
 # --- overload goodput: a simulated GPU of OVERLOAD_SEQS slots with realistic latencies -------------------------

@@ -27,12 +27,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Thousands of concurrent SSE streams through a gateway: the delay it adds to each event, whether events arrive
- * whole and separately, and the gateway's memory with all streams open.
+ * whole and separately, and the gateway's memory with all streams open. Either dialect: streaming chat completions
+ * ({@code data:} events ending with {@code [DONE]}) or the Responses API (named events ending with
+ * {@code response.completed}, no {@code [DONE]}).
  * <p>
  * Method. The simulator emits each stream's tokens on a fixed timeline (one event per {@code --itl}). An
  * {@link EventTap} sits between the simulator and the reader (the gateway, or for the {@code direct} baseline the
  * client itself) and notes when each event left it; the client notes when the same event (matched by request id
- * and position, verified by CRC) arrived. Per event, {@code arrival - tap} is the delay of everything in between.
+ * and position, verified by CRC) arrived. The tap knows each response's request id from the request it answers on
+ * the same upstream connection (see {@link EventTap}), so the same method holds for both dialects. Per event, {@code arrival - tap} is the delay of everything in between.
  * The direct baseline measures the loopback and the client's own reading under the same load; a gateway's
  * <em>added</em> delay is its figure minus the baseline's.
  * <p>
@@ -47,6 +50,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * --target name=URL      repeated; "direct" should point at the tap itself. Options after the URL, comma-separated:
  *                        pidfile=FILE (sample that process's RSS and CPU), ready=URL (wait for it), warmup=20s
  * --streams 2000 --ramp 10s --itl 200ms --tokens 200   streams, how fast they open, their pace and length
+ * --dialect chat         or responses: which streaming API the targets' URLs serve
  * --auth "Bearer KEY"    Authorization header for the gateways
  * --out FILE             JSON results
  * </pre>
@@ -66,6 +70,7 @@ public final class SseFanout {
         Duration itl = args.duration("itl", "200ms");
         int tokens = args.intValue("tokens", 200);
         String auth = args.get("auth", null);
+        SseStreamClient.Dialect dialect = SseStreamClient.Dialect.of(args.get("dialect", "chat"));
         List<Target> targets = new ArrayList<>();
         for (String spec : args.all("target")) {
             String[] parts = spec.split(",");
@@ -82,9 +87,18 @@ public final class SseFanout {
                     default -> throw new IllegalArgumentException("unknown target option " + kv[0]);
                 }
             }
-            targets.add(new Target(parts[0].substring(0, eq), URI.create(parts[0].substring(eq + 1)), pid, ready, warmup));
+            URI uri = URI.create(parts[0].substring(eq + 1));
+            if (!uri.getPath().equals(dialect.path)) {
+                throw new IllegalArgumentException("target " + spec + ": a " + dialect.name().toLowerCase(java.util.Locale.ROOT)
+                        + " stream is POST " + dialect.path);
+            }
+            targets.add(new Target(parts[0].substring(0, eq), uri, pid, ready, warmup));
         }
         ObjectNode out = Json.object();
+        out.put("dialect", dialect.name().toLowerCase(java.util.Locale.ROOT));
+        out.put("path", dialect.path);
+        out.put("request_body", dialect.body("<request id>", tokens));
+        out.put("command", command(argv));
         out.put("streams", streams);
         out.put("ramp_s", ramp.toMillis() / 1000.0);
         out.put("inter_token_latency_ms", itl.toNanos() / 1e6);
@@ -103,7 +117,7 @@ public final class SseFanout {
                 if (!t.warmup().isZero()) {
                     System.out.printf("warm-up %s: %s of 64 concurrent fast streams%n", t.name(), t.warmup());
                     simSettings(control, sim, Duration.ofMillis(1));
-                    warmup(t, auth, t.warmup());
+                    warmup(dialect, t, auth, t.warmup());
                 }
             }
             for (Target t : targets) {
@@ -111,7 +125,7 @@ public final class SseFanout {
                 tap.forget();
                 System.out.printf("%s: %d streams over %s, one event per %s, %d tokens each%n", t.name(), streams,
                         ramp, itl, tokens);
-                results.set(t.name(), measure(t, tap, streams, ramp, tokens, auth));
+                results.set(t.name(), measure(dialect, t, tap, streams, ramp, tokens, auth));
             }
         } finally {
             simSettings(control, sim, null);
@@ -122,8 +136,8 @@ public final class SseFanout {
         System.exit(0);
     }
 
-    private static ObjectNode measure(Target t, EventTap tap, int streams, Duration ramp, int tokens, String auth)
-            throws Exception {
+    private static ObjectNode measure(SseStreamClient.Dialect dialect, Target t, EventTap tap, int streams, Duration ramp,
+            int tokens, String auth) throws Exception {
         Integer pid = t.pidFile() == null ? null : Integer.valueOf(Files.readString(t.pidFile()).trim());
         AtomicInteger open = new AtomicInteger();
         ConcurrentLinkedQueue<long[]> samples = new ConcurrentLinkedQueue<>(); // {nanos, open, rssKiB, cpuTicks}
@@ -151,11 +165,11 @@ public final class SseFanout {
                     LockSupport.parkNanos(wait);
                 }
                 String id = t.name() + "-" + run + "-" + i;
-                byte[] request = SseStreamClient.request(t.uri(), auth, id, tokens);
+                byte[] request = SseStreamClient.request(dialect, t.uri(), auth, id, tokens);
                 futures.add(threads.submit(() -> {
                     open.incrementAndGet();
                     try {
-                        return SseStreamClient.run(t.uri(), request, id);
+                        return SseStreamClient.run(dialect, t.uri(), request, id);
                     } finally {
                         open.decrementAndGet();
                     }
@@ -243,6 +257,7 @@ public final class SseFanout {
         o.put("http_chunks_not_one_event", chunksNotOneEvent);
         o.put("reads_with_several_events", multiEventReads);
         o.put("reads_joining_events_sent_apart", coalescedReads);
+        o.put("tap_unnamed_streams", tap.unattributed());
         o.set("event_delay", Json.latency(delay));
         o.put("wall_s", Json.round(wall / 1e9));
         ArrayNode problemList = o.putArray("problems");
@@ -278,15 +293,16 @@ public final class SseFanout {
     }
 
     /** 64 concurrent short streams back to back, to get the gateway's streaming path compiled. */
-    private static void warmup(Target t, String auth, Duration length) throws InterruptedException {
+    private static void warmup(SseStreamClient.Dialect dialect, Target t, String auth, Duration length)
+            throws InterruptedException {
         long end = System.nanoTime() + length.toNanos();
         AtomicInteger n = new AtomicInteger();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int w = 0; w < 64; w++) {
                 threads.submit(() -> {
                     while (System.nanoTime() < end) {
-                        String id = "warm-" + n.incrementAndGet();
-                        SseStreamClient.run(t.uri(), SseStreamClient.request(t.uri(), auth, id, 64), id);
+                        String id = "warm-" + t.name() + "-" + n.incrementAndGet();
+                        SseStreamClient.run(dialect, t.uri(), SseStreamClient.request(dialect, t.uri(), auth, id, 64), id);
                     }
                 });
             }
@@ -313,6 +329,16 @@ public final class SseFanout {
         if (response.statusCode() != 200) {
             throw new IllegalStateException("simulator settings refused: " + response.statusCode() + " " + response.body());
         }
+    }
+
+    /** The arguments as given, the key of {@code --auth} left out: what the report shows as the command. */
+    private static String command(String[] argv) {
+        StringBuilder sb = new StringBuilder("io.vgate.bench.SseFanout");
+        for (int i = 0; i < argv.length; i++) {
+            String a = i > 0 && argv[i - 1].equals("--auth") ? "'Bearer $KEY'" : argv[i];
+            sb.append(' ').append(a);
+        }
+        return sb.toString();
     }
 
     private static void awaitReady(HttpClient control, URI ready) throws InterruptedException {

@@ -21,6 +21,57 @@ import io.vgate.bench.http.SseSplitter;
  */
 final class SseStreamClient {
 
+    /** The streaming API spoken: its path, its request and the event that ends a complete stream. */
+    enum Dialect {
+        /**
+         * {@code POST /v1/chat/completions}: {@code data:} events, the last one {@code data: [DONE]}; usage asked
+         * for, so that the gateway forwards every event vLLM sends.
+         */
+        CHAT("/v1/chat/completions", "data: [DONE]"),
+        /**
+         * {@code POST /v1/responses}: named events ({@code event: <type>}), no {@code [DONE]}; a complete stream
+         * ends with {@code response.completed}. The body's {@code request_id}, which vLLM makes the response id, is
+         * the same id as the {@code X-Request-Id} header; {@code store} is off, so neither vLLM nor the simulator
+         * keeps thousands of benchmark responses.
+         */
+        RESPONSES("/v1/responses", "event: response.completed");
+
+        final String path;
+        private final byte[] endLine;
+
+        Dialect(String path, String endLine) {
+            this.path = path;
+            this.endLine = endLine.getBytes(StandardCharsets.US_ASCII);
+        }
+
+        static Dialect of(String name) {
+            return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        }
+
+        String body(String requestId, int maxTokens) {
+            return switch (this) {
+                case CHAT -> "{\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a long story.\"}],\"stream\":true,"
+                        + "\"stream_options\":{\"include_usage\":true},\"max_tokens\":" + maxTokens + ",\"ignore_eos\":true}";
+                case RESPONSES -> "{\"input\":\"Tell me a long story.\",\"stream\":true,\"store\":false,\"max_output_tokens\":"
+                        + maxTokens + ",\"ignore_eos\":true,\"request_id\":\"" + requestId + "\"}";
+            };
+        }
+
+        /** Whether {@code event}'s first line is this dialect's end of stream (the line ends with LF or CRLF). */
+        boolean ends(byte[] event) {
+            if (event.length <= endLine.length) {
+                return false;
+            }
+            for (int i = 0; i < endLine.length; i++) {
+                if (event[i] != endLine[i]) {
+                    return false;
+                }
+            }
+            byte next = event[endLine.length];
+            return next == '\n' || next == '\r';
+        }
+    }
+
     /** An event as the client received it. */
     record Event(long nanos, int read, long crc) {
     }
@@ -30,6 +81,7 @@ final class SseStreamClient {
         final String requestId;
         int status;
         String error;
+        /** The stream ended as a complete one does: {@code [DONE]} for chat, {@code response.completed} for Responses. */
         boolean sawDone;
         final List<Event> events = new ArrayList<>();
         int chunks;
@@ -43,12 +95,10 @@ final class SseStreamClient {
         }
     }
 
-    private static final byte[] DONE = "data: [DONE]".getBytes(StandardCharsets.US_ASCII);
-
     private SseStreamClient() {
     }
 
-    static Result run(URI uri, byte[] request, String requestId) {
+    static Result run(Dialect dialect, URI uri, byte[] request, String requestId) {
         Result r = new Result(requestId);
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);
@@ -58,7 +108,7 @@ final class SseStreamClient {
             out.write(request);
             out.flush();
             InputStream in = socket.getInputStream();
-            Reader reader = new Reader(r);
+            Reader reader = new Reader(r, dialect);
             byte[] buf = new byte[16 * 1024];
             while (!reader.ended) {
                 int n = in.read(buf);
@@ -77,10 +127,9 @@ final class SseStreamClient {
         return r;
     }
 
-    /** A streaming chat request asking for the usage chunk, so the gateway forwards every event vLLM sends. */
-    static byte[] request(URI uri, String auth, String requestId, int maxTokens) {
-        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a long story.\"}],\"stream\":true,"
-                + "\"stream_options\":{\"include_usage\":true},\"max_tokens\":" + maxTokens + ",\"ignore_eos\":true}";
+    /** A streaming request of {@code maxTokens} tokens (never ending early: {@code ignore_eos}) named {@code requestId}. */
+    static byte[] request(Dialect dialect, URI uri, String auth, String requestId, int maxTokens) {
+        String body = dialect.body(requestId, maxTokens);
         return io.vgate.bench.http.Http1Connection.post(uri, body,
                 auth == null ? Map.of("X-Request-Id", requestId, "Connection", "close")
                         : Map.of("X-Request-Id", requestId, "Authorization", auth, "Connection", "close"));
@@ -88,6 +137,7 @@ final class SseStreamClient {
 
     private static final class Reader implements ResponseParser.Listener {
         final Result r;
+        final Dialect dialect;
         final ResponseParser parser = new ResponseParser(this);
         final SseSplitter splitter;
         boolean ended;
@@ -96,8 +146,9 @@ final class SseStreamClient {
         private boolean chunkStartsClean;
         private int eventsAtChunkStart;
 
-        Reader(Result r) {
+        Reader(Result r, Dialect dialect) {
             this.r = r;
+            this.dialect = dialect;
             this.splitter = new SseSplitter(this::event);
         }
 
@@ -132,21 +183,9 @@ final class SseStreamClient {
 
         private void event(byte[] event) {
             r.events.add(new Event(now, read, EventTap.crc(event)));
-            if (startsWith(event, DONE)) {
+            if (dialect.ends(event)) {
                 r.sawDone = true;
             }
-        }
-
-        private static boolean startsWith(byte[] a, byte[] prefix) {
-            if (a.length < prefix.length) {
-                return false;
-            }
-            for (int i = 0; i < prefix.length; i++) {
-                if (a[i] != prefix[i]) {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 }

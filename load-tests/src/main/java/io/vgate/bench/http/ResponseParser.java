@@ -11,6 +11,10 @@ import java.util.Map;
  * {@code Content-Length} or chunked coding; responses without either (read until close) are not supported, since
  * none of the servers measured sends them.
  * <p>
+ * {@link #forRequests} parses the other direction of a connection the same way: requests, whose head starts with a
+ * request line ({@link Listener#onHead} gets status 0) and whose body, without {@code Content-Length} or chunked
+ * coding, is empty (RFC 9112 §6.3).
+ * <p>
  * Not thread-safe: one instance per connection direction.
  */
 public final class ResponseParser {
@@ -18,7 +22,7 @@ public final class ResponseParser {
     /** What the parser found. Callbacks run on the thread that calls {@link #feed}. */
     public interface Listener {
 
-        /** A response's status line and headers (names lower-cased) arrived. */
+        /** A response's status line and headers (names lower-cased) arrived; status 0 for a request. */
         void onHead(int status, Map<String, String> headers);
 
         /** Body bytes, in order; for chunked bodies, only chunk data. */
@@ -33,7 +37,7 @@ public final class ResponseParser {
         default void onChunkEnd() {
         }
 
-        /** The response is complete; the next bytes belong to the next response. */
+        /** The response (or request) is complete; the next bytes belong to the next one. */
         void onEnd();
     }
 
@@ -44,13 +48,24 @@ public final class ResponseParser {
     private static final int MAX_LINE = 64 * 1024;
 
     private final Listener listener;
+    private final boolean requests;
     private State state = State.HEAD;
     private final StringBuilder line = new StringBuilder(256);
     private final StringBuilder head = new StringBuilder(512);
     private long remaining;
 
     public ResponseParser(Listener listener) {
+        this(listener, false);
+    }
+
+    private ResponseParser(Listener listener, boolean requests) {
         this.listener = listener;
+        this.requests = requests;
+    }
+
+    /** A parser of the requests a client sends on one connection. */
+    public static ResponseParser forRequests(Listener listener) {
+        return new ResponseParser(listener, true);
     }
 
     /** True between responses: nothing of a next response has arrived yet. */
@@ -149,18 +164,16 @@ public final class ResponseParser {
     private void headComplete() {
         String[] lines = head.toString().split("\n");
         head.setLength(0);
+        if (requests) {
+            requestHeadComplete(lines);
+            return;
+        }
         String[] statusLine = lines[0].split(" ", 3);
         if (statusLine.length < 2 || !statusLine[0].startsWith("HTTP/1.")) {
             throw new IllegalStateException("not an HTTP/1.x status line: " + lines[0]);
         }
         int status = Integer.parseInt(statusLine[1]);
-        Map<String, String> headers = new HashMap<>();
-        for (int k = 1; k < lines.length; k++) {
-            int colon = lines[k].indexOf(':');
-            if (colon > 0) {
-                headers.put(lines[k].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[k].substring(colon + 1).trim());
-            }
-        }
+        Map<String, String> headers = headers(lines);
         if (status / 100 == 1) {
             return; // an interim response: the real one follows
         }
@@ -181,6 +194,36 @@ public final class ResponseParser {
         } else {
             throw new IllegalStateException("response without Content-Length or chunked coding (status " + status + ")");
         }
+    }
+
+    private void requestHeadComplete(String[] lines) {
+        String[] requestLine = lines[0].split(" ");
+        if (requestLine.length != 3 || !requestLine[2].startsWith("HTTP/1.")) {
+            throw new IllegalStateException("not an HTTP/1.x request line: " + lines[0]);
+        }
+        Map<String, String> headers = headers(lines);
+        listener.onHead(0, headers);
+        String te = headers.get("transfer-encoding");
+        String cl = headers.get("content-length");
+        if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
+            state = State.CHUNK_SIZE;
+        } else if (cl != null && Long.parseLong(cl) > 0) {
+            remaining = Long.parseLong(cl);
+            state = State.BODY;
+        } else {
+            responseComplete();
+        }
+    }
+
+    private static Map<String, String> headers(String[] lines) {
+        Map<String, String> headers = new HashMap<>();
+        for (int k = 1; k < lines.length; k++) {
+            int colon = lines[k].indexOf(':');
+            if (colon > 0) {
+                headers.put(lines[k].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[k].substring(colon + 1).trim());
+            }
+        }
+        return headers;
     }
 
     private void responseComplete() {

@@ -70,7 +70,7 @@ public final class Report {
         StringBuilder body = new StringBuilder();
         body.append(throughputSection(throughput));
         body.append(latencySection(latency));
-        body.append(sseSection(sse));
+        body.append(sseSection(sse, read("sse-responses")));
         body.append(overloadSection(overload));
         body.append(adaptiveSection(adaptive));
         body.append("## 5. Start-up\n\n");
@@ -184,8 +184,16 @@ public final class Report {
         return s.toString();
     }
 
-    private String sseSection(JsonNode j) throws IOException {
+    private String sseSection(JsonNode chat, JsonNode responses) throws IOException {
         StringBuilder s = new StringBuilder("## 3. Concurrent SSE streams\n\n");
+        s.append(sseChat(chat));
+        s.append(sseResponses(responses));
+        s.append(sseSideBySide(chat, responses));
+        return s.toString();
+    }
+
+    private String sseChat(JsonNode j) throws IOException {
+        StringBuilder s = new StringBuilder("### 3.1 Streaming chat completions\n\n");
         if (j == null) {
             target("added per-event delay p99 < 1 ms", "not run", null);
             target("events never merged", "not run", null);
@@ -203,7 +211,110 @@ public final class Report {
                 + "\n\n", streams,
                 num(j.path("ramp_s")), num(j.path("inter_token_latency_ms")), j.path("tokens_per_stream").asInt(),
                 num(j.path("stream_lifetime_s")), sseWarmups(j.path("targets"))));
+        s.append(command(j));
         JsonNode tg = j.path("targets");
+        s.append(sseTable(tg));
+        s.append("\nMerged events are looked for three ways, per stream. *Streams with other events*: the client did not"
+                + " get exactly the events the simulator sent (count, bytes by CRC, order). *Chunks not one event*: HTTP"
+                + " chunks holding anything but one whole event; vgate writes one event per chunk, so for vgate any is a"
+                + " merge; the simulator itself writes the role event with the first token, and the last token, usage and"
+                + " `[DONE]` events together (two chunks per stream), which direct and nginx pass on as they are, so for"
+                + " those the figure, in parentheses, is the upstream's and not counted. *Late joined reads*: single reads at the client that completed two events the tap had"
+                + " forwarded more than 1 ms apart, i.e. the earlier event arrived only once the next had been sent:"
+                + " either held back, or the reader (or the machine) stalled for that long.\n");
+        s.append(problems(tg));
+        JsonNode v = tg.path("vgate");
+        double a99 = addedDelay(tg, "p99_ms");
+        target("added per-event delay p99 < 1 ms", ms(a99), Double.isNaN(a99) ? null : a99 < 1.0);
+        boolean complete = v.path("streams_ok").asInt() == streams;
+        target("events never merged (vgate)", v.isMissingNode() ? "not run" : merged(v) + "; " + v.path("streams_ok").asInt()
+                + "/" + streams + " streams complete", v.isMissingNode() ? null : complete && merged(v).startsWith("none"));
+        double peak = v.path("rss_peak_mib").asDouble(Double.NaN);
+        double peakMb = peak * 1.048576;
+        target("vgate RSS < 300 MB with " + String.format(Locale.ROOT, "%,d", streams) + " streams",
+                Double.isNaN(peak) ? "not measured" : String.format(Locale.ROOT, "peak %.0f MB (%.0f MiB)", peakMb, peak),
+                Double.isNaN(peak) ? null : peakMb < 300 && streams >= 2000 ? Boolean.TRUE
+                        : peakMb >= 300 ? Boolean.FALSE : null);
+        if (streams < 2000) {
+            s.append("\nOnly ").append(streams).append(" streams in this run: the 2,000-stream RSS target is not decided.\n");
+        }
+
+        save(percentileChart("Per-event delay, tap → client (" + streams + " streams)", "delay ms", tg, "event_delay"),
+                "sse-delay.png");
+        s.append("\n![per-event delay](sse-delay.png)\n\n");
+        s.append(rssChart(tg, "During the " + streams + "-stream run", "sse-rss.png"));
+        return s.toString();
+    }
+
+    private String sseResponses(JsonNode j) throws IOException {
+        StringBuilder s = new StringBuilder("### 3.2 Streaming Responses API\n\n");
+        if (j == null) {
+            target("Responses: added per-event delay p99 < 1 ms", "not run", null);
+            target("Responses: events never merged (vgate)", "not run", null);
+            return s.append("Not run (section `sse-responses`).\n\n").toString();
+        }
+        int streams = j.path("streams").asInt();
+        s.append(String.format(Locale.ROOT, "The same measurement with `POST %s` (`SseFanout --dialect responses`): %d"
+                + " streams per target, opened over %s s, one event every %s ms, `max_output_tokens` %d with"
+                + " `ignore_eos` (a stream lives %s s), behind a vgate and an nginx started afresh for this run."
+                + " Request body: `%s`. A Responses stream has named events (`event: <type>` then `data:`), no `[DONE]`,"
+                + " and is complete only at `response.completed`: a stream counts as ok when the client saw that event"
+                + " and exactly the events the simulator sent. The tap names each response by the request it answers on"
+                + " the same upstream connection (`X-Request-Id`, the same id as the body's `request_id`), since most"
+                + " Responses events carry no response id. Warm-up: %s.\n\n", text(j, "path"), streams,
+                num(j.path("ramp_s")), num(j.path("inter_token_latency_ms")), j.path("tokens_per_stream").asInt(),
+                num(j.path("stream_lifetime_s")), text(j, "request_body"), sseWarmups(j.path("targets"))));
+        s.append(command(j));
+        JsonNode tg = j.path("targets");
+        s.append(sseTable(tg));
+        s.append("\nThe columns mean what they mean in 3.1. The simulator writes some Responses events together in one"
+                + " chunk, as vLLM does (the opening `response.created` and `response.in_progress`, the first delta with"
+                + " the item and part it opens, the last delta with the closing events and `response.completed`);"
+                + " direct and nginx pass those chunks on as they are (figure in parentheses, the upstream's), while"
+                + " vgate writes each event in its own chunk, so for vgate any chunk not one event is a merge.\n");
+        s.append(problems(tg));
+        JsonNode v = tg.path("vgate");
+        double a99 = addedDelay(tg, "p99_ms");
+        target("Responses: added per-event delay p99 < 1 ms", ms(a99), Double.isNaN(a99) ? null : a99 < 1.0);
+        boolean complete = v.path("streams_ok").asInt() == streams;
+        target("Responses: events never merged (vgate)", v.isMissingNode() ? "not run" : merged(v) + "; "
+                + v.path("streams_ok").asInt() + "/" + streams + " streams complete (ended at `response.completed`)",
+                v.isMissingNode() ? null : complete && merged(v).startsWith("none"));
+        save(percentileChart("Responses API: per-event delay, tap → client (" + streams + " streams)", "delay ms", tg,
+                "event_delay"), "sse-responses-delay.png");
+        s.append("\n![per-event delay, Responses API](sse-responses-delay.png)\n\n");
+        s.append(rssChart(tg, "During the " + streams + "-stream Responses run", "sse-responses-rss.png"));
+        return s.toString();
+    }
+
+    /** Both dialects' headline figures next to each other, when both ran. */
+    private String sseSideBySide(JsonNode chat, JsonNode responses) {
+        if (chat == null || responses == null) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder("### 3.3 Chat and Responses side by side\n\n");
+        s.append("| Dialect | Target | streams ok | events | delay p50 ms | p99 ms | added p50 ms | added p99 ms |"
+                + " merged (vgate) | RSS peak MiB |\n");
+        s.append("|---|---|---:|---:|---:|---:|---:|---:|---|---:|\n");
+        for (String[] d : new String[][] { { "chat", "sse" }, { "Responses", "sse-responses" } }) {
+            JsonNode j = "sse".equals(d[1]) ? chat : responses;
+            JsonNode tg = j.path("targets");
+            JsonNode direct = tg.path("direct").path("event_delay");
+            for (String name : names(tg)) {
+                JsonNode r = tg.path(name);
+                JsonNode e = r.path("event_delay");
+                s.append(String.format(Locale.ROOT, "| %s | %s | %d/%d | %d | %s | %s | %s | %s | %s | %s |\n", d[0], name,
+                        r.path("streams_ok").asInt(), j.path("streams").asInt(), r.path("events").asLong(),
+                        num(e.path("p50_ms")), num(e.path("p99_ms")), added(e, direct, "p50_ms"),
+                        added(e, direct, "p99_ms"), "vgate".equals(name) ? merged(r) : "-",
+                        r.has("rss_peak_mib") ? num(r.path("rss_peak_mib")) : "-"));
+            }
+        }
+        return s.append("\n").toString();
+    }
+
+    private String sseTable(JsonNode tg) {
+        StringBuilder s = new StringBuilder();
         JsonNode direct = tg.path("direct").path("event_delay");
         s.append("| Target | streams ok | failed | events | delay p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |"
                 + " added p50 ms | added p99 ms | streams with other events | chunks not one event | late joined reads |"
@@ -225,41 +336,39 @@ public final class Report {
                     r.has("rss_all_open_median_mib") ? num(r.path("rss_all_open_median_mib")) : "-",
                     r.has("cpu_s") ? num(r.path("cpu_s")) : "-"));
         }
-        s.append("\nMerged events are looked for three ways, per stream. *Streams with other events*: the client did not"
-                + " get exactly the events the simulator sent (count, bytes by CRC, order). *Chunks not one event*: HTTP"
-                + " chunks holding anything but one whole event; vgate writes one event per chunk, so for vgate any is a"
-                + " merge; the simulator itself writes the role event with the first token, and the last token, usage and"
-                + " `[DONE]` events together (two chunks per stream), which direct and nginx pass on as they are, so for"
-                + " those the figure, in parentheses, is the upstream's and not counted. *Late joined reads*: single reads at the client that completed two events the tap had"
-                + " forwarded more than 1 ms apart, i.e. the earlier event arrived only once the next had been sent:"
-                + " either held back, or the reader (or the machine) stalled for that long.\n");
+        return s.toString();
+    }
+
+    private static String problems(JsonNode tg) {
+        StringBuilder s = new StringBuilder();
         for (String name : names(tg)) {
             JsonNode problems = tg.path(name).path("problems");
             if (problems.size() > 0) {
                 s.append("\nFirst problems, ").append(name).append(":\n");
                 problems.forEach(p -> s.append("- `").append(p.asText()).append("`\n"));
             }
+            long unnamed = tg.path(name).path("tap_unnamed_streams").asLong();
+            if (unnamed > 0) {
+                s.append("\n").append(name).append(": the tap could not name ").append(unnamed)
+                        .append(" upstream streams (requests without `X-Request-Id` or `request_id`).\n");
+            }
         }
-        JsonNode v = tg.path("vgate");
-        double a99 = v.path("event_delay").path("p99_ms").asDouble(Double.NaN) - direct.path("p99_ms").asDouble(Double.NaN);
-        target("added per-event delay p99 < 1 ms", ms(a99), Double.isNaN(a99) ? null : a99 < 1.0);
-        boolean complete = v.path("streams_ok").asInt() == streams;
-        target("events never merged (vgate)", v.isMissingNode() ? "not run" : merged(v) + "; " + v.path("streams_ok").asInt()
-                + "/" + streams + " streams complete", v.isMissingNode() ? null : complete && merged(v).startsWith("none"));
-        double peak = v.path("rss_peak_mib").asDouble(Double.NaN);
-        double peakMb = peak * 1.048576;
-        target("vgate RSS < 300 MB with " + String.format(Locale.ROOT, "%,d", streams) + " streams",
-                Double.isNaN(peak) ? "not measured" : String.format(Locale.ROOT, "peak %.0f MB (%.0f MiB)", peakMb, peak),
-                Double.isNaN(peak) ? null : peakMb < 300 && streams >= 2000 ? Boolean.TRUE
-                        : peakMb >= 300 ? Boolean.FALSE : null);
-        if (streams < 2000) {
-            s.append("\nOnly ").append(streams).append(" streams in this run: the 2,000-stream RSS target is not decided.\n");
-        }
+        return s.toString();
+    }
 
-        save(percentileChart("Per-event delay, tap → client (" + streams + " streams)", "delay ms", tg, "event_delay"),
-                "sse-delay.png");
-        s.append("\n![per-event delay](sse-delay.png)\n\n");
-        XYChart rss = new XYChartBuilder().width(900).height(450).title("During the " + streams + "-stream run")
+    /** vgate's delay percentile minus direct's, NaN when either is missing. */
+    private static double addedDelay(JsonNode tg, String field) {
+        return tg.path("vgate").path("event_delay").path(field).asDouble(Double.NaN)
+                - tg.path("direct").path("event_delay").path(field).asDouble(Double.NaN);
+    }
+
+    /** The driver's command line as it recorded it (the API key left out), or nothing for older results. */
+    private static String command(JsonNode j) {
+        return j.has("command") ? "Command: `java -cp … " + j.path("command").asText() + "`\n\n" : "";
+    }
+
+    private String rssChart(JsonNode tg, String title, String file) throws IOException {
+        XYChart rss = new XYChartBuilder().width(900).height(450).title(title)
                 .xAxisTitle("seconds").yAxisTitle("RSS MiB").build();
         rss.getStyler().setLegendPosition(LegendPosition.InsideNE);
         rss.getStyler().setMarkerSize(3);
@@ -282,12 +391,12 @@ public final class Report {
             o.setYAxisGroup(1);
             any = true;
         }
-        if (any) {
-            rss.setYAxisGroupTitle(1, "open streams");
-            save(rss, "sse-rss.png");
-            s.append("![RSS over time](sse-rss.png)\n\n");
+        if (!any) {
+            return "";
         }
-        return s.toString();
+        rss.setYAxisGroupTitle(1, "open streams");
+        save(rss, file);
+        return "![RSS over time](" + file + ")\n\n";
     }
 
     private String overloadSection(JsonNode o) throws IOException {

@@ -53,6 +53,16 @@ final class StrictManifests {
             "NetworkPolicy", NetworkPolicy.class,
             "PodDisruptionBudget", PodDisruptionBudget.class);
 
+    /**
+     * Custom resources with a model generated from their CRD (Gateway API, Prometheus Operator): loaded as strictly
+     * as built-in kinds, so a field the CRD does not define, or one of the wrong type, fails. KEDA has no such
+     * model; its ScaledObject is checked by {@link Shape} alone.
+     */
+    static final Map<String, Class<?>> CUSTOM_MODELS = Map.of(
+            "PodMonitor", io.fabric8.openshift.api.model.monitoring.v1.PodMonitor.class,
+            "PrometheusRule", io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class,
+            "HTTPRoute", io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class);
+
     /** Custom resources, by kind, with the only apiVersion accepted. */
     static final Map<String, String> CUSTOM = Map.of(
             "ScaledObject", "keda.sh/v1alpha1",
@@ -147,6 +157,14 @@ final class StrictManifests {
             if (!customVersion.equals(apiVersion)) {
                 throw new IllegalArgumentException(
                         where + ": apiVersion " + apiVersion + ", expected " + customVersion);
+            }
+            Class<?> model = CUSTOM_MODELS.get(kind);
+            if (model != null) {
+                try {
+                    STRICT.treeToValue(document, model);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+                }
             }
             return new Manifest(kind, name, null, document);
         }

@@ -107,6 +107,46 @@ class StrictManifestsTests {
     }
 
     @Test
+    void loadsCustomResourcesWithACrdModelAsStrictlyAsBuiltInKinds() {
+        String podMonitor = """
+                apiVersion: monitoring.coreos.com/v1
+                kind: PodMonitor
+                metadata:
+                  name: demo
+                spec:
+                  selector: {matchLabels: {app: demo}}
+                  podMetricsEndpoints:
+                    - port: management
+                      path: /q/metrics
+                      interval: 15s
+                """;
+        String route = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata:
+                  name: demo
+                spec:
+                  parentRefs: [{name: gateway}]
+                  rules:
+                    - matches: [{path: {type: PathPrefix, value: /v1/}}]
+                      backendRefs: [{name: demo, port: 8080}]
+                      timeouts: {request: 3600s}
+                """;
+        assertThat(StrictManifests.parse(podMonitor, "monitor").tree("PodMonitor", "demo")).isNotNull();
+        assertThat(StrictManifests.parse(route, "route").tree("HTTPRoute", "demo")).isNotNull();
+
+        assertThatThrownBy(() -> StrictManifests.parse(podMonitor.replace("podMetricsEndpoints", "endpoints"), "m"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("endpoints");
+        assertThatThrownBy(() -> StrictManifests.parse(route.replace("backendRefs", "backends"), "r"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("backends");
+        assertThatThrownBy(() -> StrictManifests.parse(route.replace("port: 8080", "port: [8080]"), "r"))
+                .as("a value of the wrong type")
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void keepsCustomResourcesAsTreesForShapeChecks() {
         String scaledObject = """
                 apiVersion: keda.sh/v1alpha1

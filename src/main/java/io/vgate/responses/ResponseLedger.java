@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -33,15 +34,30 @@ public class ResponseLedger {
     private final Duration forwardTimeout;
 
     @Inject
-    public ResponseLedger(ResponsesConfig config, Instance<Redis> redis, Vertx vertx) {
-        this(config, (Supplier<Redis>) redis::get, vertx);
+    public ResponseLedger(
+            ResponsesConfig config,
+            Instance<Redis> redis,
+            Vertx vertx,
+            @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080") int httpPort) {
+        this(config, (Supplier<Redis>) redis::get, vertx, httpPort);
     }
 
     ResponseLedger(ResponsesConfig config, Supplier<Redis> redis, Vertx vertx) {
+        this(config, redis, vertx, 8080);
+    }
+
+    ResponseLedger(ResponsesConfig config, Supplier<Redis> redis, Vertx vertx, int httpPort) {
         this.store = config.store() == ResponsesConfig.Store.REDIS
                 ? new RedisOwners(redis.get(), vertx, config)
                 : new LocalOwners(config);
-        this.self = config.replica().address().map(Object::toString).orElse(null);
+        this.self = config.replica()
+                .address()
+                .map(Object::toString)
+                .or(() -> config.replica()
+                        .host()
+                        .filter(host -> !host.isBlank())
+                        .map(host -> "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + httpPort))
+                .orElse(null);
         this.signature = config.replica()
                 .secret()
                 .filter(secret -> !secret.isBlank())

@@ -60,6 +60,12 @@ public interface ResponsesConfig {
         Optional<URI> address();
 
         /**
+         * This replica's host as the others reach it, usually the pod IP (the manifests set it from
+         * {@code status.podIP}); the replica's own HTTP port is added. Used when {@link #address()} is unset.
+         */
+        Optional<String> host();
+
+        /**
          * The secret all replicas share to sign the requests they forward to each other (from a Secret);
          * forwarding is off without it, and a forwarded request without a valid signature is refused.
          */

@@ -514,7 +514,9 @@ final class ManifestChecks {
                 .containsExactlyInAnyOrder(
                         "pods{vgate.io/client=true}",
                         "ns{vgate.io/clients=true} pods{vgate.io/client=true}",
-                        "ns{kubernetes.io/metadata.name=" + frontNamespace + "}");
+                        "ns{kubernetes.io/metadata.name=" + frontNamespace + "}",
+                        // the other replicas, forwarding follow-ups on stored responses
+                        "pods{app.kubernetes.io/name=vgate}");
         assertThat(managementPeers)
                 .as("who reaches vgate's management port (health, metrics)")
                 .containsExactly(prometheus);

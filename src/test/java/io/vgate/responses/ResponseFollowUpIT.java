@@ -56,12 +56,18 @@ class ResponseFollowUpIT {
                     "VGATE_AUTH_KEYS_FILE", DIR.resolve("api-keys.yaml").toString(),
                     "QUARKUS_REDIS_HOSTS", redis.url(),
                     "VGATE_RESPONSES_STORE", "redis",
-                    "VGATE_RESPONSES_REPLICA_ADDRESS", "http://127.0.0.1:" + port,
                     "VGATE_RESPONSES_REPLICA_SECRET", "it-replica-secret",
                     "VGATE_SIMULATOR_ENABLED", "true",
                     "VGATE_SIMULATOR_PORT", "0",
                     "VGATE_SIMULATOR_RESPONSES_STORE", "true"));
             env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            // One replica names its whole address; the other only its host (as the manifests do, from the pod
+            // IP) and vgate adds its own port.
+            if (i == 0) {
+                env.put("VGATE_RESPONSES_REPLICA_ADDRESS", "http://127.0.0.1:" + port);
+            } else {
+                env.put("VGATE_RESPONSES_REPLICA_HOST", "127.0.0.1");
+            }
             replicas.add(PackagedVgate.start(env, DIR.resolve("replica-" + i + ".log")));
         }
         replicas.forEach(PackagedVgate::awaitReady);
@@ -90,6 +96,15 @@ class ResponseFollowUpIT {
                 .as("forwarded to the replica that holds it: " + there.body())
                 .isEqualTo(200);
         assertThat(Json.parse(there.body()).path("id").asText()).isEqualTo(id);
+
+        JsonNode createdThere =
+                Json.parse(send(1, KEY_A, "POST", "/v1/responses", "{\"input\":\"Red.\",\"max_output_tokens\":4}")
+                        .body());
+        HttpResponse<String> back =
+                send(0, KEY_A, "GET", "/v1/responses/" + createdThere.path("id").asText(), null);
+        assertThat(back.statusCode())
+                .as("the other way, to the replica that named only its host: " + back.body())
+                .isEqualTo(200);
 
         for (int replica = 0; replica < 2; replica++) {
             HttpResponse<String> other = send(replica, KEY_B, "GET", "/v1/responses/" + id, null);

@@ -207,6 +207,11 @@ class ResponseLedgerTests {
                     }
 
                     @Override
+                    public Optional<String> host() {
+                        return Optional.empty();
+                    }
+
+                    @Override
                     public Optional<String> secret() {
                         return Optional.ofNullable(secret);
                     }

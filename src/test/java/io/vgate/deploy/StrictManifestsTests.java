@@ -132,8 +132,10 @@ class StrictManifestsTests {
                       backendRefs: [{name: demo, port: 8080}]
                       timeouts: {request: 3600s}
                 """;
-        assertThat(StrictManifests.parse(podMonitor, "monitor").tree("PodMonitor", "demo")).isNotNull();
-        assertThat(StrictManifests.parse(route, "route").tree("HTTPRoute", "demo")).isNotNull();
+        assertThat(StrictManifests.parse(podMonitor, "monitor").tree("PodMonitor", "demo"))
+                .isNotNull();
+        assertThat(StrictManifests.parse(route, "route").tree("HTTPRoute", "demo"))
+                .isNotNull();
 
         assertThatThrownBy(() -> StrictManifests.parse(podMonitor.replace("podMetricsEndpoints", "endpoints"), "m"))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -1,6 +1,5 @@
 package io.vgate.proxy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -21,9 +20,7 @@ import io.vgate.ratelimit.CallerDecision;
 import io.vgate.ratelimit.Quota;
 import io.vgate.ratelimit.RateLimiter;
 import io.vgate.responses.FollowUp;
-import io.vgate.responses.ReplicaForwarder;
 import io.vgate.responses.ReplicaSignature;
-import io.vgate.responses.ResponseLedger;
 import io.vgate.shaping.Admission;
 import io.vgate.shaping.ContextFitter;
 import io.vgate.shaping.ExchangeTimeouts;
@@ -31,8 +28,6 @@ import io.vgate.shaping.Fitting;
 import io.vgate.shaping.ModelCatalog;
 import io.vgate.shaping.Ticket;
 import io.vgate.shaping.TrustedCallers;
-import io.vgate.streaming.ResponseRelay;
-import io.vgate.streaming.StreamDialect;
 import io.vgate.upstream.MultipartStream;
 import io.vgate.upstream.Upload;
 import io.vgate.upstream.UpstreamCall;
@@ -40,7 +35,6 @@ import io.vgate.upstream.UpstreamForwarder;
 import io.vgate.upstream.UpstreamGuard;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
-import java.time.Duration;
 import org.jboss.logging.Logger;
 
 /**
@@ -73,10 +67,6 @@ public class ProxyHandler {
 
     private static final Future<Void> PERMITTED = Future.succeededFuture();
 
-    private static final Future<FollowUp> HERE = Future.succeededFuture(FollowUp.HERE);
-
-    /** Retry hint when the replica that holds a stored response does not answer. */
-    private static final Duration REPLICA_RETRY_AFTER = Duration.ofSeconds(1);
     /** How long a connection whose upload was refused stays open for the client to read the answer. */
     private static final long UPLOAD_REFUSED_LINGER_MILLIS = 2_000;
 
@@ -87,8 +77,7 @@ public class ProxyHandler {
     private final Admission admission;
     private final ModelCatalog catalog;
     private final ContextFitter contextFitter;
-    private final ResponseLedger ledger;
-    private final ReplicaForwarder replicas;
+    private final StoredResponseSteps stored;
     private final ExchangeTimeouts timeouts;
     private final UpstreamForwarder forwarder;
     private final RequestTracing tracing;
@@ -106,8 +95,7 @@ public class ProxyHandler {
             Admission admission,
             ModelCatalog catalog,
             ContextFitter contextFitter,
-            ResponseLedger ledger,
-            ReplicaForwarder replicas,
+            StoredResponseSteps stored,
             ExchangeTimeouts timeouts,
             UpstreamForwarder forwarder,
             RequestTracing tracing,
@@ -120,8 +108,7 @@ public class ProxyHandler {
         this.admission = admission;
         this.catalog = catalog;
         this.contextFitter = contextFitter;
-        this.ledger = ledger;
-        this.replicas = replicas;
+        this.stored = stored;
         this.timeouts = timeouts;
         this.forwarder = forwarder;
         this.tracing = tracing;
@@ -174,12 +161,7 @@ public class ProxyHandler {
      * its signature holds, and never counted against the forwarding replica's address.
      */
     private void admitReplica(ProxyExchange exchange, RoutingContext context, String signature) {
-        var request = context.request();
-        String tenant = ledger.forwardedFor(
-                signature,
-                request.getHeader(ReplicaSignature.TENANT_HEADER),
-                request.method().name(),
-                request.uri());
+        String tenant = stored.forwardedFor(context.request(), signature);
         if (tenant == null) {
             fail(exchange, new ApiException(AccessErrors.invalidReplicaSignature()));
             return;
@@ -235,7 +217,7 @@ public class ProxyHandler {
             request = parse(context, route);
             exchange.request = request;
             permitted = permitModel(exchange, request); // 404 for a model the caller may not use
-            followUp = followUp(exchange, context, route, request); // 404 for another tenant's stored response
+            followUp = stored.followUp(exchange, context, route, request); // 404 for another tenant's stored response
         } catch (RuntimeException e) {
             fail(exchange, e);
             return;
@@ -247,7 +229,7 @@ public class ProxyHandler {
             if (decided.failed()) {
                 fail(exchange, decided.cause());
             } else if (decided.result().forwarded()) {
-                toReplica(exchange, context, request, decided.result()); // the replica whose vLLM holds it
+                stored.toReplica(exchange, context, request, decided.result()); // the replica whose vLLM holds it
             } else {
                 serve(exchange, request);
             }
@@ -273,7 +255,7 @@ public class ProxyHandler {
                         return NOT_FITTED;
                     }
                     apply(exchange, request, fitting);
-                    return claim(exchange, request); // the new stored response is the caller's, or 400
+                    return stored.claim(exchange, request); // the new stored response is the caller's, or 400
                 })
                 .onComplete(ready -> {
                     if (exchange.completed()) {
@@ -286,90 +268,6 @@ public class ProxyHandler {
                     ticket.applyTo(request); // vLLM's priority for the request's class
                     forward(exchange, request);
                 });
-    }
-
-    /**
-     * Stored responses belong to their creator and live in one replica's vLLM: a lookup, a cancel or a follow-up
-     * ({@code previous_response_id}) on another tenant's response gets vLLM's own 404 here and never reaches vLLM;
-     * one on a response another replica's vLLM holds goes to that replica. A request another replica forwarded
-     * is never sent on again.
-     */
-    private Future<FollowUp> followUp(
-            ProxyExchange exchange, RoutingContext context, ApiRoute route, InferenceRequest request) {
-        String id = switch (route) {
-            case RESPONSES -> text(request.body().get("previous_response_id"));
-            case RESPONSES_GET, RESPONSES_CANCEL -> context.pathParam("response_id");
-            default -> null;
-        };
-        if (id == null) {
-            return HERE;
-        }
-        Future<FollowUp> decided = ledger.followUp(id, owner(exchange));
-        return exchange.forwardedFor == null ? decided : decided.map(FollowUp.HERE);
-    }
-
-    /** Records the caller as the owner of the response a Responses request creates, under the id vLLM will give it. */
-    private Future<Fitting> claim(ProxyExchange exchange, InferenceRequest request) {
-        if (request.route() != ApiRoute.RESPONSES) {
-            return NOT_FITTED;
-        }
-        String requested = text(request.body().get("request_id"));
-        return ledger.claim(requested, owner(exchange)).map(id -> {
-            if (!id.equals(requested)) {
-                request.body().put("request_id", id);
-                request.markModified();
-            }
-            return Fitting.NONE;
-        });
-    }
-
-    /** Sends the request to the replica whose vLLM holds the response, and relays its answer as it comes. */
-    private void toReplica(
-            ProxyExchange exchange, RoutingContext context, InferenceRequest request, FollowUp followUp) {
-        exchange.watch(timeouts.watch(exchange.progress(), request.stream(), exchange.startNanos(), exchange::abort));
-        var client = context.request();
-        replicas.send(
-                        followUp,
-                        client.method(),
-                        client.uri(),
-                        client.headers(),
-                        request.route().hasBody() ? context.body().buffer() : null,
-                        owner(exchange))
-                .onComplete(head -> {
-                    if (head.failed()) {
-                        fail(exchange, new ApiException(ApiError.upstreamUnavailable(REPLICA_RETRY_AFTER)));
-                        return;
-                    }
-                    HttpClientResponse response = head.result();
-                    if (exchange.completed()) {
-                        response.request().reset();
-                        return;
-                    }
-                    try {
-                        exchange.relay(ResponseRelay.relay(
-                                response,
-                                exchange.response(),
-                                exchange.progress(),
-                                exchange,
-                                null,
-                                StreamDialect.forPath(request.route().path())));
-                        response.resume();
-                    } catch (RuntimeException e) {
-                        fail(exchange, e);
-                    }
-                });
-    }
-
-    /** Whose stored responses the caller may see: its tenant ({@code null} without authentication). */
-    private static String owner(ProxyExchange exchange) {
-        if (exchange.forwardedFor != null) {
-            return exchange.forwardedFor.isEmpty() ? null : exchange.forwardedFor;
-        }
-        return exchange.caller == null ? null : exchange.caller.tenant();
-    }
-
-    private static String text(JsonNode node) {
-        return node != null && node.isTextual() ? node.textValue() : null;
     }
 
     /**
@@ -663,7 +561,7 @@ public class ProxyHandler {
         }
     }
 
-    private static void fail(ProxyExchange exchange, Throwable failure) {
+    static void fail(ProxyExchange exchange, Throwable failure) {
         if (failure instanceof ApiException rejected) {
             if (!exchange.completed()) {
                 rejected.writeHeaders(exchange.response().headers());

@@ -32,6 +32,9 @@ final class LocalBuckets implements BucketStore {
     LocalBuckets(long maxBuckets) {
         this.buckets = Caffeine.newBuilder()
                 .maximumSize(maxBuckets)
+                // Upkeep (expiry, eviction) runs on the caller, amortised over reads, instead of a task handed to
+                // the common pool on every few reads: a thread wake-up costs more than the upkeep itself.
+                .executor(Runnable::run)
                 .expireAfter(new Expiry<String, Entry>() {
                     @Override
                     public long expireAfterCreate(String key, Entry entry, long now) {

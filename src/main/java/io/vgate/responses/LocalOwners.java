@@ -13,6 +13,7 @@ final class LocalOwners implements OwnerStore {
         this.owners = Caffeine.newBuilder()
                 .maximumSize(Math.max(1, config.maxLocalEntries()))
                 .expireAfterWrite(config.ttl())
+                .executor(Runnable::run) // upkeep on the caller: no common-pool task per few requests
                 .build();
     }
 

@@ -44,6 +44,9 @@ public class UpstreamGuard {
         this.breakerDelayNanos = breaker.delay().toNanos();
         this.guard = TypedGuard.create(new TypeLiteral<CompletionStage<HttpClientResponse>>() {})
                 .withDescription("vLLM relay")
+                // The attempt only opens a request on the event loop and returns at once: offloading it would
+                // cost every request a hop through the task queue and a context capture, and buy nothing.
+                .withThreadOffload(false)
                 .withRetry()
                 .maxRetries(retry.maxRetries())
                 .delay(retry.delay().toMillis(), ChronoUnit.MILLIS)

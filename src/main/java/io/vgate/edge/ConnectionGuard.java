@@ -29,7 +29,6 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
@@ -193,34 +192,33 @@ public class ConnectionGuard {
      * exchange on the connection has ended. HTTP/2 streams share a connection, so there it stays lifted.
      */
     private void watchExchange(RoutingContext context, Channel channel, State state, boolean http2) {
-        ChannelPipeline pipeline = channel.pipeline();
-        if (!(pipeline.get(IDLE) instanceof IdleStateHandler)) {
-            return;
-        }
         long exchangeIdle = serverOptions.exchangeIdleMillis();
-        if (http2) {
-            if (!state.http2) {
-                state.http2 = true;
-                replace(pipeline, new IdleStateHandler(0, 0, exchangeIdle, TimeUnit.MILLISECONDS));
+        if (state.deadline == null) {
+            ChannelPipeline pipeline = channel.pipeline();
+            if (!(pipeline.get(IDLE) instanceof IdleStateHandler)) {
+                return;
             }
+            // Once per connection: from here on the deadline changes length without a new handler.
+            long shortest = exchangeIdle > 0 ? Math.min(exchangeIdle, keepAliveMillis) : keepAliveMillis;
+            state.deadline = new ConnectionDeadline(exchangeIdle, shortest);
+            try {
+                pipeline.replace(IDLE, IDLE, state.deadline);
+            } catch (java.util.NoSuchElementException e) {
+                return; // The connection is closing and its pipeline already torn down.
+            }
+        } else if (state.active == 0 && !state.http2) {
+            state.deadline.timeout(exchangeIdle);
+        }
+        if (http2) {
+            state.http2 = true; // streams share the connection: its deadline stays lifted
             return;
         }
-        if (state.active++ == 0) {
-            replace(pipeline, new IdleStateHandler(0, 0, exchangeIdle, TimeUnit.MILLISECONDS));
-        }
+        state.active++;
         context.addEndHandler(ignored -> {
             if (--state.active == 0 && channel.isActive()) {
-                replace(pipeline, new IdleStateHandler(0, 0, keepAliveMillis, TimeUnit.MILLISECONDS));
+                state.deadline.timeout(keepAliveMillis);
             }
         });
-    }
-
-    private static void replace(ChannelPipeline pipeline, IdleStateHandler handler) {
-        try {
-            pipeline.replace(IDLE, IDLE, handler);
-        } catch (java.util.NoSuchElementException e) {
-            // The connection is closing and its pipeline already torn down.
-        }
     }
 
     private void refuse(RoutingContext context, Counter counter, ApiError error, String address) {
@@ -315,6 +313,8 @@ public class ConnectionGuard {
         int active;
         boolean http2;
         boolean closing;
+        /** The connection's idle deadline, once its first request replaced Vert.x's idle handler. */
+        ConnectionDeadline deadline;
 
         State(String address) {
             this.address = address;

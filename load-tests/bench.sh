@@ -20,6 +20,9 @@
 #               checks, vgate's RSS over time (SseFanout)
 #   sse-responses  the same with the Responses API (POST /v1/responses, stream:true, max_output_tokens SSE_TOKENS):
 #               named events, no [DONE], complete at response.completed; a fresh vgate and nginx (SseFanout --dialect)
+#   sse-max     SSE_MAX_STREAMS concurrent chat streams per target, an event every SSE_MAX_ITL each: more than this
+#               machine can relay, so each gateway delivers what its CPU allows: events/s delivered, added gap
+#               between events, CPU per event (gateway process and its children), RSS
 #   overload    the shaping scenario: capacity of a simulated GPU (max-num-seqs OVERLOAD_SEQS), then
 #               OVERLOAD_FACTOR x capacity directly and through vgate (two queue settings, static limit): goodput
 #               (OverloadBench)
@@ -36,16 +39,18 @@
 # THROUGHPUT_WARMUP_MIN=15 THROUGHPUT_WARMUP=60 (warm-up until stable, at least/at most; see wrk_warm)
 # THROUGHPUT_SECONDS=15 THROUGHPUT_CONNECTIONS=32, LATENCY_RATE=500 LATENCY_WARMUP=10 LATENCY_SECONDS=30
 # LATENCY_ROUNDS=3, SSE_STREAMS=2000 SSE_RAMP=10s SSE_ITL=200ms SSE_TOKENS=150 SSE_WARMUP=20s (vgate's)
-# SSE_BASE_WARMUP=10s (direct's, which warms the client, tap and simulator; nginx's), OVERLOAD_SEQS=16
+# SSE_BASE_WARMUP=10s (direct's, which warms the client, tap and simulator; nginx's), SSE_MAX_STREAMS=1000
+# SSE_MAX_ITL=20ms SSE_MAX_TOKENS=400, OVERLOAD_SEQS=16
 # OVERLOAD_TOKENS=32 OVERLOAD_FACTOR=3 OVERLOAD_SECONDS=15 OVERLOAD_CAPACITY_SECONDS=10 OVERLOAD_SLO_MS=2000,
 # ADAPTIVE_SEQS=64 ADAPTIVE_KV_TOKENS=40960 ADAPTIVE_PROMPTS=100,2000 ADAPTIVE_OUTPUT=32-128 ADAPTIVE_FACTOR=3
 # ADAPTIVE_STATIC="16 64 256" ADAPTIVE_SECONDS=15 ADAPTIVE_DRAIN=8 ADAPTIVE_CAPACITY_SECONDS=10 ADAPTIVE_QUEUE_WAIT=2s.
 # The startup section also measures vgate with a JDK 25 AOT cache made by a training run (JDK >= 25 only).
 #
 # Gateways under test: vgate in its production profile (authentication on, with a real API key from a generated keys
-# file; per-address rate limiting on, raised to 1,000,000/s so it never rejects here; log level WARN) with a fixed
-# heap, VGATE_HEAP (default -Xmx256m), so that RSS means something; nginx with proxy_buffering off and upstream
-# keep-alive (lib/common.sh). Everything binds to 127.0.0.1 on free ports; every process is stopped on exit.
+# file; per-address rate limiting on, raised to 1,000,000/s so it never rejects here; log level WARN except the
+# access log, one line per request at INFO, as deployed, into the run's log file) with a fixed
+# heap, VGATE_HEAP (default -Xmx256m), so that RSS means something; nginx with proxy_buffering off, upstream
+# keep-alive and its access log on, buffered, into a file (lib/common.sh). Everything binds to 127.0.0.1 on free ports; every process is stopped on exit.
 # Logs, keys and nginx files of the run: load-tests/target/bench-work/.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -54,7 +59,7 @@ usage() {
     sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
-ALL_SECTIONS="startup throughput latency sse sse-responses overload adaptive report"
+ALL_SECTIONS="startup throughput latency sse sse-responses sse-max overload adaptive report"
 SECTIONS=${BENCH_SECTIONS:-$ALL_SECTIONS}
 SKIP=${BENCH_SKIP:-}
 QUICK=${BENCH_QUICK:-0}
@@ -88,6 +93,7 @@ fi
 : "${LATENCY_RATE:=500}" "${LATENCY_WARMUP:=10}" "${LATENCY_SECONDS:=30}" "${LATENCY_ROUNDS:=3}"
 : "${SSE_STREAMS:=2000}" "${SSE_RAMP:=10s}" "${SSE_ITL:=200ms}" "${SSE_TOKENS:=150}" "${SSE_WARMUP:=20s}"
 : "${SSE_BASE_WARMUP:=10s}"
+: "${SSE_MAX_STREAMS:=1000}" "${SSE_MAX_ITL:=20ms}" "${SSE_MAX_TOKENS:=400}"
 : "${OVERLOAD_SEQS:=16}" "${OVERLOAD_TOKENS:=32}" "${OVERLOAD_FACTOR:=3}" "${OVERLOAD_SECONDS:=15}"
 : "${OVERLOAD_CAPACITY_SECONDS:=10}" "${OVERLOAD_SLO_MS:=2000}"
 : "${ADAPTIVE_SEQS:=64}" "${ADAPTIVE_KV_TOKENS:=40960}" "${ADAPTIVE_PROMPTS:=100,2000}" "${ADAPTIVE_OUTPUT:=32-128}"
@@ -142,7 +148,8 @@ write_keys_file "$WORK/api-keys.yaml" "bench:bench:interactive:$KEY"
 AUTH="Bearer $KEY"
 # Every load generator connects from 127.0.0.1: the per-address limits (requests and open connections) are raised
 # out of the way, as the rate limit is, so that they never refuse the benchmark's own streams.
-VGATE_ENV=(VGATE_AUTH_KEYS_FILE="$WORK/api-keys.yaml" VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=1000000
+VGATE_ENV=(QUARKUS_LOG_CATEGORY__IO_VGATE_ACCESS__LEVEL=INFO
+    VGATE_AUTH_KEYS_FILE="$WORK/api-keys.yaml" VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=1000000
     VGATE_RATE_LIMIT_PER_IP_BURST=1000000 VGATE_CONNECTIONS_MAX_PER_ADDRESS=1000000)
 
 {
@@ -306,11 +313,19 @@ fi
 
 if selected throughput; then
     parts=()
+    declare -A GATEWAY_PID=([vgate]="$GW_PID" [nginx]="$RELAY_NGINX_PID")
     for t in direct vgate nginx; do
+        before=$([ -n "${GATEWAY_PID[$t]:-}" ] && cpu_ticks "${GATEWAY_PID[$t]}" || echo 0)
         line=$(run_logged wrk -t1 -c"$THROUGHPUT_CONNECTIONS" -d"${THROUGHPUT_SECONDS}s" --latency \
             -s "$LT_DIR/relay/post.lua" "${URL[$t]}" | tee "$WORK/wrk-$t.txt" | sed -n 's/^RESULT_JSON //p')
         [ -n "$line" ] || { echo "wrk printed no result for $t:" >&2; cat "$WORK/wrk-$t.txt" >&2; exit 1; }
         log "throughput $t, ${THROUGHPUT_SECONDS}s: $(grep '^RESULT ' "$WORK/wrk-$t.txt")"
+        if [ -n "${GATEWAY_PID[$t]:-}" ]; then
+            # The gateway's CPU time (its process and children: nginx's workers) per request answered.
+            ticks=$(($(cpu_ticks "${GATEWAY_PID[$t]}") - before))
+            line=$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); t=int(sys.argv[2]);
+j["cpu_s"]=t/100; j["cpu_us_per_request"]=round(t*1e4/max(1,j["requests"]),1); print(json.dumps(j))' "$line" "$ticks")
+        fi
         parts+=("\"$t\": $line")
     done
     joined=$(IFS=,; echo "${parts[*]}")
@@ -358,7 +373,7 @@ sse_run() {
         --tokens "$SSE_TOKENS" --auth "$AUTH" \
         --target "direct=http://127.0.0.1:$TAP_PORT$path,warmup=$SSE_BASE_WARMUP" \
         --target "vgate=http://127.0.0.1:$GW_PORT$path,pidfile=$WORK/vgate-$name.pid,ready=http://127.0.0.1:$VGATE_MANAGEMENT_PORT/q/health/ready,warmup=$SSE_WARMUP" \
-        --target "nginx=http://127.0.0.1:$NGINX_PORT$path,warmup=$SSE_BASE_WARMUP" \
+        --target "nginx=http://127.0.0.1:$NGINX_PORT$path,pidfile=$WORK/nginx-$name/nginx.pid,warmup=$SSE_BASE_WARMUP" \
         --out "$OUT/$name.json"
     stop_pid "$VGATE_PID"
     stop_pid "$NGINX_PID"
@@ -371,6 +386,13 @@ fi
 # complete at response.completed. The tap names streams by connection, so both dialects are measured alike.
 if selected sse-responses; then
     sse_run sse-responses responses /v1/responses
+fi
+# A full GPU's token stream: more events than one core relays, so the figures are what each gateway delivers.
+if selected sse-max; then
+    (
+        SSE_STREAMS=$SSE_MAX_STREAMS SSE_ITL=$SSE_MAX_ITL SSE_TOKENS=$SSE_MAX_TOKENS
+        sse_run sse-max chat /v1/chat/completions
+    )
 fi
 
 # --- overload goodput: a simulated GPU of OVERLOAD_SEQS slots with realistic latencies -------------------------

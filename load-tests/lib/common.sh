@@ -140,7 +140,7 @@ pid $dir/nginx.pid;
 error_log $dir/logs/error.log warn;
 events { worker_connections 16384; }
 http {
-    access_log off;
+    access_log $dir/logs/access.log combined buffer=64k flush=1s;
     client_body_temp_path $dir/body;
     proxy_temp_path $dir/proxy;
     fastcgi_temp_path $dir/fastcgi;
@@ -190,4 +190,14 @@ write_keys_file() {
 # rss_mb PID: resident set size in MiB.
 rss_mb() {
     awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"
+}
+
+# cpu_ticks PID: user plus system CPU time, in clock ticks (1/100 s), of PID and all its descendants.
+cpu_ticks() {
+    local pid=$1 total=0 child
+    total=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    for child in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
+        total=$((total + $(cpu_ticks "$child")))
+    done
+    echo "$total"
 }

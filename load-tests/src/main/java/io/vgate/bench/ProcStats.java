@@ -3,8 +3,13 @@ package io.vgate.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
-/** A process's resident memory and CPU time, read from Linux's {@code /proc}. */
+/**
+ * A process's resident memory and CPU time, read from Linux's {@code /proc}, summed over the process and its
+ * descendants: nginx's work is done by its worker processes, the master's own figures are nearly nothing.
+ */
 final class ProcStats {
 
     /** {@code getconf CLK_TCK} on Linux x86-64 and arm64. */
@@ -13,8 +18,47 @@ final class ProcStats {
     private ProcStats() {
     }
 
-    /** VmRSS in KiB, or -1 when the process is gone. */
+    /** VmRSS in KiB of the process and its descendants, or -1 when the process is gone. */
     static long rssKiB(int pid) {
+        long own = ownRssKiB(pid);
+        if (own < 0) {
+            return -1;
+        }
+        for (int child : descendants(pid)) {
+            own += Math.max(0, ownRssKiB(child));
+        }
+        return own;
+    }
+
+    /** User plus system CPU time in clock ticks of the process and its descendants, or -1 when it is gone. */
+    static long cpuTicks(int pid) {
+        long own = ownCpuTicks(pid);
+        if (own < 0) {
+            return -1;
+        }
+        for (int child : descendants(pid)) {
+            own += Math.max(0, ownCpuTicks(child));
+        }
+        return own;
+    }
+
+    private static List<Integer> descendants(int pid) {
+        var all = new ArrayList<Integer>();
+        try {
+            for (String child : Files.readString(Path.of("/proc/" + pid + "/task/" + pid + "/children")).trim().split("\\s+")) {
+                if (!child.isEmpty()) {
+                    int c = Integer.parseInt(child);
+                    all.add(c);
+                    all.addAll(descendants(c));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone, or no children file
+        }
+        return all;
+    }
+
+    private static long ownRssKiB(int pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (line.startsWith("VmRSS:")) {
@@ -27,8 +71,7 @@ final class ProcStats {
         return -1;
     }
 
-    /** User plus system CPU time in clock ticks, or -1 when the process is gone. */
-    static long cpuTicks(int pid) {
+    private static long ownCpuTicks(int pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             // Fields after the command name, which is in parentheses and may contain spaces.

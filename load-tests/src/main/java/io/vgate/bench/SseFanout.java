@@ -185,6 +185,8 @@ public final class SseFanout {
         long cpuAfter = pid == null ? 0 : ProcStats.cpuTicks(pid);
 
         Histogram delay = new Histogram(60_000_000_000L, 3);
+        // How much longer the gap before each event was at the client than at the tap (0 when it was shorter).
+        Histogram gap = new Histogram(60_000_000_000L, 3);
         int ok = 0;
         int failed = 0;
         int mismatched = 0;
@@ -224,6 +226,10 @@ public final class SseFanout {
             for (int i = 0; i < sent.size(); i++) {
                 long d = r.events.get(i).nanos() - sent.get(i)[0];
                 delay.recordValue(Math.max(0, Math.min(d, delay.getHighestTrackableValue())));
+                if (i > 0) {
+                    long added = (r.events.get(i).nanos() - r.events.get(i - 1).nanos()) - (sent.get(i)[0] - sent.get(i - 1)[0]);
+                    gap.recordValue(Math.max(0, Math.min(added, gap.getHighestTrackableValue())));
+                }
             }
             // Reads that completed several events: were those events forwarded by the tap at different times?
             int i = 0;
@@ -259,6 +265,7 @@ public final class SseFanout {
         o.put("reads_joining_events_sent_apart", coalescedReads);
         o.put("tap_unnamed_streams", tap.unattributed());
         o.set("event_delay", Json.latency(delay));
+        o.set("event_gap_added", Json.latency(gap));
         o.put("wall_s", Json.round(wall / 1e9));
         ArrayNode problemList = o.putArray("problems");
         problems.forEach(problemList::add);
@@ -281,7 +288,11 @@ public final class SseFanout {
             o.put("max_open_streams", maxOpen);
             o.put("rss_peak_mib", Json.round(peak / 1024.0));
             o.put("rss_all_open_median_mib", plateau.isEmpty() ? -1 : Json.round(plateau.get(plateau.size() / 2) / 1024.0));
-            o.put("cpu_s", Json.round((cpuAfter - cpuBefore) / (double) ProcStats.TICKS_PER_SECOND));
+            double cpuSeconds = (cpuAfter - cpuBefore) / (double) ProcStats.TICKS_PER_SECOND;
+            o.put("cpu_s", Json.round(cpuSeconds));
+            if (events > 0) {
+                o.put("cpu_us_per_event", Json.round(cpuSeconds * 1e6 / events));
+            }
         }
         System.out.printf("%s: ok %d, failed %d, other events %d, %d events; delay p50 %.3f ms p99 %.3f ms max %.3f ms;"
                 + " chunks not one event %d/%d; reads joining events sent apart %d%s%n", t.name(), ok, failed, mismatched,

@@ -71,6 +71,7 @@ public final class Report {
         body.append(throughputSection(throughput));
         body.append(latencySection(latency));
         body.append(sseSection(sse, read("sse-responses")));
+        body.append(sseMaxSection(read("sse-max")));
         body.append(overloadSection(overload));
         body.append(adaptiveSection(adaptive));
         body.append("## 5. Start-up\n\n");
@@ -113,16 +114,18 @@ public final class Report {
                 + " on, limits raised above the offered load; nginx with `proxy_buffering off` and upstream keep-alive.\n\n",
                 t.path("threads").asInt(1), t.path("connections").asInt(), num(t.path("duration_s")),
                 warmups(t.path("warmup"))));
-        s.append("| Target | req/s | vs nginx | mean ms | p50 ms | p90 ms | p99 ms | p99.9 ms | errors |\n");
-        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        s.append("| Target | req/s | vs nginx | mean ms | p50 ms | p90 ms | p99 ms | p99.9 ms | errors |"
+                + " gateway CPU µs/request |\n");
+        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         JsonNode tg = t.path("targets");
         double nginx = tg.path("nginx").path("rps").asDouble(Double.NaN);
         for (String name : names(tg)) {
             JsonNode r = tg.path(name);
-            s.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %d |\n", name,
+            s.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %d | %s |\n", name,
                     r.path("rps").asDouble(), Double.isNaN(nginx) ? "-" : String.format(Locale.ROOT, "%.2f×",
                             r.path("rps").asDouble() / nginx), num(r.path("mean_ms")), num(r.path("p50_ms")),
-                    num(r.path("p90_ms")), num(r.path("p99_ms")), num(r.path("p999_ms")), r.path("errors").asLong()));
+                    num(r.path("p90_ms")), num(r.path("p99_ms")), num(r.path("p999_ms")), r.path("errors").asLong(),
+                    num(r.path("cpu_us_per_request"))));
         }
         if (t.has("vgate_rss_mib")) {
             s.append("\nvgate's RSS after this section: ").append(num(t.path("vgate_rss_mib"))).append(" MiB.\n");
@@ -287,6 +290,74 @@ public final class Report {
         return s.toString();
     }
 
+    /**
+     * A full GPU's token stream: more events than the machine relays, so each gateway delivers what its CPU allows;
+     * the relay-cost targets are decided here.
+     */
+    private String sseMaxSection(JsonNode j) throws IOException {
+        StringBuilder s = new StringBuilder("### 3.4 A full GPU's token stream\n\n");
+        if (j == null) {
+            target("1,000 streams: events delivered ≥ 0.9 × nginx", "not run", null);
+            target("1,000 streams: added gap between events p99 ≤ nginx's", "not run", null);
+            target("1,000 streams: gateway CPU per event ≤ 1.5 × nginx's", "not run", null);
+            target("vgate RSS ≤ 200 MiB at 1,000 streams", "not run", null);
+            return s.append("Not run (section `sse-max`).\n\n").toString();
+        }
+        int streams = j.path("streams").asInt();
+        s.append(String.format(Locale.ROOT, "`SseFanout` as in 3.1, with %d streaming chat completions per target asking"
+                + " for an event every %s ms each (%d tokens): more than this machine relays, so the events a target"
+                + " delivers per second, and its CPU per event, are what it costs to carry a large GPU's stream. *Added"
+                + " gap*: per event, how much longer the gap since the stream's previous event was at the client than at"
+                + " the tap (0 when shorter); CPU is the gateway's process and its children (nginx's workers) over the"
+                + " run.\n\n", streams, num(j.path("inter_token_latency_ms")), j.path("tokens_per_stream").asInt()));
+        s.append(command(j));
+        JsonNode tg = j.path("targets");
+        s.append("| Target | streams ok | events | events/s | vs nginx | added gap p50 ms | p99 ms | p99.9 ms |"
+                + " CPU s | CPU µs/event | vs nginx | RSS peak MiB |\n");
+        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        JsonNode nginx = tg.path("nginx");
+        for (String name : names(tg)) {
+            JsonNode r = tg.path(name);
+            JsonNode g = r.path("event_gap_added");
+            s.append(String.format(Locale.ROOT, "| %s | %d/%d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name,
+                    r.path("streams_ok").asInt(), streams, r.path("events").asLong(), num(r.path("events_per_s")),
+                    ratio(r, nginx, "events_per_s"), num(g.path("p50_ms")), num(g.path("p99_ms")),
+                    num(g.path("p999_ms")), num(r.path("cpu_s")), num(r.path("cpu_us_per_event")),
+                    ratio(r, nginx, "cpu_us_per_event"), num(r.path("rss_peak_mib"))));
+        }
+        s.append(problems(tg));
+        JsonNode v = tg.path("vgate");
+        double delivered = v.path("events_per_s").asDouble(Double.NaN) / nginx.path("events_per_s").asDouble(Double.NaN);
+        target("1,000 streams: events delivered ≥ 0.9 × nginx", Double.isNaN(delivered) ? "not measured"
+                : String.format(Locale.ROOT, "%.2f× (%s vs %s events/s, %d streams)", delivered,
+                        num(v.path("events_per_s")), num(nginx.path("events_per_s")), streams),
+                Double.isNaN(delivered) ? null : delivered >= 0.9);
+        double gapV = v.path("event_gap_added").path("p99_ms").asDouble(Double.NaN);
+        double gapN = nginx.path("event_gap_added").path("p99_ms").asDouble(Double.NaN);
+        target("1,000 streams: added gap between events p99 ≤ nginx's", Double.isNaN(gapV) || Double.isNaN(gapN)
+                ? "not measured" : String.format(Locale.ROOT, "%.1f ms vs %.1f ms", gapV, gapN),
+                Double.isNaN(gapV) || Double.isNaN(gapN) ? null : gapV <= gapN);
+        double cpu = v.path("cpu_us_per_event").asDouble(Double.NaN) / nginx.path("cpu_us_per_event").asDouble(Double.NaN);
+        target("1,000 streams: gateway CPU per event ≤ 1.5 × nginx's", Double.isNaN(cpu) ? "not measured"
+                : String.format(Locale.ROOT, "%.2f× (%s vs %s µs/event)", cpu, num(v.path("cpu_us_per_event")),
+                        num(nginx.path("cpu_us_per_event"))), Double.isNaN(cpu) ? null : cpu <= 1.5);
+        double rss = v.path("rss_peak_mib").asDouble(Double.NaN);
+        target("vgate RSS ≤ 200 MiB at 1,000 streams", Double.isNaN(rss) ? "not measured"
+                : String.format(Locale.ROOT, "peak %.0f MiB (%d streams)", rss, streams),
+                Double.isNaN(rss) || streams < 1000 ? null : rss <= 200);
+        s.append("\n");
+        s.append(rssChart(tg, "During the " + streams + "-stream saturated run", "sse-max-rss.png"));
+        return s.toString();
+    }
+
+    /** {@code r}'s field over nginx's, as {@code 0.93×}; {@code -} when either is missing or it is nginx itself. */
+    private static String ratio(JsonNode r, JsonNode nginx, String field) {
+        if (r == nginx || !r.has(field) || !nginx.has(field) || nginx.path(field).asDouble() == 0) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.2f×", r.path(field).asDouble() / nginx.path(field).asDouble());
+    }
+
     /** Both dialects' headline figures next to each other, when both ran. */
     private String sseSideBySide(JsonNode chat, JsonNode responses) {
         if (chat == null || responses == null) {
@@ -318,12 +389,12 @@ public final class Report {
         JsonNode direct = tg.path("direct").path("event_delay");
         s.append("| Target | streams ok | failed | events | delay p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |"
                 + " added p50 ms | added p99 ms | streams with other events | chunks not one event | late joined reads |"
-                + " RSS peak MiB | RSS all open MiB | CPU s |\n");
-        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + " RSS peak MiB | RSS all open MiB | CPU s | CPU µs/event |\n");
+        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String name : names(tg)) {
             JsonNode r = tg.path(name);
             JsonNode d = r.path("event_delay");
-            s.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %d | %s | %d | %s | %s | %s |\n",
+            s.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %d | %s | %d | %s | %s | %s | %s |\n",
                     name, r.path("streams_ok").asInt(), r.path("streams_failed").asInt()
                             + r.path("streams_with_other_events").asInt(), r.path("events").asLong(),
                     num(d.path("p50_ms")), num(d.path("p90_ms")), num(d.path("p99_ms")), num(d.path("p999_ms")),
@@ -334,7 +405,7 @@ public final class Report {
                     r.path("reads_joining_events_sent_apart").asLong(),
                     r.has("rss_peak_mib") ? num(r.path("rss_peak_mib")) : "-",
                     r.has("rss_all_open_median_mib") ? num(r.path("rss_all_open_median_mib")) : "-",
-                    r.has("cpu_s") ? num(r.path("cpu_s")) : "-"));
+                    r.has("cpu_s") ? num(r.path("cpu_s")) : "-", num(r.path("cpu_us_per_event"))));
         }
         return s.toString();
     }

@@ -52,6 +52,11 @@
 # heap, VGATE_HEAP (default -Xmx256m), so that RSS means something; nginx with proxy_buffering off, upstream
 # keep-alive and its access log on, buffered, into a file (lib/common.sh). Everything binds to 127.0.0.1 on free ports; every process is stopped on exit.
 # Logs, keys and nginx files of the run: load-tests/target/bench-work/.
+#
+# The native executable: VGATE_EXE=target/vgate-...-runner (built by `./mvnw package -Pnative`) makes it the vgate
+# under test in every section, started with the same environment and VGATE_HEAP as its own options; startup then
+# times the executable (no AOT-cache runs). The simulator stays the JVM jar, so that direct's figures and the upstream
+# are those of a JVM run. .github/workflows/native.yml runs this against its native build.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
@@ -135,6 +140,14 @@ done
 if selected startup; then rm -f "$OUT/startup-aot.json"; fi
 
 ensure_jar
+check_vgate_exe
+if [ -n "${VGATE_EXE:-}" ]; then
+    VGATE_UNDER_TEST="$VGATE_EXE ($(du -m "$VGATE_EXE" | cut -f1) MiB, sha256 $(sha256sum "$VGATE_EXE" | cut -c1-12)), options $VGATE_HEAP"
+else
+    VGATE_UNDER_TEST="$JAVA_HOME/bin/java $VGATE_HEAP -jar target/quarkus-app/quarkus-run.jar"
+fi
+export VGATE_UNDER_TEST
+log "vgate under test: $VGATE_UNDER_TEST"
 log "compiling the drivers (load-tests, compile scope)"
 ensure_bench_classes compile
 # A copy of the compiled drivers: a build in load-tests/target while this runs cannot change them under its feet.
@@ -154,7 +167,7 @@ VGATE_ENV=(QUARKUS_LOG_CATEGORY__IO_VGATE_ACCESS__LEVEL=INFO
 
 {
     echo "# load-tests/bench.sh, sections: $SECTIONS${SKIP:+ (skipped: $SKIP)}; $(date -u +%Y-%m-%dT%H:%M:%SZ);"
-    echo "# JAVA_HOME=$JAVA_HOME; the API key is"
+    echo "# JAVA_HOME=$JAVA_HOME; vgate under test: $VGATE_UNDER_TEST; the API key is"
     echo "# generated per run (\$KEY below), its SHA-256 is in the keys file."
 } >>"$LT_COMMANDS"
 
@@ -184,6 +197,8 @@ if load_key == "load_before":
         "java": sh("'%s/bin/java' -version 2>&1" % os.environ["JAVA_HOME"]),
         "nginx": sh("nginx -v 2>&1"),
         "wrk": sh("wrk -v 2>&1 | head -1"),
+        "vgate_under_test": os.environ["VGATE_UNDER_TEST"],
+        "vgate_native": bool(os.environ.get("VGATE_EXE")),
         "vgate_jvm_options": os.environ["VGATE_HEAP"] + " (vgate under test; the simulator and the drivers run with their own JVM defaults / -Xmx1g)",
         "sections": os.environ["SECTIONS_RUN"],
         "settings": " ".join("%s=%s" % (k, os.environ[k]) for k in sorted(os.environ) if k.split("_")[0] in ("STARTUP", "THROUGHPUT", "LATENCY", "SSE", "OVERLOAD", "ADAPTIVE")),
@@ -209,13 +224,15 @@ SIM="http://127.0.0.1:$SIM_PORT"
 log "simulator on $SIM"
 
 # --- startup ----------------------------------------------------------------------------------------------------
-# startup_runs NAME JVM-OPTIONS: STARTUP_RUNS fresh vgate processes with those options; DIR/NAME.json.
+# startup_runs NAME OPTIONS: STARTUP_RUNS fresh vgate processes (the jar, or VGATE_EXE) with those options; DIR/NAME.json.
 startup_runs() {
     local name=$1 opts=$2 port management
     port=$(free_port)
     management=$(free_port)
+    # shellcheck disable=SC2086 # a list of options
+    vgate_command $opts
     # Quarkus's own "started in" line is logged at INFO by io.quarkus; everything else stays at WARN.
-    run_logged "${JDRIVER[@]}" io.vgate.bench.StartupTime --cmd "$JAVA $opts -jar $JAR" \
+    run_logged "${JDRIVER[@]}" io.vgate.bench.StartupTime --cmd "${VGATE_CMD[*]}" \
         --env "VGATE_UPSTREAM_URL=$SIM" --env QUARKUS_HTTP_HOST=127.0.0.1 --env "QUARKUS_HTTP_PORT=$port" \
         --env QUARKUS_MANAGEMENT_HOST=127.0.0.1 --env "QUARKUS_MANAGEMENT_PORT=$management" \
         --env QUARKUS_LOG_LEVEL=WARN --env QUARKUS_LOG_CATEGORY__IO_QUARKUS__LEVEL=INFO \
@@ -227,11 +244,11 @@ startup_runs() {
 }
 
 if selected startup; then
-    log "startup: $STARTUP_RUNS fresh vgate processes, plain JVM ($VGATE_HEAP)"
+    log "startup: $STARTUP_RUNS fresh vgate processes, $([ -n "${VGATE_EXE:-}" ] && echo "native executable" || echo "plain JVM") ($VGATE_HEAP)"
     startup_runs startup "$VGATE_HEAP"
     # The same with a JDK 25 AOT cache (JEP 483/514: classes loaded and linked ahead of time), made by one training
     # run of the same jar: some requests of each kind, then SIGTERM; the JVM writes the cache as it exits.
-    if [ "$(_vgate_java_major "$JAVA_HOME")" -ge 25 ]; then
+    if [ -z "${VGATE_EXE:-}" ] && [ "$(_vgate_java_major "$JAVA_HOME")" -ge 25 ]; then
         log "startup: training run for an AOT cache"
         port=$(free_port)
         VGATE_JAVA_OPTS="$VGATE_HEAP -XX:AOTCacheOutput=$WORK/vgate.aot" \

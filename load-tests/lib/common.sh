@@ -112,17 +112,40 @@ start_simulator() {
     lt_track "$SIM_PID"
 }
 
-# start_vgate PORT UPSTREAM_PORT LOG [VAR=value...]: vgate (production profile) proxying to UPSTREAM_PORT. Auth and
-# rate limiting keep their defaults (on): pass VGATE_AUTH_KEYS_FILE=..., and e.g.
-# VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=... to raise the limit. Sets VGATE_PID, and VGATE_MANAGEMENT_PORT: health
-# and metrics (/q/*) are on the management interface, not on PORT.
+# vgate_command [OPTION...]: sets VGATE_CMD to the command that runs the vgate under test with those options: the
+# native executable VGATE_EXE when it is set (target/*-runner of `./mvnw package -Pnative`; a native executable takes
+# -Xmx and the like as its own options), else the JVM jar. The simulator is always the JVM jar.
+vgate_command() {
+    if [ -n "${VGATE_EXE:-}" ]; then
+        VGATE_CMD=("$VGATE_EXE" "$@")
+    else
+        VGATE_CMD=("$JAVA_HOME/bin/java" "$@" -jar "$JAR")
+    fi
+}
+
+# check_vgate_exe: when VGATE_EXE is set, makes it an absolute path and fails unless it is an executable file.
+check_vgate_exe() {
+    [ -n "${VGATE_EXE:-}" ] || return 0
+    if [ ! -f "$VGATE_EXE" ] || [ ! -x "$VGATE_EXE" ]; then
+        echo "VGATE_EXE=$VGATE_EXE is not an executable file (a native build: ./mvnw package -Pnative)" >&2
+        return 1
+    fi
+    VGATE_EXE=$(cd "$(dirname "$VGATE_EXE")" && pwd)/$(basename "$VGATE_EXE")
+}
+
+# start_vgate PORT UPSTREAM_PORT LOG [VAR=value...]: vgate (production profile) proxying to UPSTREAM_PORT, run with
+# $VGATE_JAVA_OPTS (vgate_command: the jar, or VGATE_EXE). Auth and rate limiting keep their defaults (on): pass
+# VGATE_AUTH_KEYS_FILE=..., and e.g. VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=... to raise the limit. Sets
+# VGATE_PID, and VGATE_MANAGEMENT_PORT: health and metrics (/q/*) are on the management interface, not on PORT.
 start_vgate() {
     local port=$1 upstream=$2 log=$3
     shift 3
     VGATE_MANAGEMENT_PORT=$(free_port)
+    # shellcheck disable=SC2086 # VGATE_JAVA_OPTS is a list of options
+    vgate_command ${VGATE_JAVA_OPTS:-}
     local cmd=(env VGATE_UPSTREAM_URL="http://127.0.0.1:$upstream" QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$port"
         QUARKUS_MANAGEMENT_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT="$VGATE_MANAGEMENT_PORT"
-        QUARKUS_LOG_LEVEL=WARN "$@" "$JAVA_HOME/bin/java" ${VGATE_JAVA_OPTS:-} -jar "$JAR")
+        QUARKUS_LOG_LEVEL=WARN "$@" "${VGATE_CMD[@]}")
     lt_record "${cmd[@]}"
     "${cmd[@]}" >"$log" 2>&1 &
     VGATE_PID=$!

@@ -3,7 +3,6 @@ package io.vgate.proxy;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import io.vgate.api.ApiConfig;
 import io.vgate.api.ApiError;
@@ -28,8 +27,6 @@ import io.vgate.shaping.Fitting;
 import io.vgate.shaping.ModelCatalog;
 import io.vgate.shaping.Ticket;
 import io.vgate.shaping.TrustedCallers;
-import io.vgate.upstream.MultipartStream;
-import io.vgate.upstream.Upload;
 import io.vgate.upstream.UpstreamCall;
 import io.vgate.upstream.UpstreamForwarder;
 import io.vgate.upstream.UpstreamGuard;
@@ -67,9 +64,6 @@ public class ProxyHandler {
 
     private static final Future<Void> PERMITTED = Future.succeededFuture();
 
-    /** How long a connection whose upload was refused stays open for the client to read the answer. */
-    private static final long UPLOAD_REFUSED_LINGER_MILLIS = 2_000;
-
     private final RateLimiter limiter;
     private final Authenticator authenticator;
     private final RequestParser parser;
@@ -81,8 +75,7 @@ public class ProxyHandler {
     private final ExchangeTimeouts timeouts;
     private final UpstreamForwarder forwarder;
     private final RequestTracing tracing;
-    private final long maxUploadSize;
-    private final long uploadTimeoutMillis;
+    private final UploadPath uploads;
     private final String defaultPriority;
     private final ExchangeObserver[] observers;
 
@@ -112,8 +105,7 @@ public class ProxyHandler {
         this.timeouts = timeouts;
         this.forwarder = forwarder;
         this.tracing = tracing;
-        this.maxUploadSize = api.maxUploadSize().asLongValue();
-        this.uploadTimeoutMillis = Math.max(1, api.bodyReadTimeout().toMillis());
+        this.uploads = new UploadPath(new UploadSharedSteps(), catalog, forwarder, api);
         this.defaultPriority = admission.defaultPriority();
         this.observers = observers.stream().toArray(ExchangeObserver[]::new);
     }
@@ -207,7 +199,7 @@ public class ProxyHandler {
             return;
         }
         if (route.multipart()) {
-            handleUpload(exchange, context, route);
+            uploads.handle(exchange, context, route); // streamed to vLLM, not read here
             return;
         }
         InferenceRequest request;
@@ -268,120 +260,6 @@ public class ProxyHandler {
                     ticket.applyTo(request); // vLLM's priority for the request's class
                     forward(exchange, request);
                 });
-    }
-
-    /**
-     * An upload ({@code multipart/form-data}): the body is not read here but streamed to vLLM once the request
-     * holds a slot, its {@code model} field checked on the way ({@link Upload}); nothing to fit.
-     */
-    private void handleUpload(ProxyExchange exchange, RoutingContext context, ApiRoute route) {
-        InferenceRequest request = InferenceRequest.upload(route);
-        MultipartStream parts;
-        Ticket ticket;
-        try {
-            request.upstreamPath(route.upstreamPath(context.get(PATH_TEMPLATE), context::pathParam));
-            exchange.request = request;
-            parts = MultipartStream.of(
-                    context.request().getHeader(HttpHeaders.CONTENT_TYPE),
-                    (name, value) -> uploadField(exchange, request, name, value)); // 415
-            String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-            if (length != null && declaredOver(length, maxUploadSize)) {
-                throw new ApiException(Upload.tooLarge(maxUploadSize)); // 413 before a byte is read
-            }
-            ticket = enterQueue(exchange); // 503 when the queue is full
-        } catch (RuntimeException e) {
-            refuseUpload(exchange, e);
-            return;
-        }
-        exchange.hold(ticket);
-        ticket.granted().onComplete(admitted -> {
-            if (exchange.completed()) {
-                return;
-            }
-            if (admitted.failed()) {
-                refuseUpload(exchange, admitted.cause());
-                return;
-            }
-            var upload = new Upload(
-                    context.request(), parts, maxUploadSize, uploadTimeoutMillis, new UploadSteps(exchange, request));
-            forward(exchange, request, forwarder.send(request, exchange.requestId(), upload));
-        });
-    }
-
-    /** A form field of an upload: the model (alias resolved, allowlist checked) and whether it streams. */
-    private String uploadField(ProxyExchange exchange, InferenceRequest request, String name, String value) {
-        if ("stream".equals(name)) {
-            request.stream("true".equalsIgnoreCase(value.trim()));
-            return value;
-        }
-        String named = value.trim().isEmpty() ? null : value.trim();
-        String served = catalog.served(named);
-        request.model(named);
-        checkModel(exchange.caller, request.route(), named, served);
-        return served == null ? value : served;
-    }
-
-    /** What the data path does as an upload goes through. */
-    private final class UploadSteps implements Upload.Listener {
-        private final ProxyExchange exchange;
-        private final InferenceRequest request;
-
-        UploadSteps(ProxyExchange exchange, InferenceRequest request) {
-            this.exchange = exchange;
-            this.request = request;
-        }
-
-        @Override
-        public Future<Void> beforeEnd() {
-            // A form without a model field gets vLLM's default model, which the allowlist must hold.
-            return request.model() == null ? permitModel(exchange, request) : PERMITTED;
-        }
-
-        @Override
-        public void uploaded() {
-            // vLLM has the whole request now: from here the usual timeouts apply.
-            watchTimeouts(exchange, request);
-        }
-
-        @Override
-        public void failed(ApiError error) {
-            refuseUpload(exchange, new ApiException(error));
-        }
-    }
-
-    /**
-     * Refuses an upload. While the client may still be sending, an HTTP/1.x connection cannot carry another
-     * request: it is closed once the answer is out (after a moment, so the client reads it, not a broken pipe).
-     */
-    private static void refuseUpload(ProxyExchange exchange, Throwable failure) {
-        var request = exchange.routingContext().request();
-        if (!request.isEnded() && request.version() != HttpVersion.HTTP_2 && !exchange.completed()) {
-            var connection = request.connection();
-            var vertx = exchange.routingContext().vertx();
-            exchange.response().headers().set(HttpHeaders.CONNECTION, "close");
-            exchange.routingContext()
-                    .addBodyEndHandler(
-                            ignored -> vertx.setTimer(UPLOAD_REFUSED_LINGER_MILLIS, id -> connection.close()));
-            // Read and drop the rest meanwhile, so the client is not stuck writing into a full window.
-            request.handler(ignored -> {});
-            request.resume();
-        }
-        if (exchange.completed()) {
-            return;
-        }
-        var call = exchange.upstreamCall();
-        if (call != null) {
-            call.cancel();
-        }
-        fail(exchange, failure);
-    }
-
-    private static boolean declaredOver(String length, long limit) {
-        try {
-            return Long.parseLong(length.trim()) > limit;
-        } catch (NumberFormatException e) {
-            return false;
-        }
     }
 
     /** Makes the fitting's edits (clamp, trim) and tells the client about them. */
@@ -571,5 +449,34 @@ public class ProxyHandler {
         }
         LOG.errorf(failure, "Unexpected failure handling request %s", exchange.requestId());
         exchange.fail(ApiError.internal());
+    }
+
+    /** The steps an upload ({@link UploadPath}) goes through like every other request. */
+    private final class UploadSharedSteps implements UploadPath.Steps {
+
+        @Override
+        public Ticket enterQueue(ProxyExchange exchange) {
+            return ProxyHandler.this.enterQueue(exchange);
+        }
+
+        @Override
+        public void checkModel(Caller caller, ApiRoute route, String named, String served) {
+            ProxyHandler.checkModel(caller, route, named, served);
+        }
+
+        @Override
+        public Future<Void> permitModel(ProxyExchange exchange, InferenceRequest request) {
+            return ProxyHandler.this.permitModel(exchange, request);
+        }
+
+        @Override
+        public void watchTimeouts(ProxyExchange exchange, InferenceRequest request) {
+            ProxyHandler.this.watchTimeouts(exchange, request);
+        }
+
+        @Override
+        public void forward(ProxyExchange exchange, InferenceRequest request, UpstreamCall call) {
+            ProxyHandler.this.forward(exchange, request, call);
+        }
     }
 }

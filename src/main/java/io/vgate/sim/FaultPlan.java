@@ -21,10 +21,10 @@ final class FaultPlan {
 
     private final int resetAfterEvents;
     private final int errorAfterEvents;
-    private final SimSettings.Faults faults;
+    private final FaultSettings faults;
     private int events;
 
-    FaultPlan(SimSettings.Faults faults) {
+    FaultPlan(FaultSettings faults) {
         this.resetAfterEvents = faults.resetAfterEvents();
         this.errorAfterEvents = faults.errorAfterEvents();
         this.faults = faults;
@@ -36,7 +36,7 @@ final class FaultPlan {
      * @param model the model the request named, for a {@code model_not_found} error
      * @throws SimError the injected error: a typed one when {@code error-types} is set, else the configured status
      */
-    static void maybeInjectError(SimSettings.Faults faults, String model, int maxModelLen, int promptTokens) {
+    static void maybeInjectError(FaultSettings faults, String model, int maxModelLen, int promptTokens) {
         double rate = faults.errorRate();
         if (rate > 0 && (rate >= 1.0 || ThreadLocalRandom.current().nextDouble() < rate)) {
             List<FaultType> types = faults.errorTypeList();

@@ -19,37 +19,9 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class ResponsesEvents implements Dialect {
 
-    /**
-     * The fixed parts of the response object around the fields that change: everything but
-     * {@code incomplete_details}, {@code output}, {@code status} and {@code usage}.
-     */
-    record Shape(String head, String beforeOutput, String beforeStatus, String beforeUsage, String tail) {
-
-        /** The whole response object. */
-        String write(String status, String incompleteReason, CharSequence output, CharSequence usage) {
-            StringBuilder sb = new StringBuilder(head.length()
-                    + beforeOutput.length()
-                    + beforeStatus.length()
-                    + beforeUsage.length()
-                    + tail.length()
-                    + output.length()
-                    + 512);
-            sb.append(head);
-            if (incompleteReason == null) {
-                sb.append("null");
-            } else {
-                Json.str(sb.append("{\"reason\":"), incompleteReason).append('}');
-            }
-            sb.append(beforeOutput).append('[').append(output).append(']');
-            Json.str(sb.append(beforeStatus), status);
-            sb.append(beforeUsage).append(usage == null ? "null" : usage).append(tail);
-            return sb.toString();
-        }
-    }
-
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-    private final Shape shape;
+    private final ResponseShape shape;
     private final int promptTokens;
     private final ResponseStore store;
     /** The stored entry of a background response; null otherwise. */
@@ -84,7 +56,7 @@ final class ResponsesEvents implements Dialect {
 
     ResponsesEvents(
             String id,
-            Shape shape,
+            ResponseShape shape,
             int promptTokens,
             ResponseStore store,
             ResponseStore.Entry entry,

@@ -32,7 +32,7 @@ final class SettingsJson {
     private SettingsJson() {}
 
     static String write(SimSettings s) {
-        SimSettings.Faults f = s.faults();
+        FaultSettings f = s.faults();
         StringBuilder sb = new StringBuilder(512).append('{');
         sb.append("\"max-model-len\":").append(s.maxModelLen());
         sb.append(",\"max-num-seqs\":").append(s.maxNumSeqs());
@@ -141,7 +141,7 @@ final class SettingsJson {
         }
     }
 
-    private static void faults(SimSettings.Faults f, JsonNode node, List<Runnable> updates) {
+    private static void faults(FaultSettings f, JsonNode node, List<Runnable> updates) {
         if (!node.isObject()) {
             throw new IllegalArgumentException("faults must be a JSON object");
         }

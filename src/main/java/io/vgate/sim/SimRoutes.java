@@ -43,6 +43,7 @@ final class SimRoutes {
     private final MessagesRoutes messages;
     private final LoraAdapters adapters = new LoraAdapters();
     private final PoolingRoutes pooling;
+    private final CohereEmbedRoute cohereEmbed;
     private final AudioRoutes audio;
     private final LoraRoutes lora;
 
@@ -59,6 +60,7 @@ final class SimRoutes {
         this.responses = new ResponsesRoutes(engine, settings, metrics, servedNames, validation);
         this.messages = new MessagesRoutes(engine, settings, metrics, servedNames, validation);
         this.pooling = new PoolingRoutes(engine, settings, validation);
+        this.cohereEmbed = new CohereEmbedRoute(engine, settings, validation);
         this.audio = new AudioRoutes(engine, settings, metrics, servedNames.get(0), validation);
         this.lora = new LoraRoutes(adapters);
         settings.serving().onReset(adapters::clear);
@@ -81,7 +83,7 @@ final class SimRoutes {
         router.post("/v1/score").handler(rc -> withBody(rc, pooling::score));
         router.post("/classify").handler(rc -> withBody(rc, pooling::classify));
         router.post("/pooling").handler(rc -> withBody(rc, pooling::pooling));
-        router.post("/v2/embed").handler(rc -> withBody(rc, pooling::cohereEmbed));
+        router.post("/v2/embed").handler(rc -> withBody(rc, cohereEmbed::embed));
         router.post("/v1/audio/transcriptions").handler(rc -> audio.handle(rc, AudioRoutes.Kind.TRANSCRIPTION));
         router.post("/v1/audio/translations").handler(rc -> audio.handle(rc, AudioRoutes.Kind.TRANSLATION));
         router.post("/v1/load_lora_adapter").handler(rc -> withBody(rc, lora::load));

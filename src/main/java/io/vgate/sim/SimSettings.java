@@ -3,7 +3,6 @@ package io.vgate.sim;
 import io.vgate.sim.SimulatorConfig.Mode;
 import io.vgate.sim.SimulatorConfig.SchedulingPolicy;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -18,7 +17,7 @@ import java.util.Objects;
 public final class SimSettings {
 
     private final SimulatorConfig config;
-    private final Faults faults;
+    private final FaultSettings faults;
     private final ServingSettings serving;
     private volatile Runnable changeListener = () -> {};
 
@@ -52,7 +51,7 @@ public final class SimSettings {
      */
     public SimSettings(SimulatorConfig config) {
         this.config = Objects.requireNonNull(config);
-        this.faults = new Faults();
+        this.faults = new FaultSettings(this::changed);
         this.serving = new ServingSettings(config.serving());
         applyConfig();
     }
@@ -411,7 +410,7 @@ public final class SimSettings {
     }
 
     /** @return the fault-injection settings */
-    public Faults faults() {
+    public FaultSettings faults() {
         return faults;
     }
 
@@ -443,7 +442,7 @@ public final class SimSettings {
         return value;
     }
 
-    private static long nanos(String name, Duration value) {
+    static long nanos(String name, Duration value) {
         Objects.requireNonNull(value, name);
         if (value.isNegative()) {
             throw new IllegalArgumentException(name + " must not be negative, got " + value);
@@ -475,181 +474,5 @@ public final class SimSettings {
     @Override
     public String toString() {
         return SettingsJson.write(this);
-    }
-
-    /**
-     * Fault-injection settings; see {@link SimulatorConfig.Faults} for what each one does.
-     */
-    public final class Faults {
-
-        private volatile double errorRate;
-        private volatile int errorStatus;
-        private volatile List<FaultType> errorTypes = List.of();
-        private volatile long slowFirstTokenNanos;
-        private volatile int resetAfterEvents;
-        private volatile int errorAfterEvents;
-        private volatile boolean refuseConnections;
-        private volatile Duration startupDelay;
-
-        private Faults() {}
-
-        private void applyConfig(SimulatorConfig.Faults config) {
-            errorRate = rate(config.errorRate());
-            errorStatus = status(config.errorStatus());
-            errorTypes = types(config.errorTypes().orElse(List.of()));
-            slowFirstTokenNanos = nanos("slow-first-token", config.slowFirstToken());
-            resetAfterEvents =
-                    events("reset-after-events", config.resetAfterEvents().orElse(-1));
-            errorAfterEvents =
-                    events("error-after-events", config.errorAfterEvents().orElse(-1));
-            refuseConnections = config.refuseConnections();
-            startupDelay = Duration.ofNanos(nanos("startup-delay", config.startupDelay()));
-        }
-
-        /** @return fraction of generate requests answered with an injected error */
-        public double errorRate() {
-            return errorRate;
-        }
-
-        /**
-         * @param value fraction (0 to 1) of generate requests answered with an injected error
-         * @return this
-         */
-        public Faults errorRate(double value) {
-            errorRate = rate(value);
-            changed();
-            return this;
-        }
-
-        /** @return HTTP status of injected errors */
-        public int errorStatus() {
-            return errorStatus;
-        }
-
-        /**
-         * @param value HTTP status of injected errors, 400 to 599
-         * @return this
-         */
-        public Faults errorStatus(int value) {
-            errorStatus = status(value);
-            changed();
-            return this;
-        }
-
-        /** @return the typed errors injected instead of the status error, by name; empty when none */
-        public List<String> errorTypes() {
-            return errorTypes.stream().map(t -> t.json).toList();
-        }
-
-        /**
-         * @param value typed errors to inject ({@code rate_limit}, {@code invalid_api_key}, {@code context_length},
-         *     {@code server_error}, {@code invalid_request}, {@code model_not_found}); empty for the status error
-         * @return this
-         */
-        public Faults errorTypes(List<String> value) {
-            errorTypes = types(value);
-            changed();
-            return this;
-        }
-
-        List<FaultType> errorTypeList() {
-            return errorTypes;
-        }
-
-        private static List<FaultType> types(List<String> names) {
-            return names.stream().map(FaultType::parse).distinct().toList();
-        }
-
-        /** @return extra delay before every first token */
-        public Duration slowFirstToken() {
-            return Duration.ofNanos(slowFirstTokenNanos);
-        }
-
-        /**
-         * @param value extra delay before every first token, zero or more
-         * @return this
-         */
-        public Faults slowFirstToken(Duration value) {
-            slowFirstTokenNanos = nanos("slow-first-token", value);
-            changed();
-            return this;
-        }
-
-        /** @return SSE events after which a stream's connection is reset, or -1 when off */
-        public int resetAfterEvents() {
-            return resetAfterEvents;
-        }
-
-        /**
-         * @param value SSE events after which a stream's connection is reset; -1 turns it off
-         * @return this
-         */
-        public Faults resetAfterEvents(int value) {
-            resetAfterEvents = events("reset-after-events", value);
-            changed();
-            return this;
-        }
-
-        /** @return SSE events after which a stream ends with an in-stream error, or -1 when off */
-        public int errorAfterEvents() {
-            return errorAfterEvents;
-        }
-
-        /**
-         * @param value SSE events after which a stream ends with an in-stream error; -1 turns it off
-         * @return this
-         */
-        public Faults errorAfterEvents(int value) {
-            errorAfterEvents = events("error-after-events", value);
-            changed();
-            return this;
-        }
-
-        /** @return whether connections are refused (nothing listening on the reserved port) */
-        public boolean refuseConnections() {
-            return refuseConnections;
-        }
-
-        /**
-         * Closes (true) or re-opens (false) the listening socket on the same port. Closing drops open connections.
-         *
-         * @param value whether to refuse connections
-         * @return this
-         */
-        public Faults refuseConnections(boolean value) {
-            refuseConnections = value;
-            changed();
-            return this;
-        }
-
-        /** @return the configured startup delay; only read at startup */
-        public Duration startupDelay() {
-            return startupDelay;
-        }
-
-        long slowFirstTokenNanos() {
-            return slowFirstTokenNanos;
-        }
-
-        private static double rate(double value) {
-            if (!(value >= 0.0 && value <= 1.0)) {
-                throw new IllegalArgumentException("error-rate must be between 0 and 1, got " + value);
-            }
-            return value;
-        }
-
-        private static int status(int value) {
-            if (value < 400 || value > 599) {
-                throw new IllegalArgumentException("error-status must be an HTTP error status (400-599), got " + value);
-            }
-            return value;
-        }
-
-        private static int events(String name, int value) {
-            if (value < -1) {
-                throw new IllegalArgumentException(name + " must be -1 (off) or at least 0, got " + value);
-            }
-            return value;
-        }
     }
 }

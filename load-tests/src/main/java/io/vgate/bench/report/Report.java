@@ -75,7 +75,10 @@ public final class Report {
         body.append(overloadSection(overload));
         body.append(adaptiveSection(adaptive));
         body.append("## 5. Start-up\n\n");
-        body.append(startupSection(startup, "Plain JVM", "JVM start < 1.5 s"));
+        boolean nativeExe = machine != null && machine.path("vgate_native").asBoolean();
+        body.append(nativeExe
+                ? startupSection(startup, "Native executable", "native start < 1.5 s")
+                : startupSection(startup, "Plain JVM", "JVM start < 1.5 s"));
         JsonNode aot = read("startup-aot");
         if (aot != null) {
             body.append(startupSection(aot, "With a JDK AOT cache (`-XX:AOTCache`, JEP 483/514; made by one training"
@@ -88,6 +91,11 @@ public final class Report {
                     + " the JSON files next to this report.\n\n", text(machine, "date"), text(machine, "commit"),
                     machine.path("quick").asBoolean() ? " — **QUICK run (short slices, fewer streams): not the figures"
                             + " to quote**" : ""));
+            if (machine.has("vgate_under_test")) {
+                md.append("vgate under test: **").append(machine.path("vgate_native").asBoolean() ? "the native"
+                        + " executable" : "the JVM jar").append("**: `").append(text(machine, "vgate_under_test"))
+                        .append("`.\n\n");
+            }
         }
         md.append("## Targets\n\n| Target | Measured | Result |\n|---|---|---|\n");
         for (String[] t : targets) {

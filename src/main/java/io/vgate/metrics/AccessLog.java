@@ -147,17 +147,14 @@ public class AccessLog implements ExchangeObserver {
 
     /**
      * Where the lines go: {@code json} writes them to the console's stream itself; {@code log} hands them to
-     * the logger; {@code auto} picks {@code json} when the console prints JSON, else {@code log}.
+     * the logger; {@code auto} picks {@code json} when the console is on, prints JSON and lets INFO through,
+     * else {@code log}.
      */
     static AccessLogWriter.Lines destination(MetricsConfig.AccessLogFormat format, Config config) {
-        boolean console = config.getOptionalValue("quarkus.log.console.enabled", Boolean.class)
-                .orElse(true);
-        boolean jsonConsole = config.getOptionalValue("quarkus.log.console.json.enabled", Boolean.class)
-                .orElse(true);
         boolean json = switch (format) {
             case JSON -> true;
             case LOG -> false;
-            case AUTO -> console && jsonConsole;
+            case AUTO -> jsonConsole(config);
         };
         if (!json) {
             return new LoggedAccessLines();
@@ -165,6 +162,27 @@ public class AccessLog implements ExchangeObserver {
         boolean stderr = config.getOptionalValue("quarkus.log.console.stderr", Boolean.class)
                 .orElse(false);
         return new JsonAccessLines(new FileOutputStream(stderr ? FileDescriptor.err : FileDescriptor.out));
+    }
+
+    private static boolean jsonConsole(Config config) {
+        boolean console = config.getOptionalValue("quarkus.log.console.enabled", Boolean.class)
+                .or(() -> config.getOptionalValue("quarkus.log.console.enable", Boolean.class))
+                .orElse(true);
+        boolean json = config.getOptionalValue("quarkus.log.console.json.enabled", Boolean.class)
+                .orElse(true);
+        String level = config.getOptionalValue("quarkus.log.console.level", String.class)
+                .orElse("ALL")
+                .trim()
+                .toUpperCase(java.util.Locale.ROOT);
+        return console && json && printsInfo(level);
+    }
+
+    /** Whether a console at {@code level} prints INFO lines. */
+    static boolean printsInfo(String level) {
+        return switch (level) {
+            case "OFF", "FATAL", "ERROR", "SEVERE", "WARN", "WARNING" -> false;
+            default -> true;
+        };
     }
 
     /**

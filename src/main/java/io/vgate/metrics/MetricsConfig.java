@@ -64,7 +64,7 @@ public interface MetricsConfig {
      * How access lines are written: {@code json} prints one compact JSON object per line on the console's
      * stream itself (the console's own JSON options do not apply to it); {@code log} hands each line to the
      * logger, so it goes through Quarkus's log handlers and their format; {@code auto} is {@code json} when the
-     * console is on and prints JSON ({@code quarkus.log.console.json.enabled}, the production default), else
+     * console is on, prints JSON ({@code quarkus.log.console.json.enabled}, the production default) and lets INFO through, else
      * {@code log}. Defaults to {@code auto}.
      */
     @WithDefault("auto")

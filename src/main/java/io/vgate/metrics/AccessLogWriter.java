@@ -66,6 +66,8 @@ final class AccessLogWriter implements AutoCloseable {
             throw new IllegalArgumentException("vgate.metrics.access-log-buffer must be at least 1, was " + capacity);
         }
         this.capacity = capacity;
+        // Netty's bounded MPSC array queue (JCTools), as Netty's event loops use for their tasks: a lock-free
+        // offer that allocates nothing, where ArrayBlockingQueue would share a lock with the writer.
         this.queue = PlatformDependent.newFixedMpscQueue(Math.max(2, capacity));
         this.lines = lines;
         this.thread = Thread.ofPlatform().name(THREAD_NAME).daemon().unstarted(this::run);

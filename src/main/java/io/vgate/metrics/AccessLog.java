@@ -1,18 +1,34 @@
 package io.vgate.metrics;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
 import io.vgate.api.ApiRoute;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.logging.Level;
-import org.jboss.logmanager.ExtLogRecord;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logmanager.Logger;
 
 /**
  * Writes exactly one access-log line per {@code /v1} request, at INFO in category {@value #CATEGORY}.
  * <p>
- * The facts travel as the record's MDC, so the JSON console format (production) prints them as fields
- * under {@code mdc}; the message repeats the essentials for plain-text logs (dev, test). The line never
+ * The request's event loop only hands the immutable {@link ExchangeRecord} to a bounded buffer
+ * ({@link MetricsConfig#accessLogBuffer()}); one writer thread builds each line once, off the event loop (see
+ * {@link AccessLogWriter}). When the buffer is full the line is dropped and counted
+ * ({@link MetricNames#ACCESS_LOG_DROPPED}): a slow log pipe never stalls requests.
+ * <p>
+ * With a JSON console (production) the writer prints one compact JSON object per line itself, the facts as
+ * fields under {@code mdc} (see {@link JsonAccessLines}); otherwise (dev, test, or
+ * {@link MetricsConfig#accessLogFormat()} {@code log}) it hands each line to the logger, the facts as the
+ * record's MDC and the message repeating the essentials for plain-text logs. The line never
  * holds prompt or completion text, API keys, tokens or the {@code Authorization} header: only the facts
  * listed in {@link Fields}. The model name and path, which come from the client, are cut to
  * {@value #MAX_CLIENT_TEXT} characters.
@@ -26,7 +42,6 @@ public class AccessLog implements ExchangeObserver {
     static final int MAX_CLIENT_TEXT = 128;
 
     private static final Logger LOG = Logger.getLogger(CATEGORY);
-    private static final String FQCN = AccessLog.class.getName();
 
     /** MDC keys of the access-log record. */
     public static final class Fields {
@@ -58,97 +73,227 @@ public class AccessLog implements ExchangeObserver {
         private Fields() {}
     }
 
-    private final boolean enabled;
-    private final RejectionLogThrottle throttle;
+    /** The keys in the order the JSON line writes them; the index of each is its slot in {@link #values}. */
+    static final String[] KEYS = {
+        Fields.REQUEST_ID,
+        Fields.TRACE_ID,
+        Fields.METHOD,
+        Fields.PATH,
+        Fields.ROUTE,
+        Fields.MODEL,
+        Fields.STREAM,
+        Fields.TENANT,
+        Fields.KEY_ID,
+        Fields.PRIORITY,
+        Fields.CLIENT_IP,
+        Fields.STATUS,
+        Fields.OUTCOME,
+        Fields.DURATION_MS,
+        Fields.TTFT_MS,
+        Fields.QUEUE_WAIT_MS,
+        Fields.PROMPT_TOKENS,
+        Fields.COMPLETION_TOKENS,
+        Fields.CONTEXT_ADJUSTMENT,
+        Fields.TRIMMED_MESSAGES,
+        Fields.REASON,
+        Fields.CODE,
+        Fields.FINISH_REASON,
+        Fields.UPSTREAM_ERROR
+    };
 
-    public AccessLog(MetricsConfig config, RejectionLogThrottle throttle) {
-        this.enabled = config.accessLog();
-        this.throttle = throttle;
+    private static final int REQUEST_ID = 0;
+    private static final int TRACE_ID = 1;
+    private static final int METHOD = 2;
+    private static final int PATH = 3;
+    private static final int ROUTE = 4;
+    private static final int MODEL = 5;
+    private static final int STREAM = 6;
+    private static final int TENANT = 7;
+    private static final int KEY_ID = 8;
+    private static final int PRIORITY = 9;
+    private static final int CLIENT_IP = 10;
+    private static final int STATUS = 11;
+    private static final int OUTCOME = 12;
+    private static final int DURATION_MS = 13;
+    private static final int TTFT_MS = 14;
+    private static final int QUEUE_WAIT_MS = 15;
+    private static final int PROMPT_TOKENS = 16;
+    private static final int COMPLETION_TOKENS = 17;
+    private static final int CONTEXT_ADJUSTMENT = 18;
+    private static final int TRIMMED_MESSAGES = 19;
+    private static final int REASON = 20;
+    private static final int CODE = 21;
+    private static final int FINISH_REASON = 22;
+    private static final int UPSTREAM_ERROR = 23;
+
+    private final RejectionLogThrottle throttle;
+    private final AccessLogWriter writer;
+
+    @Inject
+    public AccessLog(MetricsConfig config, RejectionLogThrottle throttle, MeterRegistry registry) {
+        this(config, throttle, registry, destination(config.accessLogFormat(), ConfigProvider.getConfig()));
     }
 
+    AccessLog(
+            MetricsConfig config, RejectionLogThrottle throttle, MeterRegistry registry, AccessLogWriter.Lines lines) {
+        this.throttle = throttle;
+        this.writer = config.accessLog() ? new AccessLogWriter(config.accessLogBuffer(), lines) : null;
+        if (writer != null) {
+            FunctionCounter.builder(MetricNames.ACCESS_LOG_DROPPED, writer, AccessLogWriter::dropped)
+                    .description("Access-log lines dropped because the access log's buffer was full")
+                    .register(registry);
+        }
+    }
+
+    /**
+     * Where the lines go: {@code json} writes them to the console's stream itself; {@code log} hands them to
+     * the logger; {@code auto} picks {@code json} when the console is on, prints JSON and lets INFO through,
+     * else {@code log}.
+     */
+    static AccessLogWriter.Lines destination(MetricsConfig.AccessLogFormat format, Config config) {
+        boolean json = switch (format) {
+            case JSON -> true;
+            case LOG -> false;
+            case AUTO -> jsonConsole(config);
+        };
+        if (!json) {
+            return new LoggedAccessLines();
+        }
+        boolean stderr = config.getOptionalValue("quarkus.log.console.stderr", Boolean.class)
+                .orElse(false);
+        return new JsonAccessLines(new FileOutputStream(stderr ? FileDescriptor.err : FileDescriptor.out));
+    }
+
+    private static boolean jsonConsole(Config config) {
+        boolean console = config.getOptionalValue("quarkus.log.console.enabled", Boolean.class)
+                .or(() -> config.getOptionalValue("quarkus.log.console.enable", Boolean.class))
+                .orElse(true);
+        boolean json = config.getOptionalValue("quarkus.log.console.json.enabled", Boolean.class)
+                .orElse(true);
+        String level = config.getOptionalValue("quarkus.log.console.level", String.class)
+                .orElse("ALL")
+                .trim()
+                .toUpperCase(java.util.Locale.ROOT);
+        return console && json && printsInfo(level);
+    }
+
+    /** Whether a console at {@code level} prints INFO lines. */
+    static boolean printsInfo(String level) {
+        return switch (level) {
+            case "OFF", "FATAL", "ERROR", "SEVERE", "WARN", "WARNING" -> false;
+            default -> true;
+        };
+    }
+
+    /**
+     * Runs on the request's event loop: decides whether the exchange gets a line and hands the immutable record
+     * to the writer thread, which formats and writes it. Never blocks: a full buffer drops the line and counts it.
+     */
     @Override
     public void onComplete(ExchangeRecord exchange) {
-        if (!enabled || !LOG.isLoggable(Level.INFO)) {
+        if (writer == null || !LOG.isLoggable(Level.INFO)) {
             return;
         }
         if (Reasons.clientCaused(exchange.errorCode()) && !throttle.admit(exchange.clientIp(), exchange.errorCode())) {
             return;
         }
-        Map<String, String> fields = fields(exchange);
-        var record = new ExtLogRecord(Level.INFO, message(exchange, fields), ExtLogRecord.FormatStyle.NO_FORMAT, FQCN);
-        record.setLoggerName(CATEGORY);
-        record.disableCallerCalculation();
-        record.setMdc(fields);
-        LOG.logRaw(record);
+        writer.offer(exchange);
+    }
+
+    /** Writes what is still buffered, then stops the writer thread; later lines are written by their caller. */
+    void stop(@Observes @Priority(Integer.MAX_VALUE) ShutdownEvent event) {
+        close();
+    }
+
+    void close() {
+        if (writer != null) {
+            writer.close();
+        }
+    }
+
+    /** Lines dropped so far because the buffer was full. */
+    long dropped() {
+        return writer == null ? 0 : writer.dropped();
     }
 
     /** The facts of one exchange, as logged. */
     static Map<String, String> fields(ExchangeRecord exchange) {
+        String[] values = new String[KEYS.length];
+        values(exchange, values);
+        return fields(values);
+    }
+
+    /** The facts given as {@link #values}, by key. */
+    static Map<String, String> fields(String[] values) {
         var fields = new HashMap<String, String>(32);
-        ApiRoute route = exchange.route();
-        fields.put(Fields.REQUEST_ID, exchange.requestId());
-        putIfSet(fields, Fields.TRACE_ID, exchange.traceId());
-        fields.put(Fields.METHOD, exchange.method());
-        fields.put(Fields.PATH, route != null ? route.path() : clip(exchange.path()));
-        fields.put(Fields.ROUTE, route != null ? route.label() : GatewayMetrics.UNKNOWN_ROUTE);
-        putIfSet(fields, Fields.MODEL, clip(exchange.model()));
-        fields.put(Fields.STREAM, Boolean.toString(exchange.stream()));
-        if (exchange.hasTenant()) {
-            fields.put(Fields.TENANT, exchange.tenant());
+        for (int i = 0; i < KEYS.length; i++) {
+            if (values[i] != null) {
+                fields.put(KEYS[i], values[i]);
+            }
         }
-        putIfSet(fields, Fields.KEY_ID, exchange.keyId());
-        fields.put(Fields.PRIORITY, exchange.priority());
-        fields.put(Fields.CLIENT_IP, exchange.clientIp());
-        fields.put(Fields.STATUS, Integer.toString(exchange.status()));
-        fields.put(Fields.OUTCOME, outcome(exchange));
-        fields.put(Fields.DURATION_MS, millis(exchange.endNanos() - exchange.startNanos()));
-        if (exchange.streaming() && exchange.events() > 0) {
-            fields.put(Fields.TTFT_MS, millis(exchange.firstEventNanos() - exchange.startNanos()));
-        }
-        if (exchange.queueWaitNanos() > 0) {
-            fields.put(Fields.QUEUE_WAIT_MS, millis(exchange.queueWaitNanos()));
-        }
-        if (exchange.promptTokens() >= 0) {
-            fields.put(Fields.PROMPT_TOKENS, Long.toString(exchange.promptTokens()));
-            fields.put(Fields.COMPLETION_TOKENS, Long.toString(exchange.completionTokens()));
-        }
-        if (exchange.contextAdjustment() != null) {
-            fields.put(Fields.CONTEXT_ADJUSTMENT, exchange.contextAdjustment());
-            fields.put(Fields.TRIMMED_MESSAGES, Integer.toString(exchange.trimmedMessages()));
-        }
-        if (exchange.errorCode() != null) {
-            fields.put(Fields.REASON, Reasons.of(exchange.errorCode()));
-            fields.put(Fields.CODE, exchange.errorCode());
-        }
-        putIfSet(fields, Fields.FINISH_REASON, clip(exchange.finishReason()));
-        putIfSet(fields, Fields.UPSTREAM_ERROR, GatewayMetrics.upstreamError(exchange));
         return fields;
     }
 
-    /** e.g. {@code POST /v1/chat/completions 200 completed 523.417ms model=m tenant=t ttft=120.500ms tokens=12/40 id=…}. */
-    private static String message(ExchangeRecord exchange, Map<String, String> fields) {
-        var line = new StringBuilder(160)
-                .append(fields.get(Fields.METHOD))
+    /** Fills {@code values} (one slot per {@link #KEYS}) with the facts of {@code exchange}; absent ones are null. */
+    static void values(ExchangeRecord exchange, String[] values) {
+        ApiRoute route = exchange.route();
+        values[REQUEST_ID] = exchange.requestId();
+        values[TRACE_ID] = exchange.traceId();
+        values[METHOD] = exchange.method();
+        values[PATH] = route != null ? route.path() : clip(exchange.path());
+        values[ROUTE] = route != null ? route.label() : GatewayMetrics.UNKNOWN_ROUTE;
+        values[MODEL] = clip(exchange.model());
+        values[STREAM] = exchange.stream() ? "true" : "false";
+        values[TENANT] = exchange.tenant();
+        values[KEY_ID] = exchange.keyId();
+        values[PRIORITY] = exchange.priority();
+        values[CLIENT_IP] = exchange.clientIp();
+        values[STATUS] = Integer.toString(exchange.status());
+        values[OUTCOME] = outcome(exchange);
+        values[DURATION_MS] = millis(exchange.endNanos() - exchange.startNanos());
+        values[TTFT_MS] = exchange.streaming() && exchange.events() > 0
+                ? millis(exchange.firstEventNanos() - exchange.startNanos())
+                : null;
+        values[QUEUE_WAIT_MS] = exchange.queueWaitNanos() > 0 ? millis(exchange.queueWaitNanos()) : null;
+        boolean tokens = exchange.promptTokens() >= 0;
+        values[PROMPT_TOKENS] = tokens ? Long.toString(exchange.promptTokens()) : null;
+        values[COMPLETION_TOKENS] = tokens ? Long.toString(exchange.completionTokens()) : null;
+        boolean adjusted = exchange.contextAdjustment() != null;
+        values[CONTEXT_ADJUSTMENT] = exchange.contextAdjustment();
+        values[TRIMMED_MESSAGES] = adjusted ? Integer.toString(exchange.trimmedMessages()) : null;
+        boolean error = exchange.errorCode() != null;
+        values[REASON] = error ? Reasons.of(exchange.errorCode()) : null;
+        values[CODE] = exchange.errorCode();
+        values[FINISH_REASON] = clip(exchange.finishReason());
+        values[UPSTREAM_ERROR] = GatewayMetrics.upstreamError(exchange);
+    }
+
+    /**
+     * Appends the message of {@code exchange}, whose {@link #values} are given, to {@code line}, e.g.
+     * {@code POST /v1/chat/completions 200 completed 523.417ms model=m tenant=t ttft=120.500ms tokens=12/40 id=…}.
+     */
+    static StringBuilder message(ExchangeRecord exchange, String[] values, StringBuilder line) {
+        line.append(values[METHOD])
                 .append(' ')
-                .append(fields.get(Fields.PATH))
+                .append(values[PATH])
                 .append(' ')
-                .append(fields.get(Fields.STATUS))
+                .append(values[STATUS])
                 .append(' ')
-                .append(fields.get(Fields.OUTCOME))
+                .append(values[OUTCOME])
                 .append(' ')
-                .append(fields.get(Fields.DURATION_MS))
+                .append(values[DURATION_MS])
                 .append("ms");
-        appendIfSet(line, "model=", fields.get(Fields.MODEL), "");
-        appendIfSet(line, "tenant=", fields.get(Fields.TENANT), "");
-        appendIfSet(line, "ttft=", fields.get(Fields.TTFT_MS), "ms");
+        appendIfSet(line, "model=", values[MODEL], "");
+        appendIfSet(line, "tenant=", values[TENANT], "");
+        appendIfSet(line, "ttft=", values[TTFT_MS], "ms");
         if (exchange.promptTokens() >= 0) {
             line.append(" tokens=").append(exchange.promptTokens()).append('/').append(exchange.completionTokens());
         }
-        appendIfSet(line, "adjusted=", fields.get(Fields.CONTEXT_ADJUSTMENT), "");
-        appendIfSet(line, "finish=", fields.get(Fields.FINISH_REASON), "");
-        appendIfSet(line, "code=", fields.get(Fields.CODE), "");
-        appendIfSet(line, "upstream_error=", fields.get(Fields.UPSTREAM_ERROR), "");
-        return line.append(" id=").append(exchange.requestId()).toString();
+        appendIfSet(line, "adjusted=", values[CONTEXT_ADJUSTMENT], "");
+        appendIfSet(line, "finish=", values[FINISH_REASON], "");
+        appendIfSet(line, "code=", values[CODE], "");
+        appendIfSet(line, "upstream_error=", values[UPSTREAM_ERROR], "");
+        return line.append(" id=").append(values[REQUEST_ID]);
     }
 
     private static String outcome(ExchangeRecord exchange) {
@@ -187,12 +332,6 @@ public class AccessLog implements ExchangeObserver {
             }
         }
         return clipped;
-    }
-
-    private static void putIfSet(Map<String, String> fields, String key, String value) {
-        if (value != null) {
-            fields.put(key, value);
-        }
     }
 
     private static void appendIfSet(StringBuilder line, String key, String value, String unit) {

@@ -96,6 +96,12 @@ public final class MetricNames {
      */
     public static final String CLIENT_DISCONNECTS = "vgate.client.disconnects";
 
+    /**
+     * Access-log lines dropped because the access log's buffer ({@code vgate.metrics.access-log-buffer}) was
+     * full: the log output was slower than the requests. Prometheus: {@code vgate_access_log_dropped_total}.
+     */
+    public static final String ACCESS_LOG_DROPPED = "vgate.access_log.dropped";
+
     /** Requests vgate has admitted to vLLM and not yet finished (gauge). */
     public static final String IN_FLIGHT_REQUESTS = "vgate.in.flight.requests";
     /** Requests waiting in the admission queue, by {@link #PRIORITY} (gauge). */

@@ -52,10 +52,39 @@ public interface MetricsConfig {
     boolean accessLog();
 
     /**
+     * How many access lines may wait for the writer thread; when that many are waiting (the log output is
+     * slower than the requests), further lines are dropped and counted in
+     * {@code vgate_access_log_dropped_total} rather than slowing requests down. Rounded up to a power of two.
+     * Defaults to {@code 8192}.
+     */
+    @WithDefault("8192")
+    int accessLogBuffer();
+
+    /**
+     * How access lines are written: {@code json} prints one compact JSON object per line on the console's
+     * stream itself (the console's own JSON options do not apply to it); {@code log} hands each line to the
+     * logger, so it goes through Quarkus's log handlers and their format; {@code auto} is {@code json} when the
+     * console is on, prints JSON ({@code quarkus.log.console.json.enabled}, the production default) and lets INFO through, else
+     * {@code log}. Defaults to {@code auto}.
+     */
+    @WithDefault("auto")
+    AccessLogFormat accessLogFormat();
+
+    /**
      * Interval of the rejection-log throttle: within it, only the first rejection (401, 429, 400, 503, …)
      * of each client address and reason gets an access line; the others are counted and summed up in one
      * line at its end. Metrics count every rejection. {@code 0s} logs every rejection. Defaults to {@code 10s}.
      */
     @WithDefault("10s")
     java.time.Duration rejectionLogInterval();
+
+    /** How access lines are written; see {@link #accessLogFormat()}. */
+    enum AccessLogFormat {
+        /** {@code json} with a JSON console, else {@code log}. */
+        AUTO,
+        /** One compact JSON object per line, written by vgate on the console's stream. */
+        JSON,
+        /** Through the logger and its handlers. */
+        LOG
+    }
 }

@@ -2,6 +2,10 @@ package io.vgate.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.vgate.metrics.MetricsConfig.AccessLogFormat;
+import java.util.Map;
+import org.eclipse.microprofile.config.Config;
 import org.junit.jupiter.api.Test;
 
 class AccessLogFormatTests {
@@ -21,5 +25,30 @@ class AccessLogFormatTests {
         assertThat(AccessLog.clip("llama-3")).isEqualTo("llama-3");
         assertThat(AccessLog.clip("a\r\nb\tc\u007f")).isEqualTo("a??b?c?");
         assertThat(AccessLog.clip("x".repeat(300))).hasSize(AccessLog.MAX_CLIENT_TEXT);
+    }
+
+    @Test
+    void writesJsonItselfOnlyWhenTheConsolePrintsJsonAndInfo() {
+        assertThat(AccessLog.destination(AccessLogFormat.AUTO, config(Map.of())))
+                .as("production defaults: console on, JSON")
+                .isInstanceOf(JsonAccessLines.class);
+        assertThat(AccessLog.destination(
+                        AccessLogFormat.AUTO, config(Map.of("quarkus.log.console.json.enabled", "false"))))
+                .isInstanceOf(LoggedAccessLines.class);
+        assertThat(AccessLog.destination(AccessLogFormat.AUTO, config(Map.of("quarkus.log.console.enabled", "false"))))
+                .isInstanceOf(LoggedAccessLines.class);
+        assertThat(AccessLog.destination(AccessLogFormat.AUTO, config(Map.of("quarkus.log.console.level", "WARN"))))
+                .as("a console that hides INFO keeps hiding access lines")
+                .isInstanceOf(LoggedAccessLines.class);
+        assertThat(AccessLog.destination(AccessLogFormat.AUTO, config(Map.of("quarkus.log.console.level", "DEBUG"))))
+                .isInstanceOf(JsonAccessLines.class);
+        assertThat(AccessLog.destination(AccessLogFormat.LOG, config(Map.of()))).isInstanceOf(LoggedAccessLines.class);
+        assertThat(AccessLog.destination(
+                        AccessLogFormat.JSON, config(Map.of("quarkus.log.console.json.enabled", "false"))))
+                .isInstanceOf(JsonAccessLines.class);
+    }
+
+    private static Config config(Map<String, String> values) {
+        return new SmallRyeConfigBuilder().withDefaultValues(values).build();
     }
 }

@@ -140,6 +140,16 @@ class RejectionLogThrottleTests {
             }
 
             @Override
+            public int accessLogBuffer() {
+                return 8192;
+            }
+
+            @Override
+            public AccessLogFormat accessLogFormat() {
+                return AccessLogFormat.LOG;
+            }
+
+            @Override
             public Duration rejectionLogInterval() {
                 return interval;
             }

@@ -224,6 +224,17 @@ class AccessLogTests {
         assertThat(record(requestId).getFormattedMessage()).doesNotContain("\n");
     }
 
+    @Test
+    void writesLinesOffTheEventLoopAndExposesTheDroppedCount() {
+        String requestId = "thread-" + UUID.randomUUID();
+        given().header("X-Request-Id", requestId).get("/v1/models").then().statusCode(200);
+
+        ExtLogRecord record = record(requestId);
+        assertThat(record.getThreadName()).isEqualTo("vgate-access-log");
+        assertThat(io.vgate.testing.Management.given().get("/q/metrics").asString())
+                .containsPattern("(?m)^vgate_access_log_dropped_total(\\{[^}]*\\})? 0\\.0$");
+    }
+
     private ExtLogRecord record(String requestId) {
         return accessLog.await(requestId, Duration.ofSeconds(10));
     }

@@ -34,7 +34,7 @@ class JvmSettingsTests {
      * vgate's peak RSS at 1,000 concurrent streams with these settings (load-tests/bench.sh, section sse, README's
      * "JVM settings"); the memory request must hold it with a quarter to spare.
      */
-    static final long MEASURED_PEAK_RSS_MIB = 205;
+    static final long MEASURED_PEAK_RSS_MIB = 192;
 
     private static Properties properties;
     private static ManifestSet base;

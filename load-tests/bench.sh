@@ -48,9 +48,10 @@
 #
 # Gateways under test: vgate in its production profile (authentication on, with a real API key from a generated keys
 # file; per-address rate limiting on, raised to 1,000,000/s so it never rejects here; log level WARN except the
-# access log, one line per request at INFO, as deployed, into the run's log file) with a fixed
-# heap, VGATE_HEAP (default -Xmx256m), so that RSS means something; nginx with proxy_buffering off, upstream
-# keep-alive and its access log on, buffered, into a file (lib/common.sh). Everything binds to 127.0.0.1 on free ports; every process is stopped on exit.
+# access log, one line per request at INFO, as deployed, into the run's log file) with a fixed heap, VGATE_HEAP
+# (default: the image's JVM settings, application.properties "## JVM settings"; JvmSettingsTests keeps them equal),
+# so that RSS means something; nginx with proxy_buffering off, upstream keep-alive and its access log on, buffered,
+# into a file (lib/common.sh). Everything binds to 127.0.0.1 on free ports; every process is stopped on exit.
 # Logs, keys and nginx files of the run: load-tests/target/bench-work/.
 #
 # The native executable: VGATE_EXE=target/vgate-...-runner (built by `./mvnw package -Pnative`) makes it the vgate
@@ -104,7 +105,7 @@ fi
 : "${ADAPTIVE_SEQS:=64}" "${ADAPTIVE_KV_TOKENS:=40960}" "${ADAPTIVE_PROMPTS:=100,2000}" "${ADAPTIVE_OUTPUT:=32-128}"
 : "${ADAPTIVE_FACTOR:=3}" "${ADAPTIVE_STATIC:=16 64 256}" "${ADAPTIVE_SECONDS:=15}" "${ADAPTIVE_DRAIN:=8}"
 : "${ADAPTIVE_CAPACITY_SECONDS:=10}" "${ADAPTIVE_QUEUE_WAIT:=2s}"
-: "${VGATE_HEAP:=-Xmx256m}"
+: "${VGATE_HEAP:=-XX:+UseSerialGC -Xmx96m -Xmn16m -XX:MetaspaceSize=64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=128m -XX:ActiveProcessorCount=1}"
 OUT=${OUT:-$LT_DIR/results}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)

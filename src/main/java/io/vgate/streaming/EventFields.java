@@ -15,40 +15,52 @@ final class EventFields {
     private static final byte[] EVENT = "event:".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
 
-    private final Buffer event;
-    private int nameStart = -1;
-    private int nameEnd = -1;
-    private int dataStart = -1;
-    private int dataEnd = -1;
+    private Buffer event;
+    private int nameStart;
+    private int nameEnd;
+    private int dataStart;
+    private int dataEnd;
     private Buffer joinedData;
 
-    private EventFields(Buffer event) {
-        this.event = event;
+    /** Fields of no event yet: {@link #read} fills them in, again for each event, so one instance serves a stream. */
+    EventFields() {
+        read(Buffer.buffer(), 0, 0);
     }
 
     /** Reads the fields of {@code event}, a complete event as {@link SseFramer} emits it. */
     static EventFields of(Buffer event) {
-        var fields = new EventFields(event);
-        fields.scan();
+        var fields = new EventFields();
+        fields.read(event, 0, event.length());
         return fields;
     }
 
-    private void scan() {
-        int length = event.length();
-        int lineStart = 0;
-        while (lineStart < length) {
+    /**
+     * Reads the fields of the complete event at {@code [start, end)} of {@code bytes}, forgetting the last
+     * event's; valid until the next call, and only while those bytes are.
+     */
+    EventFields read(Buffer bytes, int start, int end) {
+        event = bytes;
+        nameStart = -1;
+        nameEnd = -1;
+        dataStart = -1;
+        dataEnd = -1;
+        joinedData = null;
+        scan(start, end);
+        return this;
+    }
+
+    private void scan(int from, int to) {
+        int lineStart = from;
+        while (lineStart < to) {
             int lineEnd = lineStart;
-            while (lineEnd < length && event.getByte(lineEnd) != '\n' && event.getByte(lineEnd) != '\r') {
+            while (lineEnd < to && event.getByte(lineEnd) != '\n' && event.getByte(lineEnd) != '\r') {
                 lineEnd++;
             }
             if (lineEnd > lineStart) {
                 line(lineStart, lineEnd);
             }
             lineStart = lineEnd + 1;
-            if (lineEnd < length
-                    && event.getByte(lineEnd) == '\r'
-                    && lineStart < length
-                    && event.getByte(lineStart) == '\n') {
+            if (lineEnd < to && event.getByte(lineEnd) == '\r' && lineStart < to && event.getByte(lineStart) == '\n') {
                 lineStart++;
             }
         }
@@ -114,5 +126,26 @@ final class EventFields {
             return joinedData;
         }
         return dataStart < 0 ? null : event.slice(dataStart, dataEnd);
+    }
+
+    /**
+     * The buffer holding the {@code data:} payload at {@link #dataFrom()} to {@link #dataTo()}, without a slice of
+     * its own; {@code null} when the event has none.
+     */
+    Buffer dataBytes() {
+        if (joinedData != null) {
+            return joinedData;
+        }
+        return dataStart < 0 ? null : event;
+    }
+
+    /** Where the payload starts in {@link #dataBytes()}. */
+    int dataFrom() {
+        return joinedData != null ? 0 : dataStart;
+    }
+
+    /** Where the payload ends in {@link #dataBytes()}. */
+    int dataTo() {
+        return joinedData != null ? joinedData.length() : dataEnd;
     }
 }

@@ -61,15 +61,30 @@ public final class FinishReasons {
                     value++;
                 }
                 // vLLM writes one choice per chunk: a null here means this chunk ends nothing.
-                return value < json.length() && json.getByte(value) == '"' ? text(json, value + 1) : null;
+                return value < json.length() && json.getByte(value) == '"'
+                        ? text(json, value + 1, json.length())
+                        : null;
             }
         }
         return null;
     }
 
-    private static String text(Buffer json, int start) {
+    /**
+     * The string value of the {@code "finish_reason":} key whose opening quote is at {@code keyAt} of {@code bytes},
+     * read no further than {@code limit}; {@code null} when the value is not a string (a chunk that ends nothing).
+     * For a key already found, as the relay's scan of a stream event finds it.
+     */
+    static String valueAt(Buffer bytes, int keyAt, int limit) {
+        int value = keyAt + KEY.length;
+        while (value < limit && bytes.getByte(value) == ' ') {
+            value++;
+        }
+        return value < limit && bytes.getByte(value) == '"' ? text(bytes, value + 1, limit) : null;
+    }
+
+    private static String text(Buffer json, int start, int limit) {
         int end = start;
-        while (end < json.length() && json.getByte(end) != '"' && json.getByte(end) != '\\') {
+        while (end < limit && json.getByte(end) != '"' && json.getByte(end) != '\\') {
             end++;
         }
         for (int i = 0; i < KNOWN.length; i++) {

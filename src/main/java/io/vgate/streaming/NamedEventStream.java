@@ -35,12 +35,20 @@ abstract sealed class NamedEventStream permits ResponsesStream, MessagesStream {
 
     private boolean ended;
     private boolean upstreamError;
-    private EventFields current;
+    /** The fields of the event {@link #see} last looked at, read again in place for each event. */
+    private final EventFields current = new EventFields();
+
+    private boolean seen;
 
     /** Looks at one complete event before it is forwarded, and says what it is. */
     final Kind see(Buffer event) {
-        EventFields fields = EventFields.of(event);
-        current = fields;
+        return see(event, 0, event.length());
+    }
+
+    /** {@link #see(Buffer)} for the event at {@code [start, end)} of {@code bytes}. */
+    final Kind see(Buffer bytes, int start, int end) {
+        EventFields fields = current.read(bytes, start, end);
+        seen = true;
         Kind kind = kind(fields);
         if (kind == Kind.END) {
             ended = true;
@@ -55,7 +63,7 @@ abstract sealed class NamedEventStream permits ResponsesStream, MessagesStream {
 
     /** The model the event {@link #see} last looked at names, or {@code null}; call before the event is written. */
     final String model() {
-        Buffer data = current == null ? null : current.data();
+        Buffer data = seen ? current.data() : null;
         return data == null ? null : model(data);
     }
 

@@ -15,9 +15,13 @@ import io.vgate.api.ApiErrors;
  * <p>
  * A JSON body passes through with its status and bytes unchanged. An SSE stream is relayed event by
  * event: each event is written the moment its terminating blank line arrives, bytes unchanged, never
- * held back to be merged with the next one; each is counted in the {@link RelayProgress} first. The only
- * events ever dropped are those the {@link ChunkFilter} claims (the usage chunk vgate asked for on the
- * client's behalf).
+ * held back for a later read; each is counted in the {@link RelayProgress} first. The events that one read
+ * from vLLM completes are written together, as one write of that read's own bytes (no copy); an event that
+ * arrives alone is written alone, and one split across reads is written once whole. The only events ever
+ * dropped are those the {@link ChunkFilter} claims (the usage chunk vgate asked for on the client's behalf):
+ * the write is split around them. Each read is framed, and each OpenAI event read for what the relay needs
+ * ({@code [DONE]}, an error, the finish reason, the usage, the model), in one pass over its bytes
+ * ({@link SseScanner}).
  * <p>
  * The client's pace sets the upstream's: when the client's write queue fills, reading from vLLM pauses
  * until it drains. If vLLM breaks a stream that has begun, the client gets one {@code data: {"error":…}}
@@ -63,8 +67,11 @@ public final class ResponseRelay {
     private final boolean anthropicErrors;
     /** The reader of a named-event stream; {@code null} for OpenAI's data-only events. */
     private NamedEventStream named;
+    /** Frames the stream's events and finds what the relay reads in them; {@code null} for a body. */
+    private SseScanner scanner;
 
     private final Handler<AsyncResult<Void>> writeResult = this::written;
+    private final Handler<Void> drained = ignored -> resumeUpstream();
     /** The response is an SSE stream (its head is vLLM's 200 {@code text/event-stream}). */
     private boolean eventStream;
     /** The body ends with the connection: the client cannot take chunked encoding (HTTP/1.0). */
@@ -265,8 +272,8 @@ public final class ResponseRelay {
             client.writeHead();
         }
         named = dialect.open();
-        var framer = new SseFramer(named == null ? this::forwardEvent : this::forwardNamedEvent);
-        upstream.handler(framer::feed);
+        scanner = new SseScanner(named == null ? new OpenAiEvents() : new NamedEvents(), named == null);
+        upstream.handler(scanner::feed);
         upstream.endHandler(ignored -> {
             if (finished) {
                 return;
@@ -277,7 +284,7 @@ public final class ResponseRelay {
                 listener.onEnd(RelayOutcome.of(true, false));
                 return;
             }
-            Buffer rest = framer.pending();
+            Buffer rest = scanner.pending();
             if (rest != null) {
                 write(rest);
             }
@@ -328,61 +335,83 @@ public final class ResponseRelay {
         return named != null ? named.upstreamError() : sawError;
     }
 
-    /** A named event: read by the dialect, then forwarded unchanged. */
-    private void forwardNamedEvent(Buffer event) {
-        if (finished) {
-            return;
-        }
-        NamedEventStream.Kind kind = named.see(event);
-        if (progress.wantsModel()) {
-            progress.servedModel(named.model());
-        }
-        reportUsage(named.takeUsage());
-        progress.event();
-        if (kind == NamedEventStream.Kind.OUTPUT) {
-            progress.token();
-        }
-        write(event);
-    }
-
     /** True once the stream's end ({@code [DONE]}, or the dialect's end event) went by. */
     private boolean streamEnded() {
         return named != null ? named.ended() : sawDone;
     }
 
-    private void forwardEvent(Buffer event) {
-        if (finished) {
-            return;
+    /**
+     * The events of one upstream read, shown one by one as the scanner finds them, then forwarded in runs: the
+     * relay's writes are the scanner's ranges, so the events one read completes go out in one write.
+     */
+    private abstract class Events implements SseScanner.Sink {
+
+        @Override
+        public final void forward(Buffer bytes, int start, int end) {
+            write(start == 0 && end == bytes.length() ? bytes : bytes.slice(start, end));
         }
-        if (SseEvents.isDone(event)) {
-            sawDone = true;
-        } else if (SseEvents.isError(event)) {
-            // vLLM failed after its 200: relayed unchanged, recorded as vLLM's failure when the stream ends.
-            sawError = true;
-        } else {
-            String reason = FinishReasons.lastIn(event);
-            if (reason != null) {
-                progress.finishReason(reason);
-            }
-            if (progress.wantsModel()) {
-                // Only when the client named no model, and only until a chunk named it (the first, from vLLM).
-                Buffer json = SseEvents.jsonPayload(event);
-                if (json != null) {
-                    progress.servedModel(UsageReader.model(json));
+
+        @Override
+        public final boolean stopped() {
+            return finished;
+        }
+    }
+
+    /** OpenAI's {@code data:} events: {@code [DONE]}, vLLM's error event, the finish reason, the usage chunk. */
+    private final class OpenAiEvents extends Events {
+
+        @Override
+        public boolean event(Buffer bytes, int start, int end) {
+            if (SseEvents.isDone(bytes, start, end)) {
+                sawDone = true;
+            } else if (SseEvents.isError(bytes, start, end)) {
+                // vLLM failed after its 200: relayed unchanged, recorded as vLLM's failure when the stream ends.
+                sawError = true;
+            } else {
+                int finishReasonAt = scanner.finishReasonAt();
+                if (finishReasonAt >= 0) {
+                    String reason = FinishReasons.valueAt(bytes, finishReasonAt, end);
+                    if (reason != null) {
+                        progress.finishReason(reason);
+                    }
+                }
+                if (progress.wantsModel()) {
+                    // Only when the client named no model, and only until a chunk named it (the first, from vLLM).
+                    Buffer json = SseEvents.jsonPayload(bytes, start, end);
+                    if (json != null) {
+                        progress.servedModel(UsageReader.model(json));
+                    }
+                }
+                if (scanner.usageAt() >= 0 && !forwardUsage(SseEvents.jsonPayload(bytes, start, end))) {
+                    return false;
                 }
             }
-            if (SseEvents.mayCarryUsage(event) && !forwardUsage(event)) {
-                return;
-            }
+            progress.event();
+            progress.token();
+            return true;
         }
-        progress.event();
-        progress.token();
-        write(event);
+    }
+
+    /** A named event: read by the dialect, then forwarded unchanged. */
+    private final class NamedEvents extends Events {
+
+        @Override
+        public boolean event(Buffer bytes, int start, int end) {
+            NamedEventStream.Kind kind = named.see(bytes, start, end);
+            if (progress.wantsModel()) {
+                progress.servedModel(named.model());
+            }
+            reportUsage(named.takeUsage());
+            progress.event();
+            if (kind == NamedEventStream.Kind.OUTPUT) {
+                progress.token();
+            }
+            return true;
+        }
     }
 
     /** Reads the usage of an event that may carry one; false when the filter drops the event. */
-    private boolean forwardUsage(Buffer event) {
-        Buffer json = SseEvents.jsonPayload(event);
+    private boolean forwardUsage(Buffer json) {
         UsageReader.Usage usage = json == null ? null : UsageReader.read(json);
         reportUsage(usage);
         return filter == null || usage == null || !filter.drop(usage);
@@ -436,8 +465,13 @@ public final class ResponseRelay {
         client.write(bytes, writeResult);
         if (client.writeQueueFull()) {
             upstream.pause();
-            client.drainHandler(ignored -> upstream.resume());
+            client.drainHandler(drained);
         }
+    }
+
+    /** The client's write queue drained: read from vLLM again. */
+    private void resumeUpstream() {
+        upstream.resume();
     }
 
     /** A client write failed: the client is gone, whatever the connection's handlers say later. */

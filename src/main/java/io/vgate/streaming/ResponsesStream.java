@@ -27,13 +27,16 @@ final class ResponsesStream extends NamedEventStream {
 
     @Override
     Kind kind(EventFields fields) {
-        Buffer data = fields.data();
-        lastSequence = sequenceNumber(data, lastSequence + 1);
+        Buffer data = fields.dataBytes();
+        lastSequence = data == null
+                ? lastSequence + 1
+                : sequenceNumber(data, fields.dataFrom(), fields.dataTo(), lastSequence + 1);
         if (fields.nameEndsWith(DELTA)) {
             return Kind.OUTPUT;
         }
         if (fields.nameIs(COMPLETED) || fields.nameIs(INCOMPLETE) || fields.nameIs(FAILED)) {
-            usage = data == null ? null : UsageReader.readIn(data, "response");
+            Buffer json = fields.data();
+            usage = json == null ? null : UsageReader.readIn(json, "response");
             return Kind.END;
         }
         if (fields.nameIs(ERROR)) {
@@ -81,13 +84,15 @@ final class ResponsesStream extends NamedEventStream {
 
     /** The event's {@code sequence_number}, or {@code otherwise} when it has none near its end. */
     static long sequenceNumber(Buffer data, long otherwise) {
-        if (data == null) {
-            return otherwise;
-        }
-        int from = Math.max(0, data.length() - SEQUENCE_WINDOW);
+        return data == null ? otherwise : sequenceNumber(data, 0, data.length(), otherwise);
+    }
+
+    /** {@link #sequenceNumber(Buffer, long)} of the JSON at {@code [start, end)} of {@code bytes}. */
+    static long sequenceNumber(Buffer data, int start, int end, long otherwise) {
+        int from = Math.max(start, end - SEQUENCE_WINDOW);
         int at = -1;
-        for (int i = data.length() - SEQUENCE.length; i >= from; i--) {
-            if (matches(data, i) && (i == 0 || data.getByte(i - 1) != '\\')) {
+        for (int i = end - SEQUENCE.length; i >= from; i--) {
+            if (matches(data, i) && (i == start || data.getByte(i - 1) != '\\')) {
                 at = i + SEQUENCE.length;
                 break;
             }
@@ -95,12 +100,12 @@ final class ResponsesStream extends NamedEventStream {
         if (at < 0) {
             return otherwise;
         }
-        while (at < data.length() && data.getByte(at) == ' ') {
+        while (at < end && data.getByte(at) == ' ') {
             at++;
         }
         long value = 0;
         int digits = 0;
-        while (at < data.length() && digits < 18) {
+        while (at < end && digits < 18) {
             byte b = data.getByte(at);
             if (b < '0' || b > '9') {
                 break;

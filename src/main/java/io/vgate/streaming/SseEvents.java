@@ -22,8 +22,13 @@ public final class SseEvents {
 
     /** True for {@code data: [DONE]} (with or without the space). */
     public static boolean isDone(Buffer event) {
-        int at = dataStart(event);
-        return at >= 0 && startsWith(event, at, DONE_MARK);
+        return isDone(event, 0, event.length());
+    }
+
+    /** {@link #isDone(Buffer)} for the event at {@code [start, end)} of {@code bytes}. */
+    static boolean isDone(Buffer bytes, int start, int end) {
+        int at = dataStart(bytes, start, end);
+        return at >= 0 && startsWith(bytes, at, end, DONE_MARK);
     }
 
     /**
@@ -32,8 +37,13 @@ public final class SseEvents {
      * the first bytes of the payload only.
      */
     public static boolean isError(Buffer event) {
-        int at = dataStart(event);
-        return at >= 0 && (startsWith(event, at, ERROR_OBJECT) || startsWith(event, at, FLAT_ERROR_OBJECT));
+        return isError(event, 0, event.length());
+    }
+
+    /** {@link #isError(Buffer)} for the event at {@code [start, end)} of {@code bytes}. */
+    static boolean isError(Buffer bytes, int start, int end) {
+        int at = dataStart(bytes, start, end);
+        return at >= 0 && (startsWith(bytes, at, end, ERROR_OBJECT) || startsWith(bytes, at, end, FLAT_ERROR_OBJECT));
     }
 
     /**
@@ -42,7 +52,7 @@ public final class SseEvents {
      */
     public static boolean mayCarryUsage(Buffer event) {
         int at = indexOf(event, USAGE_KEY, 0);
-        return at >= 0 && !startsWith(event, at, USAGE_NULL);
+        return at >= 0 && !startsWith(event, at, event.length(), USAGE_NULL);
     }
 
     /**
@@ -50,37 +60,42 @@ public final class SseEvents {
      * (comments, multi-line data, other fields).
      */
     public static Buffer jsonPayload(Buffer event) {
-        int at = dataStart(event);
+        return jsonPayload(event, 0, event.length());
+    }
+
+    /** {@link #jsonPayload(Buffer)} of the event at {@code [start, end)} of {@code bytes}; shares its memory. */
+    static Buffer jsonPayload(Buffer bytes, int start, int end) {
+        int at = dataStart(bytes, start, end);
         if (at < 0) {
             return null;
         }
-        int end = event.length();
-        while (end > at && (event.getByte(end - 1) == '\n' || event.getByte(end - 1) == '\r')) {
-            end--;
+        int last = end;
+        while (last > at && (bytes.getByte(last - 1) == '\n' || bytes.getByte(last - 1) == '\r')) {
+            last--;
         }
-        for (int i = at; i < end; i++) {
-            byte b = event.getByte(i);
+        for (int i = at; i < last; i++) {
+            byte b = bytes.getByte(i);
             if (b == '\n' || b == '\r') {
                 return null;
             }
         }
-        return event.slice(at, end);
+        return bytes.slice(at, last);
     }
 
     /** Position just after {@code data:} and one optional space, or -1 if the event does not start so. */
-    private static int dataStart(Buffer event) {
-        if (!startsWith(event, 0, DATA)) {
+    private static int dataStart(Buffer bytes, int start, int end) {
+        if (!startsWith(bytes, start, end, DATA)) {
             return -1;
         }
-        int at = DATA.length;
-        if (at < event.length() && event.getByte(at) == ' ') {
+        int at = start + DATA.length;
+        if (at < end && bytes.getByte(at) == ' ') {
             at++;
         }
         return at;
     }
 
-    private static boolean startsWith(Buffer buffer, int offset, byte[] prefix) {
-        if (offset + prefix.length > buffer.length()) {
+    private static boolean startsWith(Buffer buffer, int offset, int end, byte[] prefix) {
+        if (offset + prefix.length > end) {
             return false;
         }
         for (int i = 0; i < prefix.length; i++) {

@@ -157,7 +157,6 @@ public final class RequestScan {
             nextStarts = Arrays.copyOf(nextStarts, fieldCount * 2);
         }
         for (int i = 0; i < fieldCount; i++) {
-            // Field names come from Jackson's symbol table, so equal names are the same string.
             if (names[i].equals(name)) {
                 duplicateNames = true;
             }

@@ -204,6 +204,23 @@ class RequestScanTests {
         }
     }
 
+    @Test
+    void agreesWithATreeOnBodiesAtJacksonsLimits() {
+        String digits = "9".repeat(1500);
+        for (String body : new String[] {
+            "{\"x\":" + digits + ",\"messages\":[]}",
+            "{\"x\":1." + digits + ",\"messages\":[]}",
+            "{\"x\":" + "[".repeat(1200) + "]".repeat(1200) + ",\"messages\":[]}",
+            "{\"messages\":[]} trailing",
+            "   ",
+            "{\"messages\":[],\"max_tokens\":" + digits + "}"
+        }) {
+            assertThat(scanned(ApiRoute.CHAT_COMPLETIONS, body))
+                    .as(body.length() > 80 ? body.substring(0, 80) : body)
+                    .isEqualTo(TreeOracle.parse(ApiRoute.CHAT_COMPLETIONS, body, LIMITS));
+        }
+    }
+
     private String scanned(ApiRoute route, String body) {
         try {
             InferenceRequest request = parse(route, body);

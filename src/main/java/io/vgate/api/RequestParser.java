@@ -1,17 +1,20 @@
 package io.vgate.api;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
+import io.vgate.api.RequestScan.Key;
+import io.vgate.api.RequestScan.Value;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.util.Locale;
 
 /**
- * Reads a client's JSON body just far enough to route it: valid JSON object, and the right types for the
+ * Reads a client's JSON body just far enough to route it, in one streaming pass ({@link RequestScan}) that
+ * builds no tree: valid JSON object, and the right types for the
  * fields vgate itself reads ({@code model}, {@code stream}, {@code stream_options}, and the route's
  * input: {@code messages}, {@code prompt} or {@code input}). It also turns away absurd requests before
  * they cost anything: more {@code messages} than {@code vgate.api.max-messages}, {@code n} outside
@@ -62,95 +65,113 @@ public class RequestParser {
             throw new ApiException(
                     ApiError.invalidJson("The request body is not valid UTF-8 (at byte " + invalid + ")."));
         }
-        JsonNode tree;
+        RequestScan scan;
         try {
-            tree = mapper.readTree(raw);
+            scan = RequestScan.of(mapper, route, raw);
         } catch (JsonProcessingException e) {
             throw new ApiException(
                     ApiError.invalidJson("The request body is not valid JSON: " + e.getOriginalMessage()));
         } catch (IOException e) {
             throw new ApiException(ApiError.invalidJson("The request body could not be read as JSON."));
         }
-        if (!(tree instanceof ObjectNode body)) {
+        if (scan == null) {
             throw new ApiException(ApiError.invalidJson("The request body must be a JSON object."));
         }
 
-        String model = optionalText(body, "model");
-        boolean stream = optionalBoolean(body, "stream");
+        String model = optionalText(scan, Key.MODEL, "model");
+        boolean stream = optionalBoolean(scan, Key.STREAM, "stream");
         boolean usage = false;
-        JsonNode options = body.get("stream_options");
+        Value options = scan.value(Key.STREAM_OPTIONS);
         if (options != null && !options.isNull()) {
-            if (!options.isObject()) {
+            if (options.token != JsonToken.START_OBJECT) {
                 throw new ApiException(ApiError.invalidType("stream_options", "an object"));
             }
             // vLLM's default once stream_options is present: include_usage=true.
-            JsonNode include = options.get("include_usage");
-            usage = include == null || include.isNull() || include.asBoolean(false);
+            usage = options.includeUsage;
         }
 
         switch (route) {
             case CHAT_COMPLETIONS -> {
-                requireArray(body, "messages");
-                if (body.get("messages").size() > limits.maxMessages()) {
+                requireArray(scan, Key.MESSAGES, "messages");
+                if (scan.messageCount() > limits.maxMessages()) {
                     throw new ApiException(ApiError.invalidValue(
                             "messages", "Too many messages: at most " + limits.maxMessages() + " are accepted."));
                 }
             }
-            case COMPLETIONS -> requirePresent(body, "prompt");
-            case EMBEDDINGS -> requirePresent(body, "input");
+            case COMPLETIONS -> requirePresent(scan, Key.PROMPT, "prompt");
+            case EMBEDDINGS -> requirePresent(scan, Key.INPUT, "input");
             default -> {}
         }
-        boolean normalised = false;
+        var request = new InferenceRequest(route, bytes, scan, mapper, model, stream, usage);
         if (route.generates()) {
-            normalised = checkTokenCount(body, "max_tokens");
-            normalised |= checkTokenCount(body, "max_completion_tokens");
+            checkTokenCount(request, scan, Key.MAX_TOKENS, "max_tokens");
+            checkTokenCount(request, scan, Key.MAX_COMPLETION_TOKENS, "max_completion_tokens");
             if (route == ApiRoute.RESPONSES) {
-                normalised |= checkTokenCount(body, "max_output_tokens");
+                checkTokenCount(request, scan, Key.MAX_OUTPUT_TOKENS, "max_output_tokens");
             }
-            checkChoices(body);
-        }
-        var request = new InferenceRequest(route, bytes, body, model, stream, usage);
-        if (normalised) {
-            request.markModified();
+            checkChoices(scan);
         }
         return request;
     }
 
     /**
-     * Checks a token count; returns true when it was a whole number written as a float ({@code 1e6},
-     * {@code 1000000.0}) and has been rewritten as the integer. vLLM accepts those as the integer, so
-     * vgate does too, and context fitting then sees (and clamps) them like any other count.
+     * Checks a token count; a whole number written as a float ({@code 1e6}, {@code 1000000.0}) is rewritten as
+     * the integer. vLLM accepts those as the integer, so vgate does too, and context fitting then sees (and
+     * clamps) them like any other count.
      */
-    private boolean checkTokenCount(ObjectNode body, String field) {
-        JsonNode value = body.get(field);
-        if (value == null || value.isNull()) {
-            return false;
-        }
-        if (!value.isNumber() || !value.canConvertToExactIntegral()) {
-            throw new ApiException(ApiError.invalidType(field, "an integer"));
-        }
-        if (!value.canConvertToLong() || value.longValue() < 0 || value.longValue() > limits.maxTokensCeiling()) {
-            throw new ApiException(ApiError.invalidValue(
-                    field, "'" + field + "' must be between 0 and " + limits.maxTokensCeiling() + "."));
-        }
-        if (value.isIntegralNumber()) {
-            return false;
-        }
-        body.put(field, value.longValue());
-        return true;
-    }
-
-    private void checkChoices(ObjectNode body) {
-        JsonNode value = body.get("n");
+    private void checkTokenCount(InferenceRequest request, RequestScan scan, Key key, String field) {
+        Value value = scan.value(key);
         if (value == null || value.isNull()) {
             return;
         }
-        if (!value.isNumber() || !value.canConvertToExactIntegral()) {
+        if (!value.isNumber() || !exactIntegral(value)) {
+            throw new ApiException(ApiError.invalidType(field, "an integer"));
+        }
+        if (!fitsLong(value) || longValue(value) < 0 || longValue(value) > limits.maxTokensCeiling()) {
+            throw new ApiException(ApiError.invalidValue(
+                    field, "'" + field + "' must be between 0 and " + limits.maxTokensCeiling() + "."));
+        }
+        request.tokenCount(key, longValue(value));
+        if (value.token == JsonToken.VALUE_NUMBER_FLOAT) {
+            request.set(field, longValue(value));
+        }
+    }
+
+    private void checkChoices(RequestScan scan) {
+        Value value = scan.value(Key.N);
+        if (value == null || value.isNull()) {
+            return;
+        }
+        if (!value.isNumber() || !exactIntegral(value)) {
             throw new ApiException(ApiError.invalidType("n", "an integer"));
         }
-        if (!value.canConvertToInt() || value.intValue() < 1 || value.intValue() > limits.maxN()) {
+        boolean fitsInt = value.token == JsonToken.VALUE_NUMBER_INT
+                ? value.numberType == JsonParser.NumberType.INT
+                : value.real >= Integer.MIN_VALUE && value.real <= Integer.MAX_VALUE;
+        int n = value.token == JsonToken.VALUE_NUMBER_INT ? (int) value.integer : (int) value.real;
+        if (!fitsInt || n < 1 || n > limits.maxN()) {
             throw new ApiException(ApiError.invalidValue("n", "'n' must be between 1 and " + limits.maxN() + "."));
         }
+    }
+
+    // A tree reads a JSON float as a double: these are its DoubleNode's answers.
+    private static boolean exactIntegral(Value number) {
+        if (number.token == JsonToken.VALUE_NUMBER_INT) {
+            return true;
+        }
+        double d = number.real;
+        return !Double.isNaN(d) && !Double.isInfinite(d) && d == Math.rint(d);
+    }
+
+    private static boolean fitsLong(Value number) {
+        if (number.token == JsonToken.VALUE_NUMBER_INT) {
+            return number.numberType != JsonParser.NumberType.BIG_INTEGER;
+        }
+        return number.real >= Long.MIN_VALUE && number.real <= Long.MAX_VALUE;
+    }
+
+    private static long longValue(Value number) {
+        return number.token == JsonToken.VALUE_NUMBER_INT ? number.integer : (long) number.real;
     }
 
     private static boolean isJson(String contentType) {
@@ -162,40 +183,40 @@ public class RequestParser {
         return type.trim().equals("application/json");
     }
 
-    private static String optionalText(ObjectNode body, String field) {
-        JsonNode value = body.get(field);
+    private static String optionalText(RequestScan scan, Key key, String field) {
+        Value value = scan.value(key);
         if (value == null || value.isNull()) {
             return null;
         }
-        if (!value.isTextual()) {
+        if (value.token != JsonToken.VALUE_STRING) {
             throw new ApiException(ApiError.invalidType(field, "a string"));
         }
-        return value.textValue();
+        return value.text;
     }
 
-    private static boolean optionalBoolean(ObjectNode body, String field) {
-        JsonNode value = body.get(field);
+    private static boolean optionalBoolean(RequestScan scan, Key key, String field) {
+        Value value = scan.value(key);
         if (value == null || value.isNull()) {
             return false;
         }
-        if (!value.isBoolean()) {
+        if (value.token != JsonToken.VALUE_TRUE && value.token != JsonToken.VALUE_FALSE) {
             throw new ApiException(ApiError.invalidType(field, "a boolean"));
         }
-        return value.booleanValue();
+        return value.token == JsonToken.VALUE_TRUE;
     }
 
-    private static void requireArray(ObjectNode body, String field) {
-        JsonNode value = body.get(field);
+    private static void requireArray(RequestScan scan, Key key, String field) {
+        Value value = scan.value(key);
         if (value == null || value.isNull()) {
             throw new ApiException(ApiError.missingParameter(field));
         }
-        if (!value.isArray()) {
+        if (value.token != JsonToken.START_ARRAY) {
             throw new ApiException(ApiError.invalidType(field, "an array"));
         }
     }
 
-    private static void requirePresent(ObjectNode body, String field) {
-        JsonNode value = body.get(field);
+    private static void requirePresent(RequestScan scan, Key key, String field) {
+        Value value = scan.value(key);
         if (value == null || value.isNull()) {
             throw new ApiException(ApiError.missingParameter(field));
         }

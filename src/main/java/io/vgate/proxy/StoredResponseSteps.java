@@ -1,6 +1,5 @@
 package io.vgate.proxy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
@@ -66,7 +65,7 @@ class StoredResponseSteps {
     Future<FollowUp> followUp(
             ProxyExchange exchange, RoutingContext context, ApiRoute route, InferenceRequest request) {
         String id = switch (route) {
-            case RESPONSES -> text(request.body().get("previous_response_id"));
+            case RESPONSES -> request.text("previous_response_id");
             case RESPONSES_GET, RESPONSES_CANCEL -> context.pathParam("response_id");
             default -> null;
         };
@@ -82,11 +81,10 @@ class StoredResponseSteps {
         if (request.route() != ApiRoute.RESPONSES) {
             return NO_EDITS;
         }
-        String requested = text(request.body().get("request_id"));
+        String requested = request.text("request_id");
         return ledger.claim(requested, owner(exchange)).map(id -> {
             if (!id.equals(requested)) {
-                request.body().put("request_id", id);
-                request.markModified();
+                request.set("request_id", id);
             }
             return Fitting.NONE;
         });
@@ -135,9 +133,5 @@ class StoredResponseSteps {
             return exchange.forwardedFor.isEmpty() ? null : exchange.forwardedFor;
         }
         return exchange.caller == null ? null : exchange.caller.tenant();
-    }
-
-    private static String text(JsonNode node) {
-        return node != null && node.isTextual() ? node.textValue() : null;
     }
 }

@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
 import io.vgate.api.InferenceRequest;
+import io.vgate.api.RequestScan;
 import io.vgate.upstream.VllmClient;
 import jakarta.inject.Singleton;
 import java.util.Map;
@@ -107,7 +108,7 @@ public class ContextFitter {
     }
 
     private Future<Fitting> fit(InferenceRequest request) {
-        if (!request.route().fitted() || request.body() == null) {
+        if (!request.route().fitted() || !request.hasBody()) {
             return UNCHANGED;
         }
         String model = request.model();
@@ -160,34 +161,53 @@ public class ContextFitter {
             return false;
         }
         long bound;
-        if (job.chat()) {
-            if (request.body().has("chat_template")) {
+        if (request.convertedPrompt()) {
+            bound = convertedBound(request);
+        } else if (job.chat()) {
+            // The scan added up what the messages and tools contribute, without a tree.
+            RequestScan scan = request.scan();
+            if (scan.hasChatTemplate() || !scan.boundable()) {
                 return false;
             }
-            ArrayNode messages = request.messages();
-            bound = (long) request.originalSize() + templateTokens + (long) templateTokensPerMessage * messages.size();
-            for (JsonNode message : messages) {
-                JsonNode content = message.get("content");
-                if (!boundable(content)) {
-                    return false;
-                }
-                bound += media.of(content);
-                JsonNode calls = message.get("tool_calls");
-                if (calls != null && calls.isArray()) {
-                    bound += (long) templateTokensPerMessage * calls.size();
-                }
-            }
-            JsonNode tools = request.body().get("tools");
-            if (tools != null && tools.isArray() && !tools.isEmpty()) {
-                bound += templateTokens + (long) tools.toString().length();
+            bound = (long) request.originalSize()
+                    + templateTokens
+                    + (long) templateTokensPerMessage * (scan.messageCount() + (long) scan.toolCalls())
+                    + (long) media.image() * scan.images()
+                    + (long) media.audio() * scan.audios()
+                    + (long) media.video() * scan.videos();
+            if (scan.toolsLength() >= 0) {
+                bound += templateTokens + scan.toolsLength();
             }
         } else {
-            JsonNode prompt = request.body().get("prompt");
-            bound = prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isNumber()
-                    ? prompt.size()
-                    : request.originalSize() + 1L;
+            int ids = request.scan().promptTokenIds();
+            bound = ids > 0 ? ids : request.originalSize() + 1L;
         }
-        return bound + job.want() <= maxModelLen;
+        return bound >= 0 && bound + job.want() <= maxModelLen;
+    }
+
+    /** The bound for a prompt in chat form (Responses, Anthropic Messages), from the tree; -1 when there is none. */
+    private long convertedBound(InferenceRequest request) {
+        if (request.body().has("chat_template")) {
+            return -1;
+        }
+        ArrayNode messages = request.messages();
+        long bound = (long) request.originalSize() + templateTokens + (long) templateTokensPerMessage * messages.size();
+        for (JsonNode message : messages) {
+            JsonNode content = message.get("content");
+            if (!boundable(content)) {
+                return -1;
+            }
+            bound += media.of(content);
+            JsonNode calls = message.get("tool_calls");
+            if (calls != null && calls.isArray()) {
+                bound += (long) templateTokensPerMessage * calls.size();
+            }
+        }
+        JsonNode tools = request.body().get("tools");
+        if (tools != null && tools.isArray() && !tools.isEmpty()) {
+            bound += templateTokens + (long) tools.toString().length();
+        }
+        return bound;
     }
 
     /** Text, or parts that are text or media (counted by item); anything else needs vLLM to count it. */

@@ -1,7 +1,5 @@
 package io.vgate.shaping;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 
@@ -19,28 +17,28 @@ record FitJob(
 
     /** Returns {@code null} when the request is for vLLM to judge (odd values, no prompt to count). */
     static FitJob of(InferenceRequest request, ContextPolicy policy, int minCompletion) {
-        ObjectNode body = request.body();
         // Responses and Anthropic Messages prompts are counted in chat form, and only clamped, never trimmed.
         boolean converted = request.convertedPrompt();
         boolean chat = request.route() == ApiRoute.CHAT_COMPLETIONS || converted;
-        if (chat ? request.messages() == null : body.get("prompt") == null) {
+        // A chat's messages and a completion's prompt are there: the parser requires them.
+        if (converted && request.messages() == null) {
             return null;
         }
         String field = null;
         if (converted) {
-            field = present(body, request.completionLimitField()) ? request.completionLimitField() : null;
-        } else if (chat && present(body, "max_completion_tokens")) {
+            field = request.tokenCount(request.completionLimitField()) >= 0 ? request.completionLimitField() : null;
+        } else if (chat && request.tokenCount("max_completion_tokens") >= 0) {
             field = "max_completion_tokens";
-        } else if (present(body, "max_tokens")) {
+        } else if (request.tokenCount("max_tokens") >= 0) {
             field = "max_tokens";
         }
         Integer requested = null;
         if (field != null) {
-            JsonNode value = body.get(field);
-            if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < 1) {
+            long value = request.tokenCount(field);
+            if (value < 1 || value > Integer.MAX_VALUE) {
                 return null;
             }
-            requested = value.asInt();
+            requested = (int) value;
         } else if (!chat) {
             requested = ContextFitter.COMPLETIONS_DEFAULT_MAX_TOKENS;
         }
@@ -59,10 +57,5 @@ record FitJob(
     /** The completion trimming must leave room for. */
     int budget() {
         return requested == null ? minCompletion : Math.min(requested, minCompletion);
-    }
-
-    private static boolean present(ObjectNode body, String field) {
-        JsonNode value = body.get(field);
-        return value != null && !value.isNull();
     }
 }

@@ -58,14 +58,14 @@ public record Fitting(
         }
         if (messages != null) {
             request.body().set("messages", messages);
+            request.markModified();
         }
         if (maxTokens > 0) {
-            request.body().put(maxTokensField, maxTokens);
+            request.set(maxTokensField, maxTokens);
         }
         if (cacheSalt != null) {
-            request.body().put(CACHE_SALT, cacheSalt);
+            request.set(CACHE_SALT, cacheSalt);
         }
-        request.markModified();
     }
 
     /** Writes the {@code X-Vgate-*} headers that describe the fitting. */

@@ -45,10 +45,9 @@ final class VllmPriorities {
      * sent; a no-op when priorities are not sent or the request has no body.
      */
     void applyTo(InferenceRequest request, int rank) {
-        if (values == null || request.body() == null) {
+        if (values == null || !request.hasBody()) {
             return;
         }
-        request.body().put(FIELD, values[rank]);
-        request.markModified();
+        request.set(FIELD, values[rank]);
     }
 }

@@ -1,6 +1,5 @@
 package io.vgate.upstream;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vgate.api.ApiRoute;
 import io.vgate.api.InferenceRequest;
 import io.vgate.streaming.ChunkFilter;
@@ -30,15 +29,11 @@ final class UsageChunk {
                 || !request.stream()
                 || !request.route().generates()
                 || request.route().usage() != ApiRoute.Usage.OPENAI
-                || request.body() == null
+                || !request.hasBody()
                 || request.clientAskedForUsage()) {
             return null;
         }
-        ObjectNode body = request.body();
-        var options =
-                body.get("stream_options") instanceof ObjectNode existing ? existing : body.putObject("stream_options");
-        options.put("include_usage", true);
-        request.markModified();
+        request.askForUsage();
         return ADDED_BY_VGATE;
     }
 }

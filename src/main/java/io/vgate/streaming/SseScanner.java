@@ -2,7 +2,6 @@ package io.vgate.streaming;
 
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.buffer.impl.BufferImpl;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -187,11 +186,11 @@ final class SseScanner {
 
     /**
      * The memory behind {@code buffer}, whose index 0 is the buffer's first byte (a Vert.x buffer reads its
-     * {@code ByteBuf} by absolute index). Vert.x's own buffers hand it over as it is; {@link Buffer#getByteBuf()}
-     * would make a duplicate for every read.
+     * {@code ByteBuf} by absolute index). {@link Buffer#getByteBuf()} makes a duplicate, one small object per read;
+     * the only way around it is Vert.x's internal {@code BufferImpl}, which vgate does not use.
      */
     private static ByteBuf byteBuf(Buffer buffer) {
-        return buffer instanceof BufferImpl impl ? impl.byteBuf() : buffer.getByteBuf();
+        return buffer.getByteBuf();
     }
 
     /** Notes the keys of a whole event assembled from several reads. */

@@ -227,10 +227,11 @@ public final class Report {
         s.append(sseTable(tg));
         s.append("\nMerged events are looked for three ways, per stream. *Streams with other events*: the client did not"
                 + " get exactly the events the simulator sent (count, bytes by CRC, order). *Chunks not one event*: HTTP"
-                + " chunks holding anything but one whole event; vgate writes one event per chunk, so for vgate any is a"
-                + " merge; the simulator itself writes the role event with the first token, and the last token, usage and"
-                + " `[DONE]` events together (two chunks per stream), which direct and nginx pass on as they are, so for"
-                + " those the figure, in parentheses, is the upstream's and not counted. *Late joined reads*: single reads at the client that completed two events the tap had"
+                + " chunks holding anything but one whole event. The simulator itself writes the role event with the first"
+                + " token, and the last token, usage and `[DONE]` events together (two chunks per stream); every gateway"
+                + " writes the events one upstream read completes in one write, so these reach the client as they left"
+                + " the simulator, and only chunks beyond direct's count are merges (direct's and nginx's figures are in"
+                + " parentheses). *Late joined reads*: single reads at the client that completed two events the tap had"
                 + " forwarded more than 1 ms apart, i.e. the earlier event arrived only once the next had been sent:"
                 + " either held back, or the reader (or the machine) stalled for that long.\n");
         s.append(problems(tg));
@@ -238,8 +239,8 @@ public final class Report {
         double a99 = addedDelay(tg, "p99_ms");
         target("added per-event delay p99 < 1 ms", ms(a99), Double.isNaN(a99) ? null : a99 < 1.0);
         boolean complete = v.path("streams_ok").asInt() == streams;
-        target("events never merged (vgate)", v.isMissingNode() ? "not run" : merged(v) + "; " + v.path("streams_ok").asInt()
-                + "/" + streams + " streams complete", v.isMissingNode() ? null : complete && merged(v).startsWith("none"));
+        target("events never merged (vgate)", v.isMissingNode() ? "not run" : merged(v, tg.path("direct")) + "; " + v.path("streams_ok").asInt()
+                + "/" + streams + " streams complete", v.isMissingNode() ? null : complete && merged(v, tg.path("direct")).startsWith("none"));
         double peak = v.path("rss_peak_mib").asDouble(Double.NaN);
         double peakMb = peak * 1.048576;
         target("vgate RSS < 300 MB with " + String.format(Locale.ROOT, "%,d", streams) + " streams",
@@ -281,16 +282,16 @@ public final class Report {
         s.append("\nThe columns mean what they mean in 3.1. The simulator writes some Responses events together in one"
                 + " chunk, as vLLM does (the opening `response.created` and `response.in_progress`, the first delta with"
                 + " the item and part it opens, the last delta with the closing events and `response.completed`);"
-                + " direct and nginx pass those chunks on as they are (figure in parentheses, the upstream's), while"
-                + " vgate writes each event in its own chunk, so for vgate any chunk not one event is a merge.\n");
+                + " every gateway passes those chunks on as they are (direct's and nginx's figures in parentheses), so for"
+                + " vgate only chunks beyond direct's count are merges.\n");
         s.append(problems(tg));
         JsonNode v = tg.path("vgate");
         double a99 = addedDelay(tg, "p99_ms");
         target("Responses: added per-event delay p99 < 1 ms", ms(a99), Double.isNaN(a99) ? null : a99 < 1.0);
         boolean complete = v.path("streams_ok").asInt() == streams;
-        target("Responses: events never merged (vgate)", v.isMissingNode() ? "not run" : merged(v) + "; "
+        target("Responses: events never merged (vgate)", v.isMissingNode() ? "not run" : merged(v, tg.path("direct")) + "; "
                 + v.path("streams_ok").asInt() + "/" + streams + " streams complete (ended at `response.completed`)",
-                v.isMissingNode() ? null : complete && merged(v).startsWith("none"));
+                v.isMissingNode() ? null : complete && merged(v, tg.path("direct")).startsWith("none"));
         save(percentileChart("Responses API: per-event delay, tap → client (" + streams + " streams)", "delay ms", tg,
                 "event_delay"), "sse-responses-delay.png");
         s.append("\n![per-event delay, Responses API](sse-responses-delay.png)\n\n");
@@ -385,7 +386,7 @@ public final class Report {
                 s.append(String.format(Locale.ROOT, "| %s | %s | %d/%d | %d | %s | %s | %s | %s | %s | %s |\n", d[0], name,
                         r.path("streams_ok").asInt(), j.path("streams").asInt(), r.path("events").asLong(),
                         num(e.path("p50_ms")), num(e.path("p99_ms")), added(e, direct, "p50_ms"),
-                        added(e, direct, "p99_ms"), "vgate".equals(name) ? merged(r) : "-",
+                        added(e, direct, "p99_ms"), "vgate".equals(name) ? merged(r, tg.path("direct")) : "-",
                         r.has("rss_peak_mib") ? num(r.path("rss_peak_mib")) : "-"));
             }
         }
@@ -742,15 +743,21 @@ public final class Report {
     }
 
     /** vgate's verdict: other events or chunks not one event are merges; late joined reads are shown apart. */
-    private static String merged(JsonNode r) {
+    /**
+     * vgate's merges: streams with other events, chunks holding more than one event beyond those the upstream itself
+     * wrote (direct's count), and late joined reads.
+     */
+    private static String merged(JsonNode r, JsonNode direct) {
         long other = r.path("streams_with_other_events").asLong();
         long chunks = r.path("http_chunks_not_one_event").asLong();
+        long upstream = direct.path("http_chunks_not_one_event").asLong();
+        long beyond = Math.max(0, chunks - upstream);
         long late = r.path("reads_joining_events_sent_apart").asLong();
-        String verdict = other + chunks + late == 0 ? "none"
-                : String.format(Locale.ROOT, "%d streams with other events, %d chunks not one event, %d late joined"
-                        + " reads", other, chunks, late);
-        return verdict + String.format(Locale.ROOT, " (%,d events in %,d chunks)", r.path("events").asLong(),
-                r.path("http_chunks").asLong());
+        String verdict = other + beyond + late == 0 ? "none"
+                : String.format(Locale.ROOT, "%d streams with other events, %d chunks not one event beyond the"
+                        + " upstream's, %d late joined reads", other, beyond, late);
+        return verdict + String.format(Locale.ROOT, " (%,d events in %,d chunks; chunks not one event %,d, direct %,d)",
+                r.path("events").asLong(), r.path("http_chunks").asLong(), chunks, upstream);
     }
 
     private static String sseWarmups(JsonNode targetsNode) {

@@ -4,6 +4,7 @@ import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The client-facing API ({@code vgate.api.*}).
@@ -17,6 +18,16 @@ public interface ApiConfig {
      */
     @WithDefault("8M")
     MemorySize maxBodySize();
+
+    /**
+     * Most bytes of JSON request bodies held in memory at once, counted by their declared {@code Content-Length}
+     * from before the body is read until the answer ends. A request whose body would go over it gets 503
+     * {@code request_bodies_full} with {@code Retry-After} before its body is read (one body is always let through
+     * when none is held). A body costs a few times its size while it is read, checked and counted, so this is what
+     * keeps a burst of large requests (images) from running the heap out. Defaults to an eighth of the JVM's
+     * maximum heap (12M with the deployment's {@code -Xmx96m}); raise the heap and this together.
+     */
+    Optional<MemorySize> maxHeldBodies();
 
     /**
      * Largest {@code multipart/form-data} upload accepted (the audio routes); larger ones get 413, and vLLM never

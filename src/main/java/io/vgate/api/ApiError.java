@@ -83,6 +83,21 @@ public record ApiError(int status, String type, String code, String message, Str
                 null);
     }
 
+    /**
+     * 503 {@code request_bodies_full}: vgate holds as many request bodies as {@code vgate.api.max-held-bodies}
+     * allows; this one was not read.
+     */
+    public static ApiError requestBodiesFull(Duration retryAfter) {
+        return new ApiError(
+                503,
+                SERVER,
+                "request_bodies_full",
+                "vgate is holding as many large request bodies as it can; this one was not read. Retry after the time"
+                        + " in Retry-After.",
+                null,
+                retryAfter);
+    }
+
     /** 413: the body is larger than {@code vgate.api.max-body-size}. */
     public static ApiError bodyTooLarge(long limitBytes) {
         return new ApiError(

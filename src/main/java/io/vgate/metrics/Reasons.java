@@ -56,7 +56,13 @@ final class Reasons {
                     "quota_exceeded",
                     "too_many_connections",
                     "concurrency_limit_exceeded" -> RATE_LIMIT;
-            case "queue_full", "queue_timeout", "queue_shed", "shutting_down", "circuit_open", "overloaded" -> CAPACITY;
+            case "queue_full",
+                    "queue_timeout",
+                    "queue_shed",
+                    "shutting_down",
+                    "circuit_open",
+                    "overloaded",
+                    "request_bodies_full" -> CAPACITY;
             case "first_token_timeout", "stream_idle_timeout", "upstream_timeout", "request_timeout" -> TIMEOUT;
             case "context_length_exceeded" -> CONTEXT;
             case "upstream_unavailable", "upstream_error", "upstream_reset" -> UPSTREAM;

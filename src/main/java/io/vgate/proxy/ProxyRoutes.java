@@ -1,5 +1,7 @@
 package io.vgate.proxy;
 
+import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
@@ -10,6 +12,7 @@ import io.vgate.api.ApiError;
 import io.vgate.api.ApiRoute;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.jboss.logging.Logger;
@@ -73,17 +76,24 @@ public class ProxyRoutes {
             "/tokenize/*",
             "/detokenize/*");
 
+    /** When a request refused for the bodies held may come back: about when a held body's answer has ended. */
+    private static final Duration BODIES_FULL_RETRY_AFTER = Duration.ofSeconds(1);
+
     /** How long a connection whose oversized body was refused stays open for the client to read the 413. */
     private static final long OVERSIZED_LINGER_MILLIS = 2_000;
 
     private final ProxyHandler proxy;
     private final long maxBodySize;
     private final long bodyReadTimeoutMillis;
+    private final BodyBudget bodyBudget;
 
     public ProxyRoutes(ProxyHandler proxy, ApiConfig config) {
         this.proxy = proxy;
         this.maxBodySize = config.maxBodySize().asLongValue();
         this.bodyReadTimeoutMillis = Math.max(1, config.bodyReadTimeout().toMillis());
+        this.bodyBudget = new BodyBudget(config.maxHeldBodies()
+                .map(MemorySize::asLongValue)
+                .orElse(Runtime.getRuntime().maxMemory() / 8));
     }
 
     void mount(@Observes Router router) {
@@ -113,11 +123,56 @@ public class ProxyRoutes {
         });
         var dataPath = router.route(route.method(), path);
         if (route.method() == HttpMethod.POST && !route.multipart()) {
-            admission.handler(this::startBodyDeadline);
+            admission.handler(this::holdBody).handler(this::startBodyDeadline);
             dataPath.handler(bodies).handler(ProxyRoutes::bodyRead);
         }
         admission.failureHandler(context -> failed(context, route));
         dataPath.handler(context -> proxy.handle(context, route)).failureHandler(context -> failed(context, route));
+    }
+
+    /**
+     * Takes the body's declared length from the budget of held bodies until the answer ends, or refuses the
+     * request with 503 before reading its body. A chunked body declares nothing and is bounded by the size limit.
+     */
+    private void holdBody(RoutingContext context) {
+        long declared = declaredLength(context.request().getHeader(HttpHeaders.CONTENT_LENGTH));
+        if (declared <= 0 || context.request().isEnded()) {
+            context.next();
+        } else if (bodyBudget.take(declared)) {
+            context.addEndHandler(ignored -> bodyBudget.give(declared));
+            context.next();
+        } else {
+            refuseUnread(context, ApiError.requestBodiesFull(BODIES_FULL_RETRY_AFTER));
+        }
+    }
+
+    /**
+     * Answers a request whose body vgate will not read. Over HTTP/1.x the connection cannot carry another request:
+     * the rest of the body is read and dropped meanwhile (the client is not left writing into a full window), and
+     * the connection is closed a moment after the answer, so the client reads it instead of a broken pipe.
+     */
+    private void refuseUnread(RoutingContext context, ApiError error) {
+        var request = context.request();
+        if (request.version() != HttpVersion.HTTP_2) {
+            var connection = request.connection();
+            var vertx = context.vertx();
+            context.response().headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+            context.addBodyEndHandler(ignored -> vertx.setTimer(OVERSIZED_LINGER_MILLIS, id -> connection.close()));
+            request.handler(ignored -> {});
+            request.resume();
+        }
+        fail(context, null, error);
+    }
+
+    private static long declaredLength(String header) {
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private void startBodyDeadline(RoutingContext context) {

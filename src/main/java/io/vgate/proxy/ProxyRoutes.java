@@ -10,6 +10,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vgate.api.ApiConfig;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiRoute;
+import io.vgate.api.ContentLength;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
@@ -135,7 +136,7 @@ public class ProxyRoutes {
      * request with 503 before reading its body. A chunked body declares nothing and is bounded by the size limit.
      */
     private void holdBody(RoutingContext context) {
-        long declared = declaredLength(context.request().getHeader(HttpHeaders.CONTENT_LENGTH));
+        long declared = ContentLength.of(context.request().getHeader(HttpHeaders.CONTENT_LENGTH));
         if (declared <= 0 || context.request().isEnded()) {
             context.next();
         } else if (bodyBudget.take(declared)) {
@@ -162,17 +163,6 @@ public class ProxyRoutes {
             request.resume();
         }
         fail(context, null, error);
-    }
-
-    private static long declaredLength(String header) {
-        if (header == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(header.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     private void startBodyDeadline(RoutingContext context) {

@@ -8,6 +8,7 @@ import io.vgate.api.ApiConfig;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiException;
 import io.vgate.api.ApiRoute;
+import io.vgate.api.ContentLength;
 import io.vgate.api.InferenceRequest;
 import io.vgate.auth.Caller;
 import io.vgate.shaping.ModelCatalog;
@@ -76,7 +77,7 @@ final class UploadPath {
                     context.request().getHeader(HttpHeaders.CONTENT_TYPE),
                     (name, value) -> field(exchange, request, name, value)); // 415
             String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-            if (length != null && declaredOver(length, maxUploadSize)) {
+            if (ContentLength.of(length) > maxUploadSize) {
                 throw new ApiException(Upload.tooLarge(maxUploadSize)); // 413 before a byte is read
             }
             ticket = steps.enterQueue(exchange); // 503 when the queue is full
@@ -165,13 +166,5 @@ final class UploadPath {
             call.cancel();
         }
         ProxyHandler.fail(exchange, failure);
-    }
-
-    private static boolean declaredOver(String length, long limit) {
-        try {
-            return Long.parseLong(length.trim()) > limit;
-        } catch (NumberFormatException e) {
-            return false;
-        }
     }
 }

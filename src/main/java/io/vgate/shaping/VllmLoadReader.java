@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vgate.api.ContentLength;
 import java.net.URI;
 import java.time.Duration;
 
@@ -78,7 +79,7 @@ public final class VllmLoadReader implements AutoCloseable {
             response.end();
             return Future.failedFuture(new IllegalStateException("answered " + response.statusCode()));
         }
-        if (declaredLength(response.getHeader("Content-Length")) > MAX_BODY) {
+        if (ContentLength.of(response.getHeader("Content-Length")) > MAX_BODY) {
             response.request().reset();
             return Future.failedFuture(new IllegalStateException("answered a body over " + MAX_BODY + " bytes"));
         }
@@ -93,17 +94,6 @@ public final class VllmLoadReader implements AutoCloseable {
                             "served no vllm:num_requests_running, vllm:num_requests_waiting and"
                                     + " vllm:kv_cache_usage_perc"));
         });
-    }
-
-    private static long declaredLength(String header) {
-        if (header == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(header.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     @Override

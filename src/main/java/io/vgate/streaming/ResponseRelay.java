@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vgate.api.AnthropicErrors;
 import io.vgate.api.ApiError;
 import io.vgate.api.ApiErrors;
+import io.vgate.api.ContentLength;
 
 /**
  * Relays one vLLM response to the client.
@@ -211,7 +212,7 @@ public final class ResponseRelay {
     }
 
     private void relayBody() {
-        long declared = declaredLength();
+        long declared = ContentLength.of(upstream.getHeader(HttpHeaders.CONTENT_LENGTH));
         if (declared >= 0 && declared <= AGGREGATE_LIMIT) {
             upstream.body().onComplete(result -> {
                 if (finished) {
@@ -514,18 +515,6 @@ public final class ResponseRelay {
         if (!finished) {
             finished = true;
             listener.onEnd(outcome);
-        }
-    }
-
-    private long declaredLength() {
-        String value = upstream.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (value == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return -1;
         }
     }
 

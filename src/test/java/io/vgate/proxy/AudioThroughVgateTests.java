@@ -19,6 +19,7 @@ import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.Management;
 import io.vgate.testing.PrometheusText;
+import io.vgate.testing.Wav;
 import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -173,7 +174,7 @@ class AudioThroughVgateTests {
         sim.settings().interTokenLatency(Duration.ofMillis(30));
         await().atMost(Duration.ofSeconds(5)).until(() -> sim.running() == 0);
         long aborted = sim.aborted();
-        byte[] body = form(wav(60), true);
+        byte[] body = form(Wav.tone(60), true);
 
         try (Socket socket = new Socket(root.getHost(), root.getPort())) {
             socket.setSoTimeout(10_000);
@@ -238,42 +239,9 @@ class AudioThroughVgateTests {
         try {
             java.nio.file.Path file = java.nio.file.Files.createTempFile("vgate-audio-", ".wav");
             file.toFile().deleteOnExit();
-            return java.nio.file.Files.write(file, wav(seconds));
+            return java.nio.file.Files.write(file, Wav.tone(seconds));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    /** A 16 kHz mono 16-bit PCM WAV file of the given length. */
-    static byte[] wav(double seconds) {
-        int samples = (int) Math.round(seconds * 16_000);
-        int data = samples * 2;
-        var out = new ByteArrayOutputStream(44 + data);
-        out.writeBytes("RIFF".getBytes(StandardCharsets.US_ASCII));
-        le32(out, 36 + data);
-        out.writeBytes("WAVEfmt ".getBytes(StandardCharsets.US_ASCII));
-        le32(out, 16);
-        le16(out, 1);
-        le16(out, 1);
-        le32(out, 16_000);
-        le32(out, 32_000);
-        le16(out, 2);
-        le16(out, 16);
-        out.writeBytes("data".getBytes(StandardCharsets.US_ASCII));
-        le32(out, data);
-        for (int i = 0; i < samples; i++) {
-            le16(out, (int) (800 * Math.sin(i / 7.0)));
-        }
-        return out.toByteArray();
-    }
-
-    private static void le16(ByteArrayOutputStream out, int value) {
-        out.write(value & 0xFF);
-        out.write((value >> 8) & 0xFF);
-    }
-
-    private static void le32(ByteArrayOutputStream out, int value) {
-        le16(out, value & 0xFFFF);
-        le16(out, (value >>> 16) & 0xFFFF);
     }
 }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vgate.testing.Wav;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,8 +40,8 @@ class AudioTests extends SimSuite {
 
     @Test
     void transcribesToJsonWithTheDurationInUsage() {
-        HttpResponse<String> response = upload("/v1/audio/transcriptions", Map.of(), wav(2.5));
-        HttpResponse<String> again = upload("/v1/audio/transcriptions", Map.of(), wav(2.5));
+        HttpResponse<String> response = upload("/v1/audio/transcriptions", Map.of(), Wav.tone(2.5));
+        HttpResponse<String> again = upload("/v1/audio/transcriptions", Map.of(), Wav.tone(2.5));
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
@@ -53,8 +54,8 @@ class AudioTests extends SimSuite {
 
     @Test
     void answersJsonForTheTextFormatAndNoUsageForTranslations() {
-        HttpResponse<String> text = upload("/v1/audio/transcriptions", Map.of("response_format", "text"), wav(1));
-        HttpResponse<String> translation = upload("/v1/audio/translations", Map.of(), wav(1));
+        HttpResponse<String> text = upload("/v1/audio/transcriptions", Map.of("response_format", "text"), Wav.tone(1));
+        HttpResponse<String> translation = upload("/v1/audio/translations", Map.of(), Wav.tone(1));
 
         assertThat(text.headers().firstValue("content-type")).hasValue("application/json");
         assertThat(SimClient.fieldNames(SimClient.parse(text.body()))).containsExactly("text", "usage");
@@ -63,9 +64,11 @@ class AudioTests extends SimSuite {
 
     @Test
     void writesVerboseJsonWithTimedSegments() {
-        JsonNode body = SimClient.parse(
-                upload("/v1/audio/transcriptions", Map.of("response_format", "verbose_json", "language", "fr"), wav(12))
-                        .body());
+        JsonNode body = SimClient.parse(upload(
+                        "/v1/audio/transcriptions",
+                        Map.of("response_format", "verbose_json", "language", "fr"),
+                        Wav.tone(12))
+                .body());
 
         assertThat(SimClient.fieldNames(body)).containsExactly("duration", "language", "text", "segments", "words");
         assertThat(body.get("duration").asDouble()).isEqualTo(12.0);
@@ -92,9 +95,9 @@ class AudioTests extends SimSuite {
     @Test
     void writesDiarizedJsonForTranscriptionsOnly() {
         HttpResponse<String> diarized =
-                upload("/v1/audio/transcriptions", Map.of("response_format", "diarized_json"), wav(5));
+                upload("/v1/audio/transcriptions", Map.of("response_format", "diarized_json"), Wav.tone(5));
         HttpResponse<String> translation =
-                upload("/v1/audio/translations", Map.of("response_format", "diarized_json"), wav(5));
+                upload("/v1/audio/translations", Map.of("response_format", "diarized_json"), Wav.tone(5));
 
         JsonNode body = SimClient.parse(diarized.body());
         assertThat(SimClient.fieldNames(body)).containsExactly("task", "duration", "text", "segments", "usage");
@@ -113,7 +116,7 @@ class AudioTests extends SimSuite {
         HttpResponse<String> response = upload(
                 "/v1/audio/transcriptions",
                 Map.of("stream", "true", "stream_include_usage", "true"),
-                wav(3),
+                Wav.tone(3),
                 "X-Request-Id",
                 "a-1");
 
@@ -140,7 +143,7 @@ class AudioTests extends SimSuite {
             text.append(SimClient.parse(e).at("/choices/0/delta/content").asText());
         }
         assertThat(text.toString())
-                .isEqualTo(SimClient.parse(upload("/v1/audio/transcriptions", Map.of(), wav(3))
+                .isEqualTo(SimClient.parse(upload("/v1/audio/transcriptions", Map.of(), Wav.tone(3))
                                 .body())
                         .get("text")
                         .asText());
@@ -169,10 +172,10 @@ class AudioTests extends SimSuite {
 
     @Test
     void answersVllmsErrors() {
-        HttpResponse<String> srt = upload("/v1/audio/transcriptions", Map.of("response_format", "srt"), wav(1));
-        HttpResponse<String> model = upload("/v1/audio/transcriptions", Map.of("model", "nope"), wav(1));
+        HttpResponse<String> srt = upload("/v1/audio/transcriptions", Map.of("response_format", "srt"), Wav.tone(1));
+        HttpResponse<String> model = upload("/v1/audio/transcriptions", Map.of("model", "nope"), Wav.tone(1));
         HttpResponse<String> streamOptions =
-                upload("/v1/audio/transcriptions", Map.of("stream_include_usage", "true"), wav(1));
+                upload("/v1/audio/transcriptions", Map.of("stream_include_usage", "true"), Wav.tone(1));
         HttpResponse<String> empty = upload("/v1/audio/transcriptions", Map.of(), new byte[0]);
         HttpResponse<String> missing = send(HttpRequest.newBuilder(uri("/v1/audio/transcriptions"))
                 .header("content-type", "multipart/form-data; boundary=" + BOUNDARY)
@@ -203,7 +206,7 @@ class AudioTests extends SimSuite {
     void runsInTheEngineAndAbortsWhenTheClientLeaves() throws Exception {
         sim.settings().interTokenLatency(Duration.ofMillis(30));
         long aborted = sim.aborted();
-        byte[] body = multipart(Map.of("stream", "true"), wav(60));
+        byte[] body = multipart(Map.of("stream", "true"), Wav.tone(60));
 
         try (Socket socket = new Socket(sim.baseUri().getHost(), sim.baseUri().getPort())) {
             socket.setSoTimeout(10_000);
@@ -219,29 +222,6 @@ class AudioTests extends SimSuite {
         }
 
         await().atMost(Duration.ofSeconds(3)).until(() -> sim.running() == 0 && sim.aborted() == aborted + 1);
-    }
-
-    /** A 16 kHz mono 16-bit PCM WAV file of the given length (a quiet tone, so that files differ by length). */
-    static byte[] wav(double seconds) {
-        int samples = (int) Math.round(seconds * 16_000);
-        int data = samples * 2;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(44 + data);
-        out.writeBytes("RIFF".getBytes(StandardCharsets.US_ASCII));
-        le32(out, 36 + data);
-        out.writeBytes("WAVEfmt ".getBytes(StandardCharsets.US_ASCII));
-        le32(out, 16);
-        le16(out, 1);
-        le16(out, 1);
-        le32(out, 16_000);
-        le32(out, 32_000);
-        le16(out, 2);
-        le16(out, 16);
-        out.writeBytes("data".getBytes(StandardCharsets.US_ASCII));
-        le32(out, data);
-        for (int i = 0; i < samples; i++) {
-            le16(out, (int) (1000 * Math.sin(i / 10.0)));
-        }
-        return out.toByteArray();
     }
 
     private HttpResponse<String> upload(String path, Map<String, String> fields, byte[] audio, String... headers) {
@@ -307,15 +287,5 @@ class AudioTests extends SimSuite {
                 return n;
             }
         };
-    }
-
-    private static void le32(ByteArrayOutputStream out, int v) {
-        le16(out, v & 0xffff);
-        le16(out, (v >>> 16) & 0xffff);
-    }
-
-    private static void le16(ByteArrayOutputStream out, int v) {
-        out.write(v & 0xff);
-        out.write((v >>> 8) & 0xff);
     }
 }

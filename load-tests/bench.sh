@@ -11,7 +11,8 @@
 #
 # Sections, in order (each writes DIR/<section>.json; `report` reads whatever is there):
 #   startup     STARTUP_RUNS fresh vgate processes: ms until /q/health/ready, until a first chat completion is served;
-#               RSS after start (StartupTime)
+#               CPU time and classes loaded at ready (they vary far less than the clock on a busy machine); RSS after
+#               start (StartupTime)
 #   throughput  wrk, closed loop, THROUGHPUT_CONNECTIONS connections, non-streaming chat: direct to the simulator,
 #               through vgate, through nginx (proxy_buffering off); req/s and latency percentiles (relay/post.lua)
 #   latency     open loop at LATENCY_RATE req/s, direct / vgate / nginx in alternating slices: added latency p50/p99

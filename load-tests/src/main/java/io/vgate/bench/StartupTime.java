@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,7 +26,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * when a first real request ({@code --request}, a POST) is served with 200. Both URLs are polled every
  * {@code --poll} (default 2 ms) by a client that was warmed up beforehand, so what is measured is the gateway's
  * start, not this driver's. RSS is read from {@code /proc} at ready, after the first request, and after
- * {@code --settle} more requests. Quarkus's own "started in" figure is parsed from the log when present.
+ * {@code --settle} more requests. Quarkus's own "started in" figure is parsed from the log when present. CPU time
+ * (user + system, the process and its children, from {@code /proc}) at ready and after the first request, and the
+ * classes loaded at ready (the JVM's own counter, {@link JvmCounters}), are what a busy machine disturbs least.
  * Each run starts a new process and stops it (SIGTERM) before the next.
  *
  * <pre>
@@ -74,6 +77,8 @@ public final class StartupTime {
         ArrayNode list = out.putArray("runs");
         List<Double> readyMs = new ArrayList<>();
         List<Double> firstMs = new ArrayList<>();
+        List<Double> cpuReadyMs = new ArrayList<>();
+        List<Double> classesReady = new ArrayList<>();
         List<Double> rssReady = new ArrayList<>();
         List<Double> rssSettled = new ArrayList<>();
         for (int run = 1; run <= runs; run++) {
@@ -89,8 +94,11 @@ public final class StartupTime {
             try {
                 int pid = (int) p.pid();
                 long tReady = until(client, HttpRequest.newBuilder(ready).build(), p, poll, t0);
+                long cpu0 = ProcStats.cpuTicks(pid);
                 long rss0 = ProcStats.rssKiB(pid);
+                OptionalLong classes0 = JvmCounters.loadedClasses(pid);
                 long tFirst = until(client, chatRequest, p, poll, t0);
+                long cpu1 = ProcStats.cpuTicks(pid);
                 long rss1 = ProcStats.rssKiB(pid);
                 for (int i = 0; i < settle; i++) {
                     client.send(chatRequest, HttpResponse.BodyHandlers.discarding());
@@ -107,16 +115,24 @@ public final class StartupTime {
                 if (quarkus != null) {
                     o.put("quarkus_started_in_ms", quarkus);
                 }
+                o.put("cpu_at_ready_ms", cpu0 * 1000 / ProcStats.TICKS_PER_SECOND);
+                o.put("cpu_after_first_request_ms", cpu1 * 1000 / ProcStats.TICKS_PER_SECOND);
+                classes0.ifPresent(n -> o.put("classes_at_ready", n));
                 o.put("rss_at_ready_mib", Json.round(rss0 / 1024.0));
                 o.put("rss_after_first_request_mib", Json.round(rss1 / 1024.0));
                 o.put("rss_after_" + settle + "_requests_mib", Json.round(rss2 / 1024.0));
                 readyMs.add(tReady / 1e6);
+                cpuReadyMs.add(cpu0 * 1000.0 / ProcStats.TICKS_PER_SECOND);
+                classes0.ifPresent(n -> classesReady.add((double) n));
                 firstMs.add(tFirst / 1e6);
                 rssReady.add(rss0 / 1024.0);
                 rssSettled.add(rss2 / 1024.0);
-                System.out.printf("run %d: ready %.0f ms, first request %.0f ms%s, RSS %.0f / %.0f / %.0f MiB%n", run,
-                        tReady / 1e6, tFirst / 1e6, quarkus == null ? "" : " (Quarkus: started in " + quarkus + " ms)",
-                        rss0 / 1024.0, rss1 / 1024.0, rss2 / 1024.0);
+                System.out.printf("run %d: ready %.0f ms, first request %.0f ms%s, CPU at ready %d ms, %s classes,"
+                                + " RSS %.0f / %.0f / %.0f MiB%n", run, tReady / 1e6, tFirst / 1e6,
+                        quarkus == null ? "" : " (Quarkus: started in " + quarkus + " ms)",
+                        cpu0 * 1000 / ProcStats.TICKS_PER_SECOND,
+                        classes0.isPresent() ? Long.toString(classes0.getAsLong()) : "?", rss0 / 1024.0, rss1 / 1024.0,
+                        rss2 / 1024.0);
             } finally {
                 p.destroy();
                 if (!p.waitFor(20, TimeUnit.SECONDS)) {
@@ -129,6 +145,10 @@ public final class StartupTime {
         out.put("ready_ms_max", Json.round(Collections.max(readyMs)));
         out.put("first_request_ms_median", Json.round(median(firstMs)));
         out.put("first_request_ms_max", Json.round(Collections.max(firstMs)));
+        out.put("cpu_at_ready_ms_median", Json.round(median(cpuReadyMs)));
+        if (!classesReady.isEmpty()) {
+            out.put("classes_at_ready_median", Json.round(median(classesReady)));
+        }
         out.put("rss_at_ready_mib_median", Json.round(median(rssReady)));
         out.put("rss_settled_mib_median", Json.round(median(rssSettled)));
         Path file = Path.of(args.required("out"));

@@ -5,9 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.bucket4j.ConsumptionProbe;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Vertx;
-import io.vertx.redis.client.Redis;
-import io.vgate.testing.RedisServer;
+import io.vgate.testing.LocalRedis;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -23,26 +21,16 @@ class RedisBucketsTests {
 
     private static final Path DIR = Path.of("target", "redis-buckets-test").toAbsolutePath();
 
-    private static RedisServer server;
-    private static Vertx vertx;
-    private static Redis client;
+    private static LocalRedis redis;
 
     @BeforeAll
     static void startRedis() {
-        server = RedisServer.start(DIR);
-        vertx = Vertx.vertx();
-        client = Redis.createClient(vertx, server.url());
+        redis = LocalRedis.start(DIR);
     }
 
     @AfterAll
     static void stopRedis() {
-        client.close();
-        vertx.close()
-                .toCompletionStage()
-                .toCompletableFuture()
-                .orTimeout(10, TimeUnit.SECONDS)
-                .join();
-        server.stop();
+        redis.close();
     }
 
     @Test
@@ -64,7 +52,7 @@ class RedisBucketsTests {
             }
 
             assertThat(admitted).isBetween(5, 6);
-            assertThat(server.command("KEYS", "vgate:rl:*")).contains("client-a");
+            assertThat(redis.server().command("KEYS", "vgate:rl:*")).contains("client-a");
         } finally {
             first.stop();
             second.stop();
@@ -88,7 +76,7 @@ class RedisBucketsTests {
                 return Duration.ofMillis(100);
             }
         };
-        var store = new RedisBuckets(client, vertx, config, new LocalBuckets(1000), registry);
+        var store = new RedisBuckets(redis.client(), redis.vertx(), config, new LocalBuckets(1000), registry);
         store.start();
         return store;
     }

@@ -3,10 +3,9 @@ package io.vgate.responses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vgate.api.ApiException;
-import io.vgate.testing.RedisServer;
+import io.vgate.testing.LocalRedis;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,26 +25,16 @@ class ResponseLedgerTests {
 
     private static final Path DIR = Path.of("target", "response-ledger-test").toAbsolutePath();
 
-    private static RedisServer server;
-    private static Vertx vertx;
-    private static Redis client;
+    private static LocalRedis redis;
 
     @BeforeAll
     static void startRedis() {
-        server = RedisServer.start(DIR);
-        vertx = Vertx.vertx();
-        client = Redis.createClient(vertx, server.url());
+        redis = LocalRedis.start(DIR);
     }
 
     @AfterAll
     static void stopRedis() {
-        client.close();
-        vertx.close()
-                .toCompletionStage()
-                .toCompletableFuture()
-                .orTimeout(10, TimeUnit.SECONDS)
-                .join();
-        server.stop();
+        redis.close();
     }
 
     @Test
@@ -128,10 +117,12 @@ class ResponseLedgerTests {
 
     @Test
     void aSharedStoreThatCannotBeReadRefusesWith503InsteadOfGuessing() {
-        Redis unreachable = Redis.createClient(vertx, "redis://127.0.0.1:1");
+        Redis unreachable = Redis.createClient(redis.vertx(), "redis://127.0.0.1:1");
         try {
             ResponseLedger ledger = new ResponseLedger(
-                    config(ResponsesConfig.Store.REDIS, "http://10.0.0.1:8080", "k"), instance(unreachable), vertx);
+                    config(ResponsesConfig.Store.REDIS, "http://10.0.0.1:8080", "k"),
+                    instance(unreachable),
+                    redis.vertx());
 
             ApiException refused = refusal(ledger.followUp("resp_e1", "team-a"));
             assertThat(refused.error().status()).isEqualTo(503);
@@ -145,7 +136,7 @@ class ResponseLedgerTests {
     }
 
     private static ResponseLedger ledger(ResponsesConfig.Store store, String self, String secret) {
-        return new ResponseLedger(config(store, self, secret), instance(client), vertx);
+        return new ResponseLedger(config(store, self, secret), instance(redis.client()), redis.vertx());
     }
 
     private static Supplier<Redis> instance(Redis redis) {

@@ -9,9 +9,8 @@ import io.vgate.testing.LocalRedis;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Redis bucket store on its own, against a real {@code redis-server}: state is shared through Redis,
@@ -21,17 +20,8 @@ class RedisBucketsTests {
 
     private static final Path DIR = Path.of("target", "redis-buckets-test").toAbsolutePath();
 
-    private static LocalRedis redis;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = LocalRedis.start(DIR);
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-    }
+    @RegisterExtension
+    static final LocalRedis redis = LocalRedis.in(DIR);
 
     @Test
     void replicasShareOneBucket() {

@@ -12,9 +12,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A stored response belongs to the tenant that created it: another tenant's requests about it are refused
@@ -25,17 +24,8 @@ class ResponseLedgerTests {
 
     private static final Path DIR = Path.of("target", "response-ledger-test").toAbsolutePath();
 
-    private static LocalRedis redis;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = LocalRedis.start(DIR);
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-    }
+    @RegisterExtension
+    static final LocalRedis redis = LocalRedis.in(DIR);
 
     @Test
     void theCreatorsFollowUpsStayHereAndAnotherTenantsGetVllmsOwn404() {

@@ -1,5 +1,6 @@
 package io.vgate.proxy;
 
+import static io.vgate.proxy.NamedEventStreams.assertClosingAbortsTheGeneration;
 import static io.vgate.proxy.NamedEventStreams.data;
 import static io.vgate.proxy.NamedEventStreams.events;
 import static io.vgate.proxy.NamedEventStreams.name;
@@ -213,19 +214,13 @@ class MessagesRouteTests {
                 .interTokenLatency(Duration.ofMillis(20))
                 .timeToFirstToken(Duration.ZERO)
                 .meanOutputTokens(100_000);
-        long abortedBefore = sim.aborted();
-        var call = client.post(
+
+        assertClosingAbortsTheGeneration(
+                sim,
+                client,
                 gateway.resolve("/v1/messages"),
                 "{\"model\":\"" + model + "\",\"max_tokens\":3000,\"stream\":true,"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Go on forever.\"}]}",
-                null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> call.events().size() >= 5);
-        assertThat(sim.running()).isEqualTo(1);
-
-        call.disconnect();
-
-        await().atMost(Duration.ofSeconds(3)).until(() -> sim.running() == 0);
-        assertThat(sim.aborted()).isEqualTo(abortedBefore + 1);
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Go on forever.\"}]}");
     }
 
     @Test

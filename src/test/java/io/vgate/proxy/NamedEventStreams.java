@@ -1,12 +1,15 @@
 package io.vgate.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.MultiMap;
+import io.vgate.sim.VllmSimulator;
 import io.vgate.testing.Json;
 import io.vgate.testing.SseClient;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -62,5 +65,21 @@ final class NamedEventStreams {
             result.add(normal.replaceAll("[0-9a-f]{32}", "<hex>"));
         }
         return result;
+    }
+
+    /**
+     * Streams {@code body} to {@code url}, closes the connection after a few events, and checks that the simulator
+     * aborted the generation it was running for it.
+     */
+    static void assertClosingAbortsTheGeneration(VllmSimulator sim, SseClient client, URI url, String body) {
+        long abortedBefore = sim.aborted();
+        var call = client.post(url, body, null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> call.events().size() >= 5);
+        assertThat(sim.running()).isEqualTo(1);
+
+        call.disconnect();
+
+        await().atMost(Duration.ofSeconds(3)).until(() -> sim.running() == 0);
+        assertThat(sim.aborted()).isEqualTo(abortedBefore + 1);
     }
 }

@@ -1,5 +1,6 @@
 package io.vgate.proxy;
 
+import static io.vgate.proxy.NamedEventStreams.assertClosingAbortsTheGeneration;
 import static io.vgate.proxy.NamedEventStreams.data;
 import static io.vgate.proxy.NamedEventStreams.events;
 import static io.vgate.proxy.NamedEventStreams.name;
@@ -184,19 +185,13 @@ class ResponsesRouteTests {
     @Test
     void closingAResponsesStreamAbortsTheGeneration() {
         sim.settings().interTokenLatency(Duration.ofMillis(20)).timeToFirstToken(Duration.ZERO);
-        long abortedBefore = sim.aborted();
-        var call = client.post(
+
+        assertClosingAbortsTheGeneration(
+                sim,
+                client,
                 gateway.resolve("/v1/responses"),
                 "{\"model\":\"" + model + "\",\"input\":\"Go on forever.\",\"max_output_tokens\":3000,"
-                        + "\"ignore_eos\":true,\"stream\":true}",
-                null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> call.events().size() >= 5);
-        assertThat(sim.running()).isEqualTo(1);
-
-        call.disconnect();
-
-        await().atMost(Duration.ofSeconds(3)).until(() -> sim.running() == 0);
-        assertThat(sim.aborted()).isEqualTo(abortedBefore + 1);
+                        + "\"ignore_eos\":true,\"stream\":true}");
     }
 
     @Test

@@ -98,7 +98,7 @@ final class ChatPlan {
     }
 
     /** The tool calls of earlier assistant turns, as a template writes them back into the prompt. */
-    private static String assistantCalls(JsonNode messages) {
+    static String assistantCalls(JsonNode messages) {
         if (messages == null || !messages.isArray()) {
             return "";
         }

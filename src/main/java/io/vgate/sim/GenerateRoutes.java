@@ -1,6 +1,5 @@
 package io.vgate.sim;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -77,7 +76,7 @@ final class GenerateRoutes {
 
         String prompt = tokenizer.renderChat(messages, addGenerationPrompt && !continueFinal, continueFinal);
         // Templates render tool definitions and earlier calls into the prompt, and a placeholder per media item.
-        String templated = tools.promptText() + assistantCalls(r.raw("messages"));
+        String templated = tools.promptText() + ChatPlan.assistantCalls(r.raw("messages"));
         int promptTokens =
                 tokenizer.count(prompt) + (templated.isEmpty() ? 0 : tokenizer.count(templated)) + media.tokens();
         boolean completionParam = maxCompletionTokens != null;
@@ -214,28 +213,6 @@ final class GenerateRoutes {
         long seed = TokenSource.seedFor(baseSeed, index);
         int mean = settings.meanOutputTokens();
         return echo != null ? TokenSource.echo(echo, seed, mean, ignoreEos) : TokenSource.random(seed, mean, ignoreEos);
-    }
-
-    /** The tool calls of earlier assistant turns, as a template writes them back into the prompt. */
-    static String assistantCalls(JsonNode messages) {
-        if (messages == null || !messages.isArray()) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder();
-        for (JsonNode m : messages) {
-            JsonNode calls = m.get("tool_calls");
-            if (calls != null && calls.isArray() && !calls.isEmpty()) {
-                for (JsonNode call : calls) {
-                    JsonNode function = call.path("function");
-                    sb.append("<tool_call>\n{\"name\": ")
-                            .append(Json.quote(function.path("name").asText("")))
-                            .append(", \"arguments\": ")
-                            .append(function.path("arguments").asText("{}"))
-                            .append("}\n</tool_call>\n");
-                }
-            }
-        }
-        return sb.toString();
     }
 
     private static String lastUserContent(List<SimTokenizer.Message> messages) {

@@ -133,7 +133,7 @@ final class ResponsesRoutes {
         FaultPlan.maybeInjectError(
                 settings.faults(), model != null ? model : servedNames.get(0), maxModelLen, promptTokens);
 
-        String id = bodyRequestId != null ? bodyRequestId : "resp_" + ResponsesEvents.hex();
+        String id = bodyRequestId != null ? bodyRequestId : "resp_" + SimRoutes.randomHex();
         long createdAt = System.currentTimeMillis() / 1000;
         boolean storing = storeRequested && storeOn;
         ResponseShape shape = ResponseShape.of(

@@ -235,7 +235,8 @@ final class SimRoutes {
         return bodyRequestId != null ? bodyRequestId : randomHex();
     }
 
-    private static String randomHex() {
+    /** A uuid4-style id: 32 hex digits, as vLLM's request and item ids carry. */
+    static String randomHex() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         char[] out = new char[32];
         long a = random.nextLong();

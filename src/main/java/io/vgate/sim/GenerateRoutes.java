@@ -229,11 +229,8 @@ final class GenerateRoutes {
         if (rc.request().getHeader("x-request-id") == null) {
             response.putHeader("x-request-id", base);
         }
-        GenerationRequest b = new GenerationRequest();
-        b.engine = engine;
-        b.settings = settings;
-        b.metrics = metrics;
-        b.ctx = rc.vertx().getOrCreateContext();
+        GenerationRequest b =
+                new GenerationRequest(engine, settings, metrics, rc.vertx().getOrCreateContext());
         b.response = response;
         b.kind = kind;
         b.id = id;

@@ -166,11 +166,8 @@ final class ResponsesRoutes {
         conversation.addAll((ArrayNode) chat.get("messages"));
 
         Choice choice = plan.choice(effectiveMax, settings);
-        GenerationRequest b = new GenerationRequest();
-        b.engine = engine;
-        b.settings = settings;
-        b.metrics = metrics;
-        b.ctx = rc.vertx().getOrCreateContext();
+        GenerationRequest b =
+                new GenerationRequest(engine, settings, metrics, rc.vertx().getOrCreateContext());
         b.kind = GenerationJob.Kind.CHAT;
         b.id = id;
         b.created = createdAt;

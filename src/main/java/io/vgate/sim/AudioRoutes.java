@@ -252,11 +252,8 @@ final class AudioRoutes {
         String answerModel = model == null || model.isEmpty() ? baseModel : model;
         long created = System.currentTimeMillis() / 1000;
         String id = (translation ? "translate-" : "transcribe-") + base;
-        GenerationRequest b = new GenerationRequest();
-        b.engine = engine;
-        b.settings = settings;
-        b.metrics = metrics;
-        b.ctx = rc.vertx().getOrCreateContext();
+        GenerationRequest b =
+                new GenerationRequest(engine, settings, metrics, rc.vertx().getOrCreateContext());
         b.response = rc.response();
         b.kind = GenerationJob.Kind.COMPLETION;
         b.stream = stream;

@@ -22,7 +22,6 @@ final class ChatPlan {
     final int promptTokens;
 
     private final String prompt;
-    private final JsonNode rawMessages;
 
     /** The rendered prompt, as the prefix cache splits it into blocks. */
     String prompt() {
@@ -36,11 +35,28 @@ final class ChatPlan {
         this.tools = ToolPlan.read(r);
         this.constraint = OutputConstraint.read(r, tools);
         r.throwIfInvalid();
-        this.rawMessages = r.raw("messages");
         SimTokenizer tokenizer = SimTokenizer.instance();
         this.prompt = tokenizer.renderChat(messages, true, false);
-        String templated = tools.promptText() + assistantCalls(rawMessages);
+        String templated = tools.promptText() + assistantCalls(r.raw("messages"));
         this.promptTokens = tokenizer.count(prompt) + (templated.isEmpty() ? 0 : tokenizer.count(templated));
+    }
+
+    /** The chat route's request, read and rendered by the route itself (its prompt and token count are its own). */
+    ChatPlan(
+            List<SimTokenizer.Message> messages,
+            Sampling sampling,
+            ReasoningPlan reasoning,
+            ToolPlan tools,
+            OutputConstraint constraint,
+            String prompt,
+            int promptTokens) {
+        this.messages = messages;
+        this.sampling = sampling;
+        this.reasoning = reasoning;
+        this.tools = tools;
+        this.constraint = constraint;
+        this.prompt = prompt;
+        this.promptTokens = promptTokens;
     }
 
     /**
@@ -52,11 +68,19 @@ final class ChatPlan {
         return new ChatPlan(RequestReader.of(chatRequest), settings);
     }
 
-    /** The one sequence of the answer, at most {@code maxTokens} long; built as the chat route builds its choices. */
+    /** The one sequence of the answer, at most {@code maxTokens} long. */
     Choice choice(int maxTokens, SimSettings settings) {
+        return choice(0, maxTokens, settings);
+    }
+
+    /**
+     * Sequence {@code index} of the answer, at most {@code maxTokens} long: its text, tool calls or a constrained
+     * output in its place, and reasoning before it, each drawn from the request's seed and the index.
+     */
+    Choice choice(int index, int maxTokens, SimSettings settings) {
         long baseSeed = sampling.seed() != null ? sampling.seed() : TokenSource.seedOf(prompt);
         String lastUser = lastUserContent();
-        long seed = TokenSource.seedFor(baseSeed, 0);
+        long seed = TokenSource.seedFor(baseSeed, index);
         int mean = settings.meanOutputTokens();
         TokenSource source = settings.mode() == Mode.ECHO
                 ? TokenSource.echo(lastUser, seed, mean, sampling.ignoreEos())
@@ -74,7 +98,7 @@ final class ChatPlan {
             String constrained = constraint.render(new SplittableRandom(TokenSource.seedFor(seed, 3)));
             source = TokenSource.echo(constrained, seed, mean, false);
         }
-        Choice choice = new Choice(0, promptTokens, maxTokens, source);
+        Choice choice = new Choice(index, promptTokens, maxTokens, source);
         if (reasoning.think() || !calls.isEmpty() || constraint != null) {
             TokenSource thinking = reasoning.think()
                     ? TokenSource.random(
@@ -98,7 +122,7 @@ final class ChatPlan {
     }
 
     /** The tool calls of earlier assistant turns, as a template writes them back into the prompt. */
-    private static String assistantCalls(JsonNode messages) {
+    static String assistantCalls(JsonNode messages) {
         if (messages == null || !messages.isArray()) {
             return "";
         }

@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  *
  * <p>A vector is the normalised sum of one seeded direction per word (or token id) and one for the whole input, so
  * texts that share words point alike: cosine similarity grows with word overlap, which is what the scoring routes of
- * an embedding model ({@link PoolingRoutes}) report.</p>
+ * an embedding model ({@link ScoreRoutes}) report.</p>
  */
 final class EmbeddingsRoute {
 
@@ -73,18 +73,13 @@ final class EmbeddingsRoute {
         }
         String base = SimRoutes.requestId(request, bodyRequestId);
         boolean base64 = "base64".equals(format);
-        String created = Long.toString(System.currentTimeMillis() / 1000);
+        long created = System.currentTimeMillis() / 1000;
         String answerModel = validation.answerModel(model);
         int finalDims = dims;
         int finalPromptTokens = promptTokens;
         answerAfterPrefill(rc, engine, settings, arrival, promptTokens, () -> {
-            StringBuilder sb = new StringBuilder(64 + inputs.size() * finalDims * (base64 ? 6 : 21));
-            sb.append("{\"id\":");
-            Json.str(sb, "embd-" + base)
-                    .append(",\"object\":\"list\",\"created\":")
-                    .append(created)
-                    .append(",\"model\":");
-            Json.str(sb, answerModel).append(",\"data\":[");
+            StringBuilder sb =
+                    listHead("embd-" + base, created, answerModel, inputs.size() * finalDims * (base64 ? 6 : 21));
             for (int i = 0; i < inputs.size(); i++) {
                 if (i > 0) {
                     sb.append(',');
@@ -115,6 +110,19 @@ final class EmbeddingsRoute {
                     + " tokens. However, you requested " + tokens + " tokens in the input for " + operation
                     + ". Please reduce the length of the input.");
         }
+    }
+
+    /**
+     * {@code {"id":…,"object":"list","created":…,"model":…,"data":[}: the head of every pooling answer that is a list
+     * (embeddings, score, classify, pooling).
+     */
+    static StringBuilder listHead(String id, long created, String model, int capacity) {
+        StringBuilder sb = new StringBuilder(128 + capacity).append("{\"id\":");
+        Json.str(sb, id)
+                .append(",\"object\":\"list\",\"created\":")
+                .append(created)
+                .append(",\"model\":");
+        return Json.str(sb, model).append(",\"data\":[");
     }
 
     /** vLLM's full {@code UsageInfo} of a pooling answer: prompt tokens only. */

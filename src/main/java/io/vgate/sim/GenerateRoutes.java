@@ -1,14 +1,11 @@
 package io.vgate.sim;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vgate.sim.SimulatorConfig.Mode;
 import java.util.List;
-import java.util.SplittableRandom;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code POST /v1/chat/completions} and {@code POST /v1/completions}: the request is read and validated in vLLM's
@@ -77,7 +74,7 @@ final class GenerateRoutes {
 
         String prompt = tokenizer.renderChat(messages, addGenerationPrompt && !continueFinal, continueFinal);
         // Templates render tool definitions and earlier calls into the prompt, and a placeholder per media item.
-        String templated = tools.promptText() + assistantCalls(r.raw("messages"));
+        String templated = tools.promptText() + ChatPlan.assistantCalls(r.raw("messages"));
         int promptTokens =
                 tokenizer.count(prompt) + (templated.isEmpty() ? 0 : tokenizer.count(templated)) + media.tokens();
         boolean completionParam = maxCompletionTokens != null;
@@ -90,38 +87,10 @@ final class GenerateRoutes {
                 settings.faults(), model != null ? model : servedNames.get(0), settings.maxModelLen(), promptTokens);
 
         String base = SimRoutes.requestId(request, bodyRequestId);
-        long baseSeed = sampling.seed() != null ? sampling.seed() : TokenSource.seedOf(prompt);
-        String lastUser = lastUserContent(messages);
-        String echo = settings.mode() == Mode.ECHO ? lastUser : null;
-        boolean afterToolResults = !messages.isEmpty()
-                && ("tool".equals(messages.getLast().role())
-                        || "function".equals(messages.getLast().role()));
+        ChatPlan plan = new ChatPlan(messages, sampling, reasoning, tools, constraint, prompt, promptTokens);
         Choice[] out = new Choice[choices];
         for (int i = 0; i < choices; i++) {
-            TokenSource source = source(baseSeed, i, echo, sampling.ignoreEos());
-            long seed = TokenSource.seedFor(baseSeed, i);
-            List<ToolPlan.Call> calls = tools.calls(
-                    new SplittableRandom(TokenSource.seedFor(seed, 2)),
-                    new SplittableRandom(ThreadLocalRandom.current().nextLong()),
-                    settings.autoToolCallRate(),
-                    afterToolResults,
-                    lastUser);
-            if (constraint != null && calls.isEmpty()) {
-                String constrained = constraint.render(new SplittableRandom(TokenSource.seedFor(seed, 3)));
-                source = TokenSource.echo(constrained, seed, settings.meanOutputTokens(), false);
-            }
-            out[i] = new Choice(i, promptTokens, effectiveMax, source);
-            if (reasoning.think() || !calls.isEmpty() || constraint != null) {
-                TokenSource thinking = reasoning.think()
-                        ? TokenSource.random(
-                                TokenSource.seedFor(seed, 1),
-                                Math.max(4, (int)
-                                        Math.round(settings.meanOutputTokens() * reasoning.lengthFactor() / 2)),
-                                false)
-                        : null;
-                out[i].output = new ModelOutput(
-                        thinking, reasoning.visible(), source, tools.mode, calls, settings.reasoningField());
-            }
+            out[i] = plan.choice(i, effectiveMax, settings);
         }
         GenerationRequest b = job(rc, GenerationJob.Kind.CHAT, "chatcmpl-" + base, base);
         b.model = validation.answerModel(model);
@@ -216,47 +185,13 @@ final class GenerateRoutes {
         return echo != null ? TokenSource.echo(echo, seed, mean, ignoreEos) : TokenSource.random(seed, mean, ignoreEos);
     }
 
-    /** The tool calls of earlier assistant turns, as a template writes them back into the prompt. */
-    static String assistantCalls(JsonNode messages) {
-        if (messages == null || !messages.isArray()) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder();
-        for (JsonNode m : messages) {
-            JsonNode calls = m.get("tool_calls");
-            if (calls != null && calls.isArray() && !calls.isEmpty()) {
-                for (JsonNode call : calls) {
-                    JsonNode function = call.path("function");
-                    sb.append("<tool_call>\n{\"name\": ")
-                            .append(Json.quote(function.path("name").asText("")))
-                            .append(", \"arguments\": ")
-                            .append(function.path("arguments").asText("{}"))
-                            .append("}\n</tool_call>\n");
-                }
-            }
-        }
-        return sb.toString();
-    }
-
-    private static String lastUserContent(List<SimTokenizer.Message> messages) {
-        for (int i = messages.size() - 1; i >= 0; i--) {
-            if ("user".equals(messages.get(i).role())) {
-                return messages.get(i).content();
-            }
-        }
-        return messages.isEmpty() ? "" : messages.get(messages.size() - 1).content();
-    }
-
     private GenerationRequest job(RoutingContext rc, GenerationJob.Kind kind, String id, String base) {
         HttpServerResponse response = rc.response();
         if (rc.request().getHeader("x-request-id") == null) {
             response.putHeader("x-request-id", base);
         }
-        GenerationRequest b = new GenerationRequest();
-        b.engine = engine;
-        b.settings = settings;
-        b.metrics = metrics;
-        b.ctx = rc.vertx().getOrCreateContext();
+        GenerationRequest b =
+                new GenerationRequest(engine, settings, metrics, rc.vertx().getOrCreateContext());
         b.response = response;
         b.kind = kind;
         b.id = id;

@@ -4,8 +4,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Timer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -18,7 +16,7 @@ import org.jboss.logging.Logger;
  * step, scaled by the load factor); a late timer catches up rather than stretching the answer. Streams respect
  * backpressure: while the write queue is full the pump waits for the drain.</p>
  *
- * <p>The bytes come from {@link ChunkWriter}; the text of each sequence from its {@link Choice}; the faults that cut
+ * <p>The bytes come from its {@link JobOutput}; the text of each sequence from its {@link Choice}; the faults that cut
  * the answer from its {@link FaultPlan}.</p>
  */
 final class GenerationJob {
@@ -61,13 +59,9 @@ final class GenerationJob {
     private final SimMetrics metrics;
     private final Context ctx;
     private final HttpServerResponse response;
-    private final Kind kind;
     private final boolean stream;
-    private final boolean includeUsage;
     private final String id;
-    private final ChunkWriter chunks;
-    /** The answer's shape when it is not chat or completions; null otherwise. */
-    private final Dialect dialect;
+    private final JobOutput output;
 
     private final FaultPlan faults;
     private final int prefillTokens;
@@ -75,7 +69,6 @@ final class GenerationJob {
     private final int paramMaxTokens;
     private final String[] stops;
     private final boolean includeStopStr;
-    private final int holdBack;
     private final int maxModelLen;
     private final java.util.List<PromptReader.Prompt> cachePrompts;
     private final String cacheSalt;
@@ -91,8 +84,6 @@ final class GenerationJob {
     private long nextDue;
     private boolean drainHandlerSet;
     private volatile Timer timer;
-    /** Events a dialect hands over for one step; reused, as everything of the job runs on one event loop. */
-    private final List<CharSequence> scratch = new ArrayList<>(8);
 
     GenerationJob(GenerationRequest b) {
         this.priority = b.priority;
@@ -101,36 +92,19 @@ final class GenerationJob {
         this.metrics = b.metrics;
         this.ctx = b.ctx;
         this.response = b.response;
-        this.kind = b.kind;
         this.stream = b.stream;
-        this.includeUsage = b.includeUsage;
         this.id = b.id;
         this.choices = b.choices;
-        this.chunks = b.chunks != null
-                ? b.chunks
-                : new ChunkWriter(
-                        b.kind,
-                        b.id,
-                        b.created,
-                        b.model,
-                        b.continuousUsage,
-                        b.usagePromptTokens,
-                        settings.reasoningField());
         this.cachePrompts = b.cachePrompts;
         this.cacheSalt = b.cacheSalt;
         this.faults = new FaultPlan(settings.faults());
+        this.output = new JobOutput(b, faults);
         this.prefillTokens = b.prefillTokens;
         this.paramN = b.paramN;
         this.paramMaxTokens = b.paramMaxTokens;
         this.stops = b.stops;
         this.includeStopStr = b.includeStopStr;
-        int longest = 0;
-        for (String s : stops) {
-            longest = Math.max(longest, s.length());
-        }
-        this.holdBack = (stops.length > 0 && !includeStopStr) ? longest - 1 : 0;
         this.maxModelLen = settings.maxModelLen();
-        this.dialect = b.dialect;
     }
 
     /** The context of the request's connection, where everything but scheduler bookkeeping runs. */
@@ -158,10 +132,10 @@ final class GenerationJob {
                 return;
             }
             if (faults.failsAtOnce()) {
-                failInStream();
+                failInStream(new StringBuilder(256));
                 return;
             }
-            if (dialect != null && !writeOpening()) {
+            if (!writeOpening()) {
                 return;
             }
         }
@@ -305,13 +279,8 @@ final class GenerationJob {
         if (first) {
             firstTokenNanos = due;
             metrics.firstToken(choices, (due - arrivalNanos) / 1e9, paramN, paramMaxTokens);
-            if (stream && kind == Kind.CHAT && dialect == null) {
-                for (Choice c : choices) {
-                    cut = event(out, chunks.roleChunk(c));
-                    if (cut != FaultPlan.Cut.NONE) {
-                        break;
-                    }
-                }
+            if (stream) {
+                cut = output.roles(out, choices);
             }
         }
         long itlNanos = settings.interTokenLatencyNanos();
@@ -347,36 +316,8 @@ final class GenerationJob {
             }
             due = nextDue;
         }
-        if (stream && dialect != null) {
-            for (Choice c : choices) {
-                if (cut != FaultPlan.Cut.NONE || c.reported) {
-                    continue;
-                }
-                String delta = c.takeDelta(holdBack);
-                c.reported = c.finished();
-                scratch.clear();
-                dialect.step(c, delta, c.finished(), scratch);
-                cut = events(out, scratch);
-            }
-        } else if (stream) {
-            for (Choice c : choices) {
-                if (cut != FaultPlan.Cut.NONE) {
-                    break;
-                }
-                if (c.reported) {
-                    continue;
-                }
-                String delta = c.takeDelta(holdBack);
-                if (c.finished()) {
-                    c.reported = true;
-                    cut = event(out, chunks.contentChunk(c, delta));
-                } else if (!delta.isEmpty() || (c.output != null && c.output.pending())) {
-                    cut = event(out, chunks.contentChunk(c, delta));
-                }
-            }
-            if (allFinished && cut == FaultPlan.Cut.NONE && includeUsage) {
-                cut = event(out, chunks.usageChunk(choices));
-            }
+        if (stream) {
+            cut = output.step(out, choices, allFinished, cut);
         }
         if (cut == FaultPlan.Cut.RESET) {
             response.write(Buffer.buffer(out.toString()));
@@ -393,7 +334,7 @@ final class GenerationJob {
                 }
             }
             completeNormally();
-            appendFailure(out);
+            output.failure(out);
             response.end(Buffer.buffer(out.toString()));
             return false;
         }
@@ -404,13 +345,11 @@ final class GenerationJob {
             }
             completeNormally();
             if (stream) {
-                if (dialect == null) {
-                    out.append(ChunkWriter.DONE_EVENT);
-                }
+                output.end(out);
                 response.end(Buffer.buffer(out.toString()));
             } else {
                 response.putHeader("content-type", "application/json");
-                response.end(dialect != null ? dialect.body(choices[0]) : chunks.body(choices));
+                response.end(output.body(choices));
             }
             return false;
         }
@@ -438,70 +377,23 @@ final class GenerationJob {
         return false;
     }
 
-    /** Adds a dialect's events one by one, as {@link #event} does, up to the first one the fault plan cuts after. */
-    private FaultPlan.Cut events(StringBuilder out, List<CharSequence> batch) {
-        FaultPlan.Cut cut = FaultPlan.Cut.NONE;
-        for (int i = 0; i < batch.size() && cut == FaultPlan.Cut.NONE; i++) {
-            cut = event(out, batch.get(i));
-        }
-        return cut;
-    }
-
     /** A dialect's opening events, written with the headers; false when a fault ended the answer there. */
     private boolean writeOpening() {
-        scratch.clear();
-        dialect.opening(scratch);
-        if (scratch.isEmpty()) {
-            return true;
-        }
         StringBuilder out = new StringBuilder(512);
-        FaultPlan.Cut cut = events(out, scratch);
+        FaultPlan.Cut cut = output.opening(out);
         if (cut == FaultPlan.Cut.RESET) {
             response.write(Buffer.buffer(out.toString()));
             resetConnection();
             return false;
         }
         if (cut == FaultPlan.Cut.ERROR) {
-            appendFailure(out);
-            response.end(Buffer.buffer(out.toString()));
-            long now = System.nanoTime();
-            for (Choice c : choices) {
-                c.finishReason = "error";
-                c.finishNanos = now;
-                recordFinished(c);
-            }
-            engine.complete(this, false);
-            endDialect(false);
-            engine.end();
+            failInStream(out);
             return false;
         }
-        response.write(Buffer.buffer(out.toString()));
+        if (!out.isEmpty()) {
+            response.write(Buffer.buffer(out.toString()));
+        }
         return true;
-    }
-
-    /** The bytes a stream fails with after its headers: vLLM's error event and [DONE], or the dialect's. */
-    private void appendFailure(StringBuilder out) {
-        if (dialect == null) {
-            out.append(ChunkWriter.errorEvent()).append(ChunkWriter.DONE_EVENT);
-            return;
-        }
-        scratch.clear();
-        dialect.failure(scratch);
-        for (CharSequence e : scratch) {
-            out.append(e);
-        }
-    }
-
-    private void endDialect(boolean aborted) {
-        if (dialect != null) {
-            dialect.ended(choices[0], aborted);
-        }
-    }
-
-    /** Adds one SSE event to the batch being written and asks the fault plan whether the answer is cut after it. */
-    private FaultPlan.Cut event(StringBuilder out, CharSequence data) {
-        out.append(data);
-        return faults.countEvent();
     }
 
     private void completeNormally() {
@@ -512,7 +404,7 @@ final class GenerationJob {
         }
         cancelTimer();
         engine.complete(this, false);
-        endDialect(false);
+        output.ended(choices, false);
         engine.end();
     }
 
@@ -533,7 +425,7 @@ final class GenerationJob {
             }
         }
         engine.complete(this, true);
-        endDialect(true);
+        output.ended(choices, true);
         engine.end();
     }
 
@@ -543,10 +435,12 @@ final class GenerationJob {
         abort();
     }
 
-    /** The error-after-events fault at 0 events: the stream fails right after its headers. */
-    private void failInStream() {
-        StringBuilder out = new StringBuilder(256);
-        appendFailure(out);
+    /**
+     * The stream fails after {@code out}, the events of this batch not yet written (none for the error-after-events
+     * fault at 0 events: the stream fails right after its headers); every choice finishes with {@code error}.
+     */
+    private void failInStream(StringBuilder out) {
+        output.failure(out);
         response.end(Buffer.buffer(out.toString()));
         long now = System.nanoTime();
         for (Choice c : choices) {
@@ -555,7 +449,7 @@ final class GenerationJob {
             recordFinished(c);
         }
         engine.complete(this, false);
-        endDialect(false);
+        output.ended(choices, false);
         engine.end();
     }
 

@@ -6,10 +6,12 @@ import io.vertx.core.http.HttpServerResponse;
 /** Everything a {@link GenerationJob} needs, gathered by the request handler. */
 final class GenerationRequest {
 
-    SimEngine engine;
-    SimSettings settings;
-    SimMetrics metrics;
-    Context ctx;
+    final SimEngine engine;
+    final SimSettings settings;
+    final SimMetrics metrics;
+    /** The context of the request's connection, where the job runs. */
+    final Context ctx;
+
     HttpServerResponse response;
     GenerationJob.Kind kind;
     boolean stream;
@@ -37,6 +39,13 @@ final class GenerationRequest {
     String cacheSalt;
     /** The bytes of a non-chat, non-completion answer (audio); null for {@link ChunkWriter}'s. */
     ChunkWriter chunks;
+
+    GenerationRequest(SimEngine engine, SimSettings settings, SimMetrics metrics, Context ctx) {
+        this.engine = engine;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.ctx = ctx;
+    }
 
     GenerationJob build() {
         return new GenerationJob(this);

@@ -72,7 +72,7 @@ final class MessagesEvents implements Dialect {
             }
             if (open == Block.THINKING && !thinkingDone && (out.answering() || last)) {
                 thinkingDone = true;
-                delta(events, "{\"type\":\"signature_delta\",\"signature\":\"" + ResponsesEvents.hex() + "\"}");
+                delta(events, "{\"type\":\"signature_delta\",\"signature\":\"" + SimRoutes.randomHex() + "\"}");
                 stop(events);
             }
             for (int i = 0; i < out.callCount(); i++) {
@@ -147,7 +147,7 @@ final class MessagesEvents implements Dialect {
         if (out != null && out.visibleReasoning().length() > 0) {
             Json.str(sb.append("{\"type\":\"thinking\",\"thinking\":"), out.visibleReasoning())
                     .append(",\"signature\":\"")
-                    .append(ResponsesEvents.hex())
+                    .append(SimRoutes.randomHex())
                     .append("\"}");
             blocks++;
         }

@@ -74,11 +74,8 @@ final class MessagesRoutes {
                 rc.response().putHeader("x-request-id", base);
             }
             String id = "chatcmpl-" + base;
-            GenerationRequest b = new GenerationRequest();
-            b.engine = engine;
-            b.settings = settings;
-            b.metrics = metrics;
-            b.ctx = rc.vertx().getOrCreateContext();
+            GenerationRequest b =
+                    new GenerationRequest(engine, settings, metrics, rc.vertx().getOrCreateContext());
             b.response = rc.response();
             b.kind = GenerationJob.Kind.CHAT;
             b.id = id;

@@ -3,7 +3,6 @@ package io.vgate.sim;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The Responses API's bytes for one generation, as vLLM's simple (non-Harmony) path writes them: the response object
@@ -18,8 +17,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code previous_response_id}) goes to the {@link ResponseStore}.</p>
  */
 final class ResponsesEvents implements Dialect {
-
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final ResponseShape shape;
     private final int promptTokens;
@@ -215,7 +212,7 @@ final class ResponsesEvents implements Dialect {
             if (reasoning.length() > 0) {
                 Json.str(
                                 output.append("{\"id\":\"rs_")
-                                        .append(hex())
+                                        .append(SimRoutes.randomHex())
                                         .append("\",\"summary\":[],\"type\":\"reasoning\","
                                                 + "\"content\":[{\"text\":"),
                                 reasoning)
@@ -228,7 +225,7 @@ final class ResponsesEvents implements Dialect {
         if (!calls || c.text.length() > 0) {
             output.append(output.isEmpty() ? "" : ",")
                     .append("{\"id\":\"msg_")
-                    .append(hex())
+                    .append(SimRoutes.randomHex())
                     .append("\",\"content\":[");
             if (c.text.length() > 0) {
                 Json.str(output.append("{\"annotations\":[],\"text\":"), c.text)
@@ -246,7 +243,7 @@ final class ResponsesEvents implements Dialect {
                 Json.str(output.append(",\"call_id\":"), callId(i));
                 Json.str(output.append(",\"name\":"), out.call(i).name())
                         .append(",\"type\":\"function_call\",\"id\":\"fc_")
-                        .append(hex())
+                        .append(SimRoutes.randomHex())
                         .append("\",\"status\":\"completed\"}");
             }
         }
@@ -294,7 +291,7 @@ final class ResponsesEvents implements Dialect {
     }
 
     private void openReasoning(List<CharSequence> events) {
-        reasoningId = hex();
+        reasoningId = SimRoutes.randomHex();
         reasoningIndex = nextOutputIndex++;
         StringBuilder sb = new StringBuilder(200).append("{\"item\":{\"id\":");
         Json.str(sb, reasoningId)
@@ -341,7 +338,7 @@ final class ResponsesEvents implements Dialect {
     }
 
     private void openMessage(List<CharSequence> events) {
-        messageId = hex();
+        messageId = SimRoutes.randomHex();
         messageIndex = nextOutputIndex++;
         StringBuilder sb = new StringBuilder(200).append("{\"item\":{\"id\":");
         Json.str(sb, messageId)
@@ -401,7 +398,7 @@ final class ResponsesEvents implements Dialect {
     }
 
     private void openCall(ModelOutput out, int i, List<CharSequence> events) {
-        callItemIds[i] = hex();
+        callItemIds[i] = SimRoutes.randomHex();
         callIndexes[i] = nextOutputIndex++;
         openCall = i;
         StringBuilder sb = new StringBuilder(240).append("{\"item\":{\"arguments\":\"\",\"call_id\":");
@@ -462,7 +459,7 @@ final class ResponsesEvents implements Dialect {
             callIds = callIds == null ? new String[i + 1] : java.util.Arrays.copyOf(callIds, i + 1);
         }
         if (callIds[i] == null) {
-            callIds[i] = "call_" + hex();
+            callIds[i] = "call_" + SimRoutes.randomHex();
         }
         return callIds[i];
     }
@@ -475,18 +472,5 @@ final class ResponsesEvents implements Dialect {
         if (entry != null && entry.recording) {
             entry.event(event);
         }
-    }
-
-    /** A uuid4-style id: 32 hex digits. */
-    static String hex() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        char[] out = new char[32];
-        long a = random.nextLong();
-        long b = random.nextLong();
-        for (int i = 0; i < 16; i++) {
-            out[i] = HEX[(int) (a >>> (60 - 4 * i)) & 0xF];
-            out[16 + i] = HEX[(int) (b >>> (60 - 4 * i)) & 0xF];
-        }
-        return new String(out);
     }
 }

@@ -133,7 +133,7 @@ final class ResponsesRoutes {
         FaultPlan.maybeInjectError(
                 settings.faults(), model != null ? model : servedNames.get(0), maxModelLen, promptTokens);
 
-        String id = bodyRequestId != null ? bodyRequestId : "resp_" + ResponsesEvents.hex();
+        String id = bodyRequestId != null ? bodyRequestId : "resp_" + SimRoutes.randomHex();
         long createdAt = System.currentTimeMillis() / 1000;
         boolean storing = storeRequested && storeOn;
         ResponseShape shape = ResponseShape.of(
@@ -166,11 +166,8 @@ final class ResponsesRoutes {
         conversation.addAll((ArrayNode) chat.get("messages"));
 
         Choice choice = plan.choice(effectiveMax, settings);
-        GenerationRequest b = new GenerationRequest();
-        b.engine = engine;
-        b.settings = settings;
-        b.metrics = metrics;
-        b.ctx = rc.vertx().getOrCreateContext();
+        GenerationRequest b =
+                new GenerationRequest(engine, settings, metrics, rc.vertx().getOrCreateContext());
         b.kind = GenerationJob.Kind.CHAT;
         b.id = id;
         b.created = createdAt;

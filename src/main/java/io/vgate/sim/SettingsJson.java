@@ -171,7 +171,8 @@ final class SettingsJson {
         }
     }
 
-    private static <T> void add(List<Runnable> updates, String key, T value, Consumer<T> setter) {
+    /** Queues {@code setter(value)}; a value the setter refuses fails the update under {@code key}. */
+    static <T> void add(List<Runnable> updates, String key, T value, Consumer<T> setter) {
         updates.add(() -> {
             try {
                 setter.accept(value);
@@ -181,7 +182,8 @@ final class SettingsJson {
         });
     }
 
-    private static int intValue(String key, JsonNode v) {
+    /** A JSON integer that fits an int, or an error naming {@code key}. */
+    static int intValue(String key, JsonNode v) {
         if (!v.canConvertToInt() || !v.isIntegralNumber()) {
             throw new IllegalArgumentException(key + " must be an integer");
         }
@@ -195,14 +197,16 @@ final class SettingsJson {
         return v.doubleValue();
     }
 
-    private static String text(String key, JsonNode v) {
+    /** A JSON string, or an error naming {@code key}. */
+    static String text(String key, JsonNode v) {
         if (!v.isTextual()) {
             throw new IllegalArgumentException(key + " must be a string");
         }
         return v.textValue();
     }
 
-    private static List<String> textList(String key, JsonNode v) {
+    /** A list of strings: a JSON array of them, or one string of comma-separated values (blank: none). */
+    static List<String> textList(String key, JsonNode v) {
         if (v.isTextual()) {
             return v.textValue().isBlank() ? List.of() : List.of(v.textValue().split("\\s*,\\s*"));
         }
@@ -216,7 +220,8 @@ final class SettingsJson {
         return out;
     }
 
-    private static boolean boolValue(String key, JsonNode v) {
+    /** A JSON boolean, or an error naming {@code key}. */
+    static boolean boolValue(String key, JsonNode v) {
         if (!v.isBoolean()) {
             throw new IllegalArgumentException(key + " must be true or false");
         }

@@ -42,6 +42,7 @@ final class SimRoutes {
     private final ResponsesRoutes responses;
     private final MessagesRoutes messages;
     private final LoraAdapters adapters = new LoraAdapters();
+    private final ScoreRoutes scoring;
     private final PoolingRoutes pooling;
     private final CohereEmbedRoute cohereEmbed;
     private final AudioRoutes audio;
@@ -59,6 +60,7 @@ final class SimRoutes {
         this.tokenize = new TokenizeRoutes(settings, validation);
         this.responses = new ResponsesRoutes(engine, settings, metrics, servedNames, validation);
         this.messages = new MessagesRoutes(engine, settings, metrics, servedNames, validation);
+        this.scoring = new ScoreRoutes(engine, settings, validation);
         this.pooling = new PoolingRoutes(engine, settings, validation);
         this.cohereEmbed = new CohereEmbedRoute(engine, settings, validation);
         this.audio = new AudioRoutes(engine, settings, metrics, servedNames.get(0), validation);
@@ -77,10 +79,10 @@ final class SimRoutes {
         generateTaskRoutes(router);
         router.get("/v1/models").handler(this::models);
         for (String path : List.of("/rerank", "/v1/rerank", "/v2/rerank")) {
-            router.post(path).handler(rc -> withBody(rc, pooling::rerank));
+            router.post(path).handler(rc -> withBody(rc, scoring::rerank));
         }
-        router.post("/score").handler(rc -> withBody(rc, pooling::score));
-        router.post("/v1/score").handler(rc -> withBody(rc, pooling::score));
+        router.post("/score").handler(rc -> withBody(rc, scoring::score));
+        router.post("/v1/score").handler(rc -> withBody(rc, scoring::score));
         router.post("/classify").handler(rc -> withBody(rc, pooling::classify));
         router.post("/pooling").handler(rc -> withBody(rc, pooling::pooling));
         router.post("/v2/embed").handler(rc -> withBody(rc, cohereEmbed::embed));
@@ -233,7 +235,8 @@ final class SimRoutes {
         return bodyRequestId != null ? bodyRequestId : randomHex();
     }
 
-    private static String randomHex() {
+    /** A uuid4-style id: 32 hex digits, as vLLM's request and item ids carry. */
+    static String randomHex() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         char[] out = new char[32];
         long a = random.nextLong();

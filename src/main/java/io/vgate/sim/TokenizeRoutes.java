@@ -34,7 +34,7 @@ final class TokenizeRoutes {
             ids = tokenizer.encode(prompt, addSpecial);
             // The template renders tool definitions and earlier calls too, counted as the chat route counts them.
             String templated = (r.present("tools") ? ToolPlan.read(r).promptText() : "")
-                    + GenerateRoutes.assistantCalls(r.raw("messages"));
+                    + ChatPlan.assistantCalls(r.raw("messages"));
             if (!templated.isEmpty()) {
                 int[] more = tokenizer.encode(templated, false);
                 int[] all = Arrays.copyOf(ids, ids.length + more.length);

@@ -16,8 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -285,47 +283,7 @@ class AccessLogWriterTests {
     }
 
     static MetricsConfig config(boolean enabled, int buffer) {
-        return new MetricsConfig() {
-            @Override
-            public Optional<Set<String>> tenants() {
-                return Optional.empty();
-            }
-
-            @Override
-            public int maxTenants() {
-                return 50;
-            }
-
-            @Override
-            public Optional<Set<String>> models() {
-                return Optional.empty();
-            }
-
-            @Override
-            public int maxModels() {
-                return 20;
-            }
-
-            @Override
-            public boolean accessLog() {
-                return enabled;
-            }
-
-            @Override
-            public int accessLogBuffer() {
-                return buffer;
-            }
-
-            @Override
-            public AccessLogFormat accessLogFormat() {
-                return AccessLogFormat.JSON;
-            }
-
-            @Override
-            public Duration rejectionLogInterval() {
-                return Duration.ZERO;
-            }
-        };
+        return new TestMetricsConfig(enabled, buffer, MetricsConfig.AccessLogFormat.JSON, Duration.ZERO);
     }
 
     /** An output that records each write. */

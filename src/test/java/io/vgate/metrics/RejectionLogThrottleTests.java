@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.Vertx;
 import io.vgate.testing.LogCapture;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -113,46 +111,6 @@ class RejectionLogThrottleTests {
     }
 
     private static MetricsConfig config(Duration interval) {
-        return new MetricsConfig() {
-            @Override
-            public Optional<Set<String>> tenants() {
-                return Optional.empty();
-            }
-
-            @Override
-            public int maxTenants() {
-                return 50;
-            }
-
-            @Override
-            public Optional<Set<String>> models() {
-                return Optional.empty();
-            }
-
-            @Override
-            public int maxModels() {
-                return 20;
-            }
-
-            @Override
-            public boolean accessLog() {
-                return true;
-            }
-
-            @Override
-            public int accessLogBuffer() {
-                return 8192;
-            }
-
-            @Override
-            public AccessLogFormat accessLogFormat() {
-                return AccessLogFormat.LOG;
-            }
-
-            @Override
-            public Duration rejectionLogInterval() {
-                return interval;
-            }
-        };
+        return new TestMetricsConfig(true, 8192, MetricsConfig.AccessLogFormat.LOG, interval);
     }
 }

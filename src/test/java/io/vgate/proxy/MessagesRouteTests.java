@@ -1,5 +1,11 @@
 package io.vgate.proxy;
 
+import static io.vgate.proxy.NamedEventStreams.assertClosingAbortsTheGeneration;
+import static io.vgate.proxy.NamedEventStreams.data;
+import static io.vgate.proxy.NamedEventStreams.events;
+import static io.vgate.proxy.NamedEventStreams.name;
+import static io.vgate.proxy.NamedEventStreams.normalised;
+import static io.vgate.proxy.NamedEventStreams.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
@@ -16,7 +22,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vgate.metrics.ExchangeRecord;
 import io.vgate.shaping.ContextFitter;
@@ -31,7 +36,6 @@ import io.vgate.testing.SseClient;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -182,8 +186,8 @@ class MessagesRouteTests {
                 + "\"content\":\"Tell me more.\"}],\"stream\":true}";
         String id = "messages-" + UUID.randomUUID();
 
-        List<String> direct = events(sim.baseUri(), body, id);
-        List<String> relayed = events(gateway, body, id);
+        List<String> direct = events(client, sim.baseUri(), "/v1/messages", body, id);
+        List<String> relayed = events(client, gateway, "/v1/messages", body, id);
 
         assertThat(direct.getFirst()).startsWith("event: message_start\n");
         assertThat(direct.getLast()).startsWith("event: message_stop\n");
@@ -192,15 +196,13 @@ class MessagesRouteTests {
         assertThat(normalised(relayed.subList(0, 2))).isEqualTo(normalised(direct.subList(0, 2)));
         assertThat(normalised(relayed.subList(relayed.size() - 3, relayed.size())))
                 .isEqualTo(normalised(direct.subList(direct.size() - 3, direct.size())));
-        assertThat(text(relayed)).isEqualTo(text(direct)).isNotBlank();
+        assertThat(text(relayed, "content_block_delta", "/delta/text"))
+                .isEqualTo(text(direct, "content_block_delta", "/delta/text"))
+                .isNotBlank();
         for (String event : relayed) {
-            String name = event.substring("event: ".length(), event.indexOf('\n'));
-            assertThat(Json.parse(event.substring(event.indexOf("data: ") + 6).trim())
-                            .get("type")
-                            .asText())
-                    .isEqualTo(name);
+            assertThat(data(event).get("type").asText()).isEqualTo(name(event));
         }
-        ExchangeRecord record = record(id);
+        ExchangeRecord record = records.await(id);
         assertThat(record.outcome()).isEqualTo(RelayOutcome.COMPLETED);
         assertThat(record.promptTokens()).isPositive();
         assertThat(record.completionTokens()).isEqualTo(12);
@@ -212,19 +214,13 @@ class MessagesRouteTests {
                 .interTokenLatency(Duration.ofMillis(20))
                 .timeToFirstToken(Duration.ZERO)
                 .meanOutputTokens(100_000);
-        long abortedBefore = sim.aborted();
-        var call = client.post(
+
+        assertClosingAbortsTheGeneration(
+                sim,
+                client,
                 gateway.resolve("/v1/messages"),
                 "{\"model\":\"" + model + "\",\"max_tokens\":3000,\"stream\":true,"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Go on forever.\"}]}",
-                null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> call.events().size() >= 5);
-        assertThat(sim.running()).isEqualTo(1);
-
-        call.disconnect();
-
-        await().atMost(Duration.ofSeconds(3)).until(() -> sim.running() == 0);
-        assertThat(sim.aborted()).isEqualTo(abortedBefore + 1);
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Go on forever.\"}]}");
     }
 
     @Test
@@ -348,43 +344,6 @@ class MessagesRouteTests {
         assertThat(json.at("/error/type").asText()).isEqualTo(type);
         assertThat(json.at("/error/message").asText()).isNotBlank();
         assertThat(json.has("code")).isFalse();
-    }
-
-    private List<String> events(URI base, String body, String requestId) {
-        var call = client.post(
-                base.resolve("/v1/messages"),
-                body,
-                MultiMap.caseInsensitiveMultiMap().add("X-Request-Id", requestId));
-        assertThat(call.status()).isEqualTo(200);
-        call.body();
-        return call.events().stream().map(SseClient.Event::text).toList();
-    }
-
-    /** Two identical requests differ at most in random hex ids. */
-    private static List<String> normalised(List<String> events) {
-        List<String> result = new ArrayList<>();
-        for (String event : events) {
-            result.add(event.replaceAll("[0-9a-f]{32}", "<hex>"));
-        }
-        return result;
-    }
-
-    /** The text of a stream's {@code content_block_delta} events, in order. */
-    private static String text(List<String> events) {
-        StringBuilder text = new StringBuilder();
-        for (String event : events) {
-            if (event.startsWith("event: content_block_delta\n")) {
-                text.append(
-                        Json.parse(event.substring(event.indexOf("data: ") + 6).trim())
-                                .at("/delta/text")
-                                .asText());
-            }
-        }
-        return text.toString();
-    }
-
-    private ExchangeRecord record(String id) {
-        return await().atMost(Duration.ofSeconds(10)).until(() -> records.get(id), record -> record != null);
     }
 
     private static PrometheusText metrics() {

@@ -1,9 +1,14 @@
 package io.vgate.proxy;
 
+import static io.vgate.proxy.NamedEventStreams.assertClosingAbortsTheGeneration;
+import static io.vgate.proxy.NamedEventStreams.data;
+import static io.vgate.proxy.NamedEventStreams.events;
+import static io.vgate.proxy.NamedEventStreams.name;
+import static io.vgate.proxy.NamedEventStreams.normalised;
+import static io.vgate.proxy.NamedEventStreams.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
@@ -13,7 +18,6 @@ import com.openai.models.responses.ResponseStreamEvent;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vgate.metrics.ExchangeRecord;
 import io.vgate.shaping.ContextFitter;
@@ -21,14 +25,12 @@ import io.vgate.shaping.ModelCatalog;
 import io.vgate.sim.VllmSimulator;
 import io.vgate.streaming.RelayOutcome;
 import io.vgate.testing.ExchangeRecords;
-import io.vgate.testing.Json;
 import io.vgate.testing.Management;
 import io.vgate.testing.PrometheusText;
 import io.vgate.testing.SseClient;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -152,26 +154,28 @@ class ResponsesRouteTests {
                 + "\"stream\":true,\"request_id\":\"resp_same\"}";
         String id = "responses-" + UUID.randomUUID();
 
-        List<String> direct = events(sim.baseUri(), body, id);
-        List<String> relayed = events(gateway, body, id);
+        List<String> direct = events(client, sim.baseUri(), "/v1/responses", body, id);
+        List<String> relayed = events(client, gateway, "/v1/responses", body, id);
 
         assertThat(direct.getFirst()).startsWith("event: response.created\n");
         assertThat(direct.getLast()).startsWith("event: response.completed\n");
         // The simulator may put several tokens in one delta, differently from run to run; what it sends is the
         // same answer, and each event reaches the client whole and in order (byte for byte: NamedEventRelayTests).
         assertThat(relayed.getFirst()).startsWith("event: response.created\n");
-        assertThat(normalised(List.of(relayed.getLast()))).isEqualTo(normalised(List.of(direct.getLast())));
-        assertThat(deltas(relayed)).isEqualTo(deltas(direct)).isNotBlank();
+        // The last event may differ only in its creation second, its random item ids and, as the simulator may put
+        // several tokens in one delta, its sequence number.
+        assertThat(normalised(List.of(relayed.getLast()), "created_at", "sequence_number"))
+                .isEqualTo(normalised(List.of(direct.getLast()), "created_at", "sequence_number"));
+        assertThat(text(relayed, "response.output_text.delta", "/delta"))
+                .isEqualTo(text(direct, "response.output_text.delta", "/delta"))
+                .isNotBlank();
         for (int i = 0; i < relayed.size(); i++) {
             String event = relayed.get(i);
-            String name = event.substring("event: ".length(), event.indexOf('\n'));
-            JsonNode data =
-                    Json.parse(event.substring(event.indexOf("data: ") + 6).trim());
-            assertThat(data.get("type").asText()).isEqualTo(name);
-            assertThat(data.get("sequence_number").asInt()).isEqualTo(i);
+            assertThat(data(event).get("type").asText()).isEqualTo(name(event));
+            assertThat(data(event).get("sequence_number").asInt()).isEqualTo(i);
         }
         assertThat(relayed).noneMatch(event -> event.contains("[DONE]"));
-        ExchangeRecord record = record(id);
+        ExchangeRecord record = records.await(id);
         assertThat(record.outcome()).isEqualTo(RelayOutcome.COMPLETED);
         assertThat(record.events()).isEqualTo(relayed.size());
         assertThat(record.completionTokens()).isEqualTo(12);
@@ -181,19 +185,13 @@ class ResponsesRouteTests {
     @Test
     void closingAResponsesStreamAbortsTheGeneration() {
         sim.settings().interTokenLatency(Duration.ofMillis(20)).timeToFirstToken(Duration.ZERO);
-        long abortedBefore = sim.aborted();
-        var call = client.post(
+
+        assertClosingAbortsTheGeneration(
+                sim,
+                client,
                 gateway.resolve("/v1/responses"),
                 "{\"model\":\"" + model + "\",\"input\":\"Go on forever.\",\"max_output_tokens\":3000,"
-                        + "\"ignore_eos\":true,\"stream\":true}",
-                null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> call.events().size() >= 5);
-        assertThat(sim.running()).isEqualTo(1);
-
-        call.disconnect();
-
-        await().atMost(Duration.ofSeconds(3)).until(() -> sim.running() == 0);
-        assertThat(sim.aborted()).isEqualTo(abortedBefore + 1);
+                        + "\"ignore_eos\":true,\"stream\":true}");
     }
 
     @Test
@@ -294,48 +292,6 @@ class ResponsesRouteTests {
                 .extract()
                 .jsonPath()
                 .getInt("count");
-    }
-
-    private List<String> events(URI base, String body, String requestId) {
-        var call = client.post(
-                base.resolve("/v1/responses"),
-                body,
-                MultiMap.caseInsensitiveMultiMap().add("X-Request-Id", requestId));
-        assertThat(call.status()).isEqualTo(200);
-        call.body();
-        return call.events().stream().map(SseClient.Event::text).toList();
-    }
-
-    /**
-     * Two identical requests differ only in their creation second, their random item ids and, as the simulator may
-     * put several tokens in one delta, the number of events before the last.
-     */
-    private static List<String> normalised(List<String> events) {
-        List<String> result = new ArrayList<>();
-        for (String event : events) {
-            result.add(event.replaceAll("\"created_at\":\\d+", "\"created_at\":0")
-                    .replaceAll("\"sequence_number\":\\d+", "\"sequence_number\":0")
-                    .replaceAll("[0-9a-f]{32}", "<hex>"));
-        }
-        return result;
-    }
-
-    /** The text of a stream's {@code response.output_text.delta} events, in order. */
-    private static String deltas(List<String> events) {
-        StringBuilder text = new StringBuilder();
-        for (String event : events) {
-            if (event.startsWith("event: response.output_text.delta\n")) {
-                text.append(
-                        Json.parse(event.substring(event.indexOf("data: ") + 6).trim())
-                                .get("delta")
-                                .asText());
-            }
-        }
-        return text.toString();
-    }
-
-    private ExchangeRecord record(String id) {
-        return await().atMost(Duration.ofSeconds(10)).until(() -> records.get(id), record -> record != null);
     }
 
     private static PrometheusText metrics() {

@@ -5,15 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.bucket4j.ConsumptionProbe;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Vertx;
-import io.vertx.redis.client.Redis;
-import io.vgate.testing.RedisServer;
+import io.vgate.testing.LocalRedis;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Redis bucket store on its own, against a real {@code redis-server}: state is shared through Redis,
@@ -23,27 +20,8 @@ class RedisBucketsTests {
 
     private static final Path DIR = Path.of("target", "redis-buckets-test").toAbsolutePath();
 
-    private static RedisServer server;
-    private static Vertx vertx;
-    private static Redis client;
-
-    @BeforeAll
-    static void startRedis() {
-        server = RedisServer.start(DIR);
-        vertx = Vertx.vertx();
-        client = Redis.createClient(vertx, server.url());
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        client.close();
-        vertx.close()
-                .toCompletionStage()
-                .toCompletableFuture()
-                .orTimeout(10, TimeUnit.SECONDS)
-                .join();
-        server.stop();
-    }
+    @RegisterExtension
+    static final LocalRedis redis = LocalRedis.in(DIR);
 
     @Test
     void replicasShareOneBucket() {
@@ -64,7 +42,7 @@ class RedisBucketsTests {
             }
 
             assertThat(admitted).isBetween(5, 6);
-            assertThat(server.command("KEYS", "vgate:rl:*")).contains("client-a");
+            assertThat(redis.server().command("KEYS", "vgate:rl:*")).contains("client-a");
         } finally {
             first.stop();
             second.stop();
@@ -88,7 +66,7 @@ class RedisBucketsTests {
                 return Duration.ofMillis(100);
             }
         };
-        var store = new RedisBuckets(client, vertx, config, new LocalBuckets(1000), registry);
+        var store = new RedisBuckets(redis.client(), redis.vertx(), config, new LocalBuckets(1000), registry);
         store.start();
         return store;
     }

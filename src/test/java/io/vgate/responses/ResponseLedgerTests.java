@@ -3,19 +3,17 @@ package io.vgate.responses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vgate.api.ApiException;
-import io.vgate.testing.RedisServer;
+import io.vgate.testing.LocalRedis;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A stored response belongs to the tenant that created it: another tenant's requests about it are refused
@@ -26,27 +24,8 @@ class ResponseLedgerTests {
 
     private static final Path DIR = Path.of("target", "response-ledger-test").toAbsolutePath();
 
-    private static RedisServer server;
-    private static Vertx vertx;
-    private static Redis client;
-
-    @BeforeAll
-    static void startRedis() {
-        server = RedisServer.start(DIR);
-        vertx = Vertx.vertx();
-        client = Redis.createClient(vertx, server.url());
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        client.close();
-        vertx.close()
-                .toCompletionStage()
-                .toCompletableFuture()
-                .orTimeout(10, TimeUnit.SECONDS)
-                .join();
-        server.stop();
-    }
+    @RegisterExtension
+    static final LocalRedis redis = LocalRedis.in(DIR);
 
     @Test
     void theCreatorsFollowUpsStayHereAndAnotherTenantsGetVllmsOwn404() {
@@ -128,10 +107,12 @@ class ResponseLedgerTests {
 
     @Test
     void aSharedStoreThatCannotBeReadRefusesWith503InsteadOfGuessing() {
-        Redis unreachable = Redis.createClient(vertx, "redis://127.0.0.1:1");
+        Redis unreachable = Redis.createClient(redis.vertx(), "redis://127.0.0.1:1");
         try {
             ResponseLedger ledger = new ResponseLedger(
-                    config(ResponsesConfig.Store.REDIS, "http://10.0.0.1:8080", "k"), instance(unreachable), vertx);
+                    config(ResponsesConfig.Store.REDIS, "http://10.0.0.1:8080", "k"),
+                    instance(unreachable),
+                    redis.vertx());
 
             ApiException refused = refusal(ledger.followUp("resp_e1", "team-a"));
             assertThat(refused.error().status()).isEqualTo(503);
@@ -145,7 +126,7 @@ class ResponseLedgerTests {
     }
 
     private static ResponseLedger ledger(ResponsesConfig.Store store, String self, String secret) {
-        return new ResponseLedger(config(store, self, secret), instance(client), vertx);
+        return new ResponseLedger(config(store, self, secret), instance(redis.client()), redis.vertx());
     }
 
     private static Supplier<Redis> instance(Redis redis) {

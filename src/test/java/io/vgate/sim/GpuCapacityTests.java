@@ -21,8 +21,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class GpuCapacityTests extends SimSuite {
 
-    private static final String LABELS = "{engine=\"0\",model_name=\"vgate-sim-llama-3-8b\"}";
-
     @Test
     void kvCacheUsageRisesWithTheTokensARunningRequestHolds() throws IOException {
         sim.settings().kvCacheTokens(16 * 32).timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ofMillis(10));
@@ -34,10 +32,10 @@ class GpuCapacityTests extends SimSuite {
         try (Socket stream = client.openRaw(
                 "/v1/completions", "{\"prompt\":\"Go\",\"max_tokens\":300,\"ignore_eos\":true,\"stream\":true}")) {
             String text = SimClient.readUntil(stream, "data: ", 20);
-            early = sample("vllm:kv_cache_usage_perc");
+            early = client.metric("vllm:kv_cache_usage_perc");
             seenEarly = count(text, "data: ");
             text += SimClient.readUntil(stream, "data: ", 120 - seenEarly);
-            late = sample("vllm:kv_cache_usage_perc");
+            late = client.metric("vllm:kv_cache_usage_perc");
             seenLate = count(text, "data: ");
             SimClient.readUntil(stream, "data: [DONE]", 1);
         }
@@ -50,7 +48,9 @@ class GpuCapacityTests extends SimSuite {
         assertThat(late)
                 .as("never more than the whole answer: 300 tokens, 19 blocks")
                 .isLessThanOrEqualTo(19 / 32.0);
-        assertThat(sample("vllm:kv_cache_usage_perc")).as("freed when it ends").isZero();
+        assertThat(client.metric("vllm:kv_cache_usage_perc"))
+                .as("freed when it ends")
+                .isZero();
     }
 
     private static int count(String text, String marker) {
@@ -79,24 +79,14 @@ class GpuCapacityTests extends SimSuite {
 
     /** Mean modelled inter-token latency of {@code requests} concurrent 40-token requests. */
     private double meanInterTokenLatency(int requests) {
-        double sum = sample("vllm:inter_token_latency_seconds_sum");
-        double count = sample("vllm:inter_token_latency_seconds_count");
+        double sum = client.metric("vllm:inter_token_latency_seconds_sum");
+        double count = client.metric("vllm:inter_token_latency_seconds_count");
         List<CompletableFuture<HttpResponse<String>>> responses = IntStream.range(0, requests)
                 .mapToObj(i -> client.postAsync(
                         "/v1/completions", "{\"prompt\":\"Go " + i + "\",\"max_tokens\":40,\"ignore_eos\":true}"))
                 .toList();
         responses.forEach(r -> assertThat(r.join().statusCode()).isEqualTo(200));
-        return (sample("vllm:inter_token_latency_seconds_sum") - sum)
-                / (sample("vllm:inter_token_latency_seconds_count") - count);
-    }
-
-    private double sample(String name) {
-        String prefix = name + LABELS + " ";
-        for (String line : client.get("/metrics").body().split("\n")) {
-            if (line.startsWith(prefix)) {
-                return Double.parseDouble(line.substring(prefix.length()));
-            }
-        }
-        throw new AssertionError("no " + name);
+        return (client.metric("vllm:inter_token_latency_seconds_sum") - sum)
+                / (client.metric("vllm:inter_token_latency_seconds_count") - count);
     }
 }

@@ -18,8 +18,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class GpuSpeedTests extends SimSuite {
 
-    private static final String LABELS = "{engine=\"0\",model_name=\"vgate-sim-llama-3-8b\"}";
-
     @Test
     void aGpuHalfAsFastTakesTwiceAsLongPerToken() {
         sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ofMillis(10));
@@ -36,7 +34,7 @@ class GpuSpeedTests extends SimSuite {
     @Test
     void aRequestAlreadyRunningSlowsDownFromTheNextStep() throws IOException {
         sim.settings().timeToFirstToken(Duration.ZERO).interTokenLatency(Duration.ofMillis(10));
-        double before = sample("vllm:e2e_request_latency_seconds_sum");
+        double before = client.metric("vllm:e2e_request_latency_seconds_sum");
 
         try (Socket stream = client.openRaw(
                 "/v1/completions", "{\"prompt\":\"Go\",\"max_tokens\":60,\"ignore_eos\":true,\"stream\":true}")) {
@@ -44,7 +42,7 @@ class GpuSpeedTests extends SimSuite {
             sim.settings().gpuSpeed(0.25);
             assertThat(SimClient.readUntil(stream, "data: [DONE]", 1)).contains("data: [DONE]");
         }
-        double e2e = sample("vllm:e2e_request_latency_seconds_sum") - before;
+        double e2e = client.metric("vllm:e2e_request_latency_seconds_sum") - before;
 
         // About 20 steps of 10 ms, then 40 of 40 ms: 1.8 s; at full speed all along it would be 0.6 s.
         assertThat(e2e).isBetween(1.2, 2.2);
@@ -66,22 +64,12 @@ class GpuSpeedTests extends SimSuite {
 
     /** Mean modelled inter-token latency of one 30-token request. */
     private double meanInterTokenLatency() {
-        double sum = sample("vllm:inter_token_latency_seconds_sum");
-        double count = sample("vllm:inter_token_latency_seconds_count");
+        double sum = client.metric("vllm:inter_token_latency_seconds_sum");
+        double count = client.metric("vllm:inter_token_latency_seconds_count");
         HttpResponse<String> response =
                 client.post("/v1/completions", "{\"prompt\":\"Go\",\"max_tokens\":30,\"ignore_eos\":true}");
         assertThat(response.statusCode()).isEqualTo(200);
-        return (sample("vllm:inter_token_latency_seconds_sum") - sum)
-                / (sample("vllm:inter_token_latency_seconds_count") - count);
-    }
-
-    private double sample(String name) {
-        String prefix = name + LABELS + " ";
-        for (String line : client.get("/metrics").body().split("\n")) {
-            if (line.startsWith(prefix)) {
-                return Double.parseDouble(line.substring(prefix.length()));
-            }
-        }
-        throw new AssertionError("no " + name);
+        return (client.metric("vllm:inter_token_latency_seconds_sum") - sum)
+                / (client.metric("vllm:inter_token_latency_seconds_count") - count);
     }
 }

@@ -95,7 +95,7 @@ class MetricsTests extends SimSuite {
 
     @Test
     void countsTokensAndFinishReasons() {
-        double promptBefore = value(client.get("/metrics").body(), "vllm:prompt_tokens_total");
+        double promptBefore = client.metric("vllm:prompt_tokens_total");
         double stopBefore = success(client.get("/metrics").body(), "stop");
         double lengthBefore = success(client.get("/metrics").body(), "length");
 
@@ -103,7 +103,7 @@ class MetricsTests extends SimSuite {
         sim.awaitIdle(Duration.ofSeconds(5));
         String text = client.get("/metrics").body();
 
-        assertThat(value(text, "vllm:prompt_tokens_total") - promptBefore)
+        assertThat(SimClient.metric(text, "vllm:prompt_tokens_total") - promptBefore)
                 .isEqualTo(2.0 * response.at("/usage/prompt_tokens").asInt());
         assertThat(success(text, "length") - lengthBefore).isEqualTo(2.0);
         assertThat(success(text, "stop")).isEqualTo(stopBefore);
@@ -118,13 +118,6 @@ class MetricsTests extends SimSuite {
             out.add(m.group(1));
         }
         return out;
-    }
-
-    private static double value(String text, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{" + Pattern.quote(LABELS) + "\\} (\\S+)$")
-                .matcher(text);
-        assertThat(m.find()).as(name).isTrue();
-        return Double.parseDouble(m.group(1));
     }
 
     private static double success(String text, String reason) {

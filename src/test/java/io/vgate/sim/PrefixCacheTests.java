@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +12,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class PrefixCacheTests extends SimSuite {
 
-    private static final String LABELS = "{engine=\"0\",model_name=\"vgate-sim-llama-3-8b\"}";
     /** About 800 prompt tokens: 0.2 s of prefill at 0.25 ms per token. */
     private static final String LONG = " go".repeat(800);
 
@@ -28,20 +25,20 @@ class PrefixCacheTests extends SimSuite {
 
     @Test
     void aRepeatedPromptSkipsItsCachedPrefill() {
-        double queries = counter("vllm:prefix_cache_queries_total");
-        double hits = counter("vllm:prefix_cache_hits_total");
+        double queries = client.metric("vllm:prefix_cache_queries_total");
+        double hits = client.metric("vllm:prefix_cache_hits_total");
 
         double miss = modelledTtft(request(LONG + " first", null));
-        double afterMiss = counter("vllm:prefix_cache_hits_total");
+        double afterMiss = client.metric("vllm:prefix_cache_hits_total");
         double hit = modelledTtft(request(LONG + " second", null));
 
         assertThat(miss).isGreaterThan(0.19);
         assertThat(hit).as("only the last partial block is prefilled").isLessThan(miss / 4);
         assertThat(afterMiss).isEqualTo(hits);
-        double hitTokens = counter("vllm:prefix_cache_hits_total") - afterMiss;
+        double hitTokens = client.metric("vllm:prefix_cache_hits_total") - afterMiss;
         assertThat(hitTokens).isPositive();
         assertThat(hitTokens % SimEngine.BLOCK_SIZE).as("whole blocks").isZero();
-        double queried = counter("vllm:prefix_cache_queries_total") - queries;
+        double queried = client.metric("vllm:prefix_cache_queries_total") - queries;
         assertThat(hitTokens).isLessThan(queried / 2);
     }
 
@@ -51,13 +48,13 @@ class PrefixCacheTests extends SimSuite {
 
         double otherSalt = modelledTtft(request(LONG, "tenant-b"));
         double noSalt = modelledTtft(request(LONG + " x", null));
-        double hitsBefore = counter("vllm:prefix_cache_hits_total");
+        double hitsBefore = client.metric("vllm:prefix_cache_hits_total");
         double sameSalt = modelledTtft(request(LONG, "tenant-a"));
 
         assertThat(otherSalt).isGreaterThan(0.19);
         assertThat(noSalt).isGreaterThan(0.19);
         assertThat(sameSalt).isLessThan(0.05);
-        assertThat(counter("vllm:prefix_cache_hits_total")).isGreaterThan(hitsBefore);
+        assertThat(client.metric("vllm:prefix_cache_hits_total")).isGreaterThan(hitsBefore);
     }
 
     @Test
@@ -66,18 +63,18 @@ class PrefixCacheTests extends SimSuite {
         String messages = "{\"model\":\"vgate-sim-llama-3-8b\",\"max_tokens\":1,\"cache_salt\":\"m\","
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"" + LONG + "\"}]}";
         for (String[] route : new String[][] {{"/v1/responses", responses}, {"/v1/messages", messages}}) {
-            double before = counter("vllm:prefix_cache_hits_total");
+            double before = client.metric("vllm:prefix_cache_hits_total");
             assertThat(client.post(route[0], route[1]).statusCode()).isEqualTo(200);
-            double afterFirst = counter("vllm:prefix_cache_hits_total");
+            double afterFirst = client.metric("vllm:prefix_cache_hits_total");
             assertThat(client.post(route[0], route[1].replace("_salt\":\"", "_salt\":\"other-"))
                             .statusCode())
                     .isEqualTo(200);
-            double afterOtherSalt = counter("vllm:prefix_cache_hits_total");
+            double afterOtherSalt = client.metric("vllm:prefix_cache_hits_total");
             assertThat(client.post(route[0], route[1]).statusCode()).isEqualTo(200);
 
             assertThat(afterFirst).as("%s: first time", route[0]).isEqualTo(before);
             assertThat(afterOtherSalt).as("%s: another salt", route[0]).isEqualTo(afterFirst);
-            assertThat(counter("vllm:prefix_cache_hits_total"))
+            assertThat(client.metric("vllm:prefix_cache_hits_total"))
                     .as("%s: the same prompt and salt again", route[0])
                     .isGreaterThan(afterOtherSalt);
         }
@@ -87,7 +84,7 @@ class PrefixCacheTests extends SimSuite {
     void cachesChatPromptsAndChecksTheSalt() {
         String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + LONG
                 + "\"}],\"max_tokens\":1,\"stream\":true,\"cache_salt\":\"s\"}";
-        double before = counter("vllm:prefix_cache_hits_total");
+        double before = client.metric("vllm:prefix_cache_hits_total");
         client.timeToFirstEvent("/v1/chat/completions", chat);
         client.timeToFirstEvent("/v1/chat/completions", chat);
         HttpResponse<String> empty = client.post(
@@ -95,7 +92,7 @@ class PrefixCacheTests extends SimSuite {
         HttpResponse<String> tooLong =
                 client.post("/v1/completions", "{\"prompt\":\"Hi\",\"cache_salt\":\"" + "s".repeat(1025) + "\"}");
 
-        assertThat(counter("vllm:prefix_cache_hits_total")).isGreaterThan(before);
+        assertThat(client.metric("vllm:prefix_cache_hits_total")).isGreaterThan(before);
         assertThat(empty.statusCode()).isEqualTo(400);
         assertThat(SimClient.parse(empty.body()).at("/error/type").asText()).isEqualTo("Bad Request");
         assertThat(SimClient.parse(empty.body()).at("/error/param").asText()).isEqualTo("body.cache_salt");
@@ -107,13 +104,13 @@ class PrefixCacheTests extends SimSuite {
     @Test
     void turningCachingOffStopsHitsAndCounting() {
         sim.settings().serving().enablePrefixCaching(false);
-        double queries = counter("vllm:prefix_cache_queries_total");
+        double queries = client.metric("vllm:prefix_cache_queries_total");
 
         modelledTtft(request(LONG, null));
         double second = modelledTtft(request(LONG, null));
 
         assertThat(second).isGreaterThan(0.19);
-        assertThat(counter("vllm:prefix_cache_queries_total")).isEqualTo(queries);
+        assertThat(client.metric("vllm:prefix_cache_queries_total")).isEqualTo(queries);
     }
 
     private static String request(String prompt, String salt) {
@@ -123,15 +120,8 @@ class PrefixCacheTests extends SimSuite {
 
     /** The time to first token the simulator's timeline gave the request (its histogram sum grows by it). */
     private double modelledTtft(String completionRequest) {
-        double before = counter("vllm:time_to_first_token_seconds_sum");
+        double before = client.metric("vllm:time_to_first_token_seconds_sum");
         client.timeToFirstEvent("/v1/completions", completionRequest);
-        return counter("vllm:time_to_first_token_seconds_sum") - before;
-    }
-
-    private double counter(String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name + LABELS) + " (\\S+)$")
-                .matcher(client.get("/metrics").body());
-        assertThat(m.find()).as(name).isTrue();
-        return Double.parseDouble(m.group(1));
+        return client.metric("vllm:time_to_first_token_seconds_sum") - before;
     }
 }

@@ -9,15 +9,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 class SchedulerTests extends SimSuite {
-
-    private static final String LABELS = "{engine=\"0\",model_name=\"vgate-sim-llama-3-8b\"}";
 
     @Test
     void queuesWhatDoesNotFitInMaxNumSeqs() {
@@ -30,8 +26,8 @@ class SchedulerTests extends SimSuite {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> sim.running() == 2 && sim.waiting() == 1);
         String metrics = client.get("/metrics").body();
-        assertThat(gauge(metrics, "vllm:num_requests_running")).isEqualTo(2.0);
-        assertThat(gauge(metrics, "vllm:num_requests_waiting")).isEqualTo(1.0);
+        assertThat(SimClient.metric(metrics, "vllm:num_requests_running")).isEqualTo(2.0);
+        assertThat(SimClient.metric(metrics, "vllm:num_requests_waiting")).isEqualTo(1.0);
         assertThat(client.get("/load").body()).isEqualTo("{\"server_load\":3}");
         assertThat(responses).allSatisfy(r -> assertThat(r.join().statusCode()).isEqualTo(200));
         assertThat(sim.running()).isZero();
@@ -84,15 +80,14 @@ class SchedulerTests extends SimSuite {
                 List.of(client.postAsync("/v1/completions", request), client.postAsync("/v1/completions", request));
 
         await().atMost(Duration.ofSeconds(5)).until(() -> sim.running() == 1 && sim.waiting() == 1);
-        assertThat(gauge(client.get("/metrics").body(), "vllm:kv_cache_usage_perc"))
-                .isGreaterThan(0.5);
+        assertThat(client.metric("vllm:kv_cache_usage_perc")).isGreaterThan(0.5);
         assertThat(responses).allSatisfy(r -> assertThat(r.join().statusCode()).isEqualTo(200));
     }
 
     @Test
     void preemptsTheNewestRequestWhenTheKvCacheRunsOut() {
         sim.settings().kvCacheTokens(16 * 6).interTokenLatency(Duration.ofMillis(5));
-        double before = counter(client.get("/metrics").body(), "vllm:num_preemptions_total");
+        double before = client.metric("vllm:num_preemptions_total");
         String request = "{\"prompt\":\"" + " go".repeat(14) + "\",\"max_tokens\":40,\"ignore_eos\":true}";
 
         List<CompletableFuture<HttpResponse<String>>> responses =
@@ -102,8 +97,7 @@ class SchedulerTests extends SimSuite {
             JsonNode body = SimClient.parse(response.join().body());
             assertThat(body.at("/usage/completion_tokens").asInt()).isEqualTo(40);
         }
-        assertThat(counter(client.get("/metrics").body(), "vllm:num_preemptions_total"))
-                .isGreaterThan(before);
+        assertThat(client.metric("vllm:num_preemptions_total")).isGreaterThan(before);
     }
 
     @Test
@@ -126,19 +120,8 @@ class SchedulerTests extends SimSuite {
      * client-side stopwatch it does not move with the test machine's load.
      */
     private double modelledTtft(String completionRequest) {
-        double before = gauge(client.get("/metrics").body(), "vllm:time_to_first_token_seconds_sum");
+        double before = client.metric("vllm:time_to_first_token_seconds_sum");
         client.timeToFirstEvent("/v1/completions", completionRequest);
-        return gauge(client.get("/metrics").body(), "vllm:time_to_first_token_seconds_sum") - before;
-    }
-
-    private static double gauge(String metrics, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name + LABELS) + " (\\S+)$")
-                .matcher(metrics);
-        assertThat(m.find()).as(name).isTrue();
-        return Double.parseDouble(m.group(1));
-    }
-
-    private static double counter(String metrics, String name) {
-        return gauge(metrics, name);
+        return client.metric("vllm:time_to_first_token_seconds_sum") - before;
     }
 }

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -26,6 +28,9 @@ import java.util.stream.Stream;
 final class SimClient {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
+    /** The labels of the simulator's per-model samples. */
+    private static final String MODEL_LABELS = "{engine=\"0\",model_name=\"vgate-sim-llama-3-8b\"}";
+
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
@@ -110,6 +115,24 @@ final class SimClient {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The simulator's sample {@code name} for its served model, read from its {@code /metrics} now. */
+    double metric(String name) {
+        return metric(get("/metrics").body(), name);
+    }
+
+    /**
+     * The sample {@code name} for the served model ({@code {engine="0",model_name="vgate-sim-llama-3-8b"}}) in the
+     * text of the simulator's {@code /metrics}; fails when there is none.
+     */
+    static double metric(String metrics, String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name + MODEL_LABELS) + " (\\S+)$")
+                .matcher(metrics);
+        if (!m.find()) {
+            throw new AssertionError("no " + name + MODEL_LABELS + " in the simulator's metrics");
+        }
+        return Double.parseDouble(m.group(1));
     }
 
     static JsonNode parse(String json) {

@@ -3,9 +3,11 @@ package io.vgate.testing;
 import io.vgate.metrics.ExchangeObserver;
 import io.vgate.metrics.ExchangeRecord;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.awaitility.Awaitility;
 
 /**
  * Keeps the whole {@link ExchangeRecord} of recent exchanges by request id, for tests that check what the
@@ -34,5 +36,10 @@ public class ExchangeRecords implements ExchangeObserver {
     /** The record of the exchange with {@code requestId}, or {@code null} if it has not completed. */
     public ExchangeRecord get(String requestId) {
         return byRequestId.get(requestId);
+    }
+
+    /** The record of the exchange with {@code requestId}, once it completed; fails after 10 s without one. */
+    public ExchangeRecord await(String requestId) {
+        return Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> get(requestId), record -> record != null);
     }
 }

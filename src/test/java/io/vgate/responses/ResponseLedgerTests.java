@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
 import io.vgate.api.ApiException;
 import io.vgate.testing.LocalRedis;
+import io.vgate.testing.RedisServer;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,7 +108,8 @@ class ResponseLedgerTests {
 
     @Test
     void aSharedStoreThatCannotBeReadRefusesWith503InsteadOfGuessing() {
-        Redis unreachable = Redis.createClient(redis.vertx(), "redis://127.0.0.1:1");
+        // A loopback port nothing listens on: picked free, then left closed.
+        Redis unreachable = Redis.createClient(redis.vertx(), "redis://127.0.0.1:" + RedisServer.freePort());
         try {
             ResponseLedger ledger = new ResponseLedger(
                     config(ResponsesConfig.Store.REDIS, "http://10.0.0.1:8080", "k"),

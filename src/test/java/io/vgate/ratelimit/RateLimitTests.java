@@ -58,7 +58,12 @@ class RateLimitTests {
                 .header("X-Forwarded-For", address)
                 .build();
         long start = System.nanoTime();
-        List<HttpResponse<String>> responses = Burst.of(2 * BURST, () -> HTTP.send(request, BodyHandlers.ofString()));
+        // Bursts until one is refused: on a loaded machine one burst can take long enough for the bucket to
+        // refill, which the bound below allows for, so only the count admitted is held to the limit.
+        List<HttpResponse<String>> responses = new ArrayList<>();
+        for (int round = 0; round < 5 && responses.stream().noneMatch(r -> r.statusCode() == 429); round++) {
+            responses.addAll(Burst.of(2 * BURST, () -> HTTP.send(request, BodyHandlers.ofString())));
+        }
         double elapsedSeconds = (System.nanoTime() - start) / 1e9;
 
         long admitted = responses.stream()

@@ -105,7 +105,7 @@ fi
 : "${ADAPTIVE_SEQS:=64}" "${ADAPTIVE_KV_TOKENS:=40960}" "${ADAPTIVE_PROMPTS:=100,2000}" "${ADAPTIVE_OUTPUT:=32-128}"
 : "${ADAPTIVE_FACTOR:=3}" "${ADAPTIVE_STATIC:=16 64 256}" "${ADAPTIVE_SECONDS:=15}" "${ADAPTIVE_DRAIN:=8}"
 : "${ADAPTIVE_CAPACITY_SECONDS:=10}" "${ADAPTIVE_QUEUE_WAIT:=2s}"
-: "${VGATE_HEAP:=-XX:+UseSerialGC -Xmx96m -Xmn16m -XX:MetaspaceSize=64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=128m -XX:ActiveProcessorCount=1 -XX:TrimNativeHeapInterval=5000}"
+: "${VGATE_HEAP:=-XX:+UseSerialGC -Xmx96m -Xmn16m -XX:MetaspaceSize=64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=128m -XX:ActiveProcessorCount=1}"
 OUT=${OUT:-$LT_DIR/results}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)

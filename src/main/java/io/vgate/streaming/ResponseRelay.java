@@ -1,7 +1,5 @@
 package io.vgate.streaming;
 
-import io.vertx.core.AsyncResult;
-import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -15,10 +13,13 @@ import io.vgate.api.ContentLength;
  * Relays one vLLM response to the client.
  * <p>
  * A JSON body passes through with its status and bytes unchanged. An SSE stream is relayed event by
- * event: each event is written the moment its terminating blank line arrives, bytes unchanged, never
- * held back for a later read; each is counted in the {@link RelayProgress} first. The events that one read
+ * event: each event is written in the event-loop turn its terminating blank line arrives in, bytes unchanged,
+ * never held back for a later read; each is counted in the {@link RelayProgress} first. The events that one read
  * from vLLM completes are written together, as one write of that read's own bytes (no copy); an event that
- * arrives alone is written alone, and one split across reads is written once whole. The only events ever
+ * arrives alone is written alone, and one split across reads is written once whole. When one socket read brings
+ * several of vLLM's HTTP chunks (a backlog), the first is written at once and the rest, held only until the event
+ * loop ends that turn, in one more write: a backlog costs two writes and flushes, not one per event
+ * ({@link ClientWrites}). The only events ever
  * dropped are those the {@link ChunkFilter} claims (the usage chunk vgate asked for on the client's behalf):
  * the write is split around them. Each read is framed, and each OpenAI event read for what the relay needs
  * ({@code [DONE]}, an error, the finish reason, the usage, the model), in one pass over its bytes
@@ -31,8 +32,9 @@ import io.vgate.api.ContentLength;
  * <p>
  * A client that cannot take chunked encoding (HTTP/1.0) gets a close-delimited body instead: no
  * {@code Transfer-Encoding}, {@code Connection: close}, the events written as they come, and the connection
- * closed at the end. A client write that fails ends the relay at once as {@link RelayOutcome#CLIENT_GONE}
- * and resets the upstream request, so vLLM aborts and the exchange frees its slot.
+ * closed at the end. A client write that fails closes the client's connection, which ends the relay as
+ * {@link RelayOutcome#CLIENT_GONE} ({@link #clientGone()}) and resets the upstream request, so vLLM aborts and the
+ * exchange frees its slot; writes carry no completion handler of their own.
  * <p>
  * How the response ended is settled once, by whichever side failed first: once the relay has ended (the
  * client left, vgate gave up, vLLM finished or failed), later failures — vgate's own reset of the upstream
@@ -57,7 +59,6 @@ public final class ResponseRelay {
     private static final CharSequence X_ACCEL_BUFFERING = HttpHeaders.createOptimized("X-Accel-Buffering");
     private static final CharSequence NO = HttpHeaders.createOptimized("no");
     private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
-    private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
 
     private final HttpClientResponse upstream;
     private final HttpServerResponse client;
@@ -71,12 +72,10 @@ public final class ResponseRelay {
     /** Frames the stream's events and finds what the relay reads in them; {@code null} for a body. */
     private SseScanner scanner;
 
-    private final Handler<AsyncResult<Void>> writeResult = this::written;
-    private final Handler<Void> drained = ignored -> resumeUpstream();
+    /** The writes to the client: chunked or close-delimited, paced by the client, a backlog in two writes. */
+    private final ClientWrites writes;
     /** The response is an SSE stream (its head is vLLM's 200 {@code text/event-stream}). */
     private boolean eventStream;
-    /** The body ends with the connection: the client cannot take chunked encoding (HTTP/1.0). */
-    private boolean closeDelimited;
 
     private boolean sawDone;
     /** vLLM sent its in-band error event. */
@@ -98,6 +97,7 @@ public final class ResponseRelay {
         this.filter = filter;
         this.dialect = dialect;
         this.anthropicErrors = dialect.anthropicErrors();
+        this.writes = new ClientWrites(upstream, client);
     }
 
     /**
@@ -240,7 +240,7 @@ public final class ResponseRelay {
         if (declared >= 0) {
             client.headers().set(HttpHeaders.CONTENT_LENGTH, Long.toString(declared));
         } else {
-            chunkOrDelimitByClose();
+            writes.chunkOrDelimitByClose();
         }
         Buffer[] tail = {Buffer.buffer(TAIL_SIZE)};
         upstream.handler(chunk -> {
@@ -262,16 +262,11 @@ public final class ResponseRelay {
 
     private void relayStream() {
         eventStream = true;
-        chunkOrDelimitByClose();
+        writes.chunkOrDelimitByClose();
         client.headers().set(HttpHeaders.CACHE_CONTROL, NO_CACHE);
         client.headers().set(X_ACCEL_BUFFERING, NO);
-        // Headers go out now, as vLLM's do: the client knows the stream is open before the first token.
-        if (closeDelimited) {
-            // writeHead insists on a length or chunked encoding, even for HTTP/1.0; an empty write sends the head.
-            write(Buffer.buffer());
-        } else {
-            client.writeHead();
-        }
+        // Headers go out now, as vLLM's do.
+        writes.sendHead();
         named = dialect.open();
         scanner = new SseScanner(named == null ? new OpenAiEvents() : new NamedEvents(), named == null);
         upstream.handler(scanner::feed);
@@ -349,7 +344,7 @@ public final class ResponseRelay {
 
         @Override
         public final void forward(Buffer bytes, int start, int end) {
-            write(start == 0 && end == bytes.length() ? bytes : bytes.slice(start, end));
+            writes.forward(bytes, start, end);
         }
 
         @Override
@@ -460,48 +455,11 @@ public final class ResponseRelay {
     }
 
     private void write(Buffer bytes) {
-        if (client.closed() || client.ended()) {
-            return;
-        }
-        client.write(bytes, writeResult);
-        if (client.writeQueueFull()) {
-            upstream.pause();
-            client.drainHandler(drained);
-        }
-    }
-
-    /** The client's write queue drained: read from vLLM again. */
-    private void resumeUpstream() {
-        upstream.resume();
-    }
-
-    /** A client write failed: the client is gone, whatever the connection's handlers say later. */
-    private void written(AsyncResult<Void> result) {
-        if (result.failed()) {
-            clientGone();
-        }
+        writes.write(bytes);
     }
 
     private void endClient() {
-        if (!client.closed() && !client.ended()) {
-            client.end();
-            if (closeDelimited) {
-                // The connection's close is the body's end; Vert.x would keep an HTTP/1.0 keep-alive one open.
-                client.close();
-            }
-        }
-    }
-
-    /**
-     * Chunked encoding for a body of unknown length, or, for a client that cannot take it (HTTP/1.0, where
-     * Vert.x ignores {@code setChunked}), a body that ends when the connection closes.
-     */
-    private void chunkOrDelimitByClose() {
-        client.setChunked(true);
-        if (!client.isChunked()) {
-            closeDelimited = true;
-            client.headers().set(HttpHeaders.CONNECTION, CLOSE);
-        }
+        writes.end();
     }
 
     private void reportUsage(UsageReader.Usage usage) {

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * How vgate's writes to the client follow vLLM's reads, seen on the wire as HTTP chunks (one per write): the events
  * one upstream read completes go out together in one write, whole and in order, with the usage chunk vgate asked
  * for cut out between them; an event that arrives alone goes out alone, before the next read; an event split
- * across reads goes out when whole. What the relay reads in the events (the served model, the finish reason, the
+ * across reads goes out when whole; a backlog of vLLM's HTTP chunks that one socket read brings goes out in two writes,
+ * the first event at once and the rest together. What the relay reads in the events (the served model, the finish reason, the
  * usage) is still read.
  */
 @QuarkusTest
@@ -111,6 +112,25 @@ class EventWritesTests {
         ExchangeRecord record = record(id);
         assertThat(record.finishReason()).isEqualTo("stop");
         assertThat(record.completionTokens()).isEqualTo(4);
+    }
+
+    @Test
+    void forwardsABacklogOfVllmChunksInTwoWritesNotOnePerEvent() throws IOException {
+        String id = "backlog-" + UUID.randomUUID();
+        // Three HTTP chunks written in one turn of the stand-in's event loop reach vgate in one socket read.
+        ScriptedVllm.script(
+                id,
+                Script.stream(List.of(
+                        Chunk.now(utf8(ROLE)),
+                        Chunk.now(utf8(HELLO)),
+                        Chunk.now(utf8(WAVE)),
+                        new Chunk(300, utf8(LAST + USAGE + DONE)))));
+
+        List<String> writes = writes(id);
+
+        // The first event goes out at once; the two behind it in the same read follow in one write.
+        assertThat(writes).containsExactly(ROLE, HELLO + WAVE, LAST, DONE);
+        assertThat(record(id).completionTokens()).isEqualTo(4);
     }
 
     private List<String> writes(String id) throws IOException {

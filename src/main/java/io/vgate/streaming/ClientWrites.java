@@ -1,0 +1,129 @@
+package io.vgate.streaming;
+
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * The relay's writes to the client: chunked, or close-delimited for a client that cannot take chunked encoding,
+ * with the client's pace setting vLLM's, and a backlog of events written in two writes rather than one per event.
+ * <p>
+ * Events are written the moment they are whole. The first events of an event-loop turn go out at once; those that
+ * follow in the same turn (vLLM's later HTTP chunks that one socket read brought, which Vert.x hands over one by
+ * one) are held and written together when the event loop ends the turn, so a backlog costs two writes and flushes,
+ * not one per event, and nothing is held past the turn. Writes carry no completion handler: a write that fails
+ * closes the client's connection, whose close the exchange reports to the relay.
+ * <p>
+ * When the client's write queue fills, reading from vLLM pauses until it drains. One instance per response, used
+ * on the client request's event loop.
+ */
+final class ClientWrites {
+
+    private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
+
+    private final HttpClientResponse upstream;
+    private final HttpServerResponse client;
+    private final Handler<Void> drained;
+    /** The event loop the relay runs on, where the end of a turn is marked; {@code null} off a Vert.x thread. */
+    private final Context context;
+
+    private final Handler<Void> turnEnded = ignored -> endTurn();
+    /** Events forwarded after this turn's first write, written together when the turn ends. */
+    private Buffer held;
+    /** True from a turn's first forwarded write until the event loop finishes the turn. */
+    private boolean inTurn;
+    /** The body ends with the connection: the client cannot take chunked encoding (HTTP/1.0). */
+    private boolean closeDelimited;
+
+    ClientWrites(HttpClientResponse upstream, HttpServerResponse client) {
+        this.upstream = upstream;
+        this.client = client;
+        this.drained = ignored -> upstream.resume();
+        this.context = Vertx.currentContext();
+    }
+
+    /**
+     * Chunked encoding for a body of unknown length, or, for a client that cannot take it (HTTP/1.0, where
+     * Vert.x ignores {@code setChunked}), a body that ends when the connection closes.
+     */
+    void chunkOrDelimitByClose() {
+        client.setChunked(true);
+        if (!client.isChunked()) {
+            closeDelimited = true;
+            client.headers().set(HttpHeaders.CONNECTION, CLOSE);
+        }
+    }
+
+    /** Sends the response head now, before any event: the client knows the stream is open before the first token. */
+    void sendHead() {
+        if (closeDelimited) {
+            // writeHead insists on a length or chunked encoding, even for HTTP/1.0; an empty write sends the head.
+            client.write(Buffer.buffer(), null);
+        } else {
+            client.writeHead();
+        }
+    }
+
+    /** Forwards the whole events at {@code [start, end)} of {@code bytes}: at once, or with the turn's others. */
+    void forward(Buffer bytes, int start, int end) {
+        if (client.closed() || client.ended()) {
+            return;
+        }
+        if (!inTurn || context == null) {
+            write(start == 0 && end == bytes.length() ? bytes : bytes.slice(start, end));
+            if (context != null) {
+                inTurn = true;
+                context.runOnContext(turnEnded);
+            }
+            return;
+        }
+        if (held == null) {
+            held = Buffer.buffer(Math.max(256, 2 * (end - start)));
+        }
+        held.appendBuffer(bytes, start, end - start);
+    }
+
+    /** Writes {@code bytes} now, after whatever events are held. */
+    void write(Buffer bytes) {
+        if (client.closed() || client.ended()) {
+            held = null;
+            return;
+        }
+        Buffer out = bytes;
+        if (held != null) {
+            out = held.appendBuffer(bytes);
+            held = null;
+        }
+        client.write(out, null);
+        if (client.writeQueueFull()) {
+            upstream.pause();
+            client.drainHandler(drained);
+        }
+    }
+
+    /** Ends the response after whatever events are held; a close-delimited one by closing the connection. */
+    void end() {
+        if (held != null) {
+            write(Buffer.buffer());
+        }
+        if (!client.closed() && !client.ended()) {
+            client.end();
+            if (closeDelimited) {
+                // The connection's close is the body's end; Vert.x would keep an HTTP/1.0 keep-alive one open.
+                client.close();
+            }
+        }
+    }
+
+    /** The event loop finished the turn: what was held goes out now, in one write. */
+    private void endTurn() {
+        inTurn = false;
+        if (held != null) {
+            write(Buffer.buffer());
+        }
+    }
+}

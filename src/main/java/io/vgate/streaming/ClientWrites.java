@@ -12,10 +12,10 @@ import io.vertx.core.http.HttpServerResponse;
  * The relay's writes to the client: chunked, or close-delimited for a client that cannot take chunked encoding,
  * with the client's pace setting vLLM's, and a backlog of events written in two writes rather than one per event.
  * <p>
- * Events are written the moment they are whole. The first events of an event-loop turn go out at once; those that
- * follow in the same turn (vLLM's later HTTP chunks that one socket read brought, which Vert.x hands over one by
- * one) are held and written together when the event loop ends the turn, so a backlog costs two writes and flushes,
- * not one per event, and nothing is held past the turn. Writes carry no completion handler: a write that fails
+ * Events are written the moment they are whole. An event that follows a write within moments (vLLM's later HTTP
+ * chunks that one socket read brought, which Vert.x hands over one by one) is held with the rest of the turn's and
+ * written when the event loop ends the turn, so a backlog costs two writes and flushes, not one per event, and
+ * nothing is held past the turn; an event arriving alone costs one write and no task. Writes carry no completion handler: a write that fails
  * closes the client's connection, whose close the exchange reports to the relay.
  * <p>
  * When the client's write queue fills, reading from vLLM pauses until it drains. One instance per response, used
@@ -24,6 +24,13 @@ import io.vertx.core.http.HttpServerResponse;
 final class ClientWrites {
 
     private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
+    /**
+     * An event this soon after the last write most likely came in the same socket read from vLLM (Vert.x hands a
+     * read's chunks over back to back, microseconds apart); one alone at a model's pace is milliseconds apart.
+     * Only a likely backlog pays for marking the end of the turn; a wrong guess either way costs a task or a
+     * write, never a delay.
+     */
+    private static final long SAME_READ_NANOS = 100_000;
 
     private final HttpClientResponse upstream;
     private final HttpServerResponse client;
@@ -32,10 +39,10 @@ final class ClientWrites {
     private final Context context;
 
     private final Handler<Void> turnEnded = ignored -> endTurn();
-    /** Events forwarded after this turn's first write, written together when the turn ends. */
+    /** Events forwarded soon after a write, written together when the event loop ends the turn. */
     private Buffer held;
-    /** True from a turn's first forwarded write until the event loop finishes the turn. */
-    private boolean inTurn;
+    /** {@link System#nanoTime()} of the last write to the client. */
+    private long lastWrite = System.nanoTime() - 2 * SAME_READ_NANOS;
     /** The body ends with the connection: the client cannot take chunked encoding (HTTP/1.0). */
     private boolean closeDelimited;
 
@@ -73,16 +80,13 @@ final class ClientWrites {
         if (client.closed() || client.ended()) {
             return;
         }
-        if (!inTurn || context == null) {
-            write(start == 0 && end == bytes.length() ? bytes : bytes.slice(start, end));
-            if (context != null) {
-                inTurn = true;
-                context.runOnContext(turnEnded);
-            }
-            return;
-        }
         if (held == null) {
+            if (context == null || System.nanoTime() - lastWrite > SAME_READ_NANOS) {
+                write(start == 0 && end == bytes.length() ? bytes : bytes.slice(start, end));
+                return;
+            }
             held = Buffer.buffer(Math.max(256, 2 * (end - start)));
+            context.runOnContext(turnEnded);
         }
         held.appendBuffer(bytes, start, end - start);
     }
@@ -99,6 +103,7 @@ final class ClientWrites {
             held = null;
         }
         client.write(out, null);
+        lastWrite = System.nanoTime();
         if (client.writeQueueFull()) {
             upstream.pause();
             client.drainHandler(drained);
@@ -121,7 +126,6 @@ final class ClientWrites {
 
     /** The event loop finished the turn: what was held goes out now, in one write. */
     private void endTurn() {
-        inTurn = false;
         if (held != null) {
             write(Buffer.buffer());
         }

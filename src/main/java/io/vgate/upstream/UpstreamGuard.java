@@ -44,14 +44,9 @@ public class UpstreamGuard {
         this.breakerDelayNanos = breaker.delay().toNanos();
         this.guard = TypedGuard.create(new TypeLiteral<CompletionStage<HttpClientResponse>>() {})
                 .withDescription("vLLM relay")
-                // The attempt only opens a request on the event loop and returns at once, so it runs where it is
-                // called. Offload "off" is not enough for that: on a Vert.x thread the guard then remembers the
-                // event loop and sends the attempt, and again its completion, through the loop's task queue, each
-                // with a context-propagation capture. "On" with a direct executor runs both inline; a retry after
-                // its back-off delay starts on the guard's timer thread, and UpstreamCall sends it from the event
-                // loop.
-                .withThreadOffload(true)
-                .withThreadOffloadExecutor(Runnable::run)
+                // The attempt only opens a request on the event loop and returns at once: offloading it would
+                // cost every request a hop through the task queue and a context capture, and buy nothing.
+                .withThreadOffload(false)
                 .withRetry()
                 .maxRetries(retry.maxRetries())
                 .delay(retry.delay().toMillis(), ChronoUnit.MILLIS)

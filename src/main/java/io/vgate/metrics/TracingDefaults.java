@@ -1,9 +1,8 @@
 package io.vgate.metrics;
 
-import io.smallrye.config.ConfigSourceInterceptor;
 import io.smallrye.config.ConfigSourceInterceptorContext;
-import io.smallrye.config.ConfigValue;
 import io.smallrye.config.Priorities;
+import io.vgate.config.DerivedDefault;
 import jakarta.annotation.Priority;
 
 /**
@@ -20,37 +19,19 @@ import jakarta.annotation.Priority;
  * Registered in {@code META-INF/services/io.smallrye.config.ConfigSourceInterceptor}.
  */
 @Priority(Priorities.APPLICATION)
-public class TracingDefaults implements ConfigSourceInterceptor {
+public class TracingDefaults extends DerivedDefault {
 
     static final String SDK_DISABLED = "quarkus.otel.sdk.disabled";
     static final String ENDPOINT = "quarkus.otel.exporter.otlp.endpoint";
     static final String TRACES_ENDPOINT = "quarkus.otel.exporter.otlp.traces.endpoint";
 
-    /** Values from sources below this ordinal are defaults, not a choice someone made. */
-    private static final int LOWEST_EXPLICIT_ORDINAL = 100;
-
-    @Override
-    public ConfigValue getValue(ConfigSourceInterceptorContext context, String name) {
-        ConfigValue value = context.proceed(name);
-        if (!SDK_DISABLED.equals(name) || isExplicit(value)) {
-            return value;
-        }
-        boolean endpointSet = isExplicit(context.proceed(ENDPOINT)) || isExplicit(context.proceed(TRACES_ENDPOINT));
-        var derived = Boolean.toString(!endpointSet);
-        return value != null
-                ? value.withValue(derived)
-                : ConfigValue.builder()
-                        .withName(name)
-                        .withValue(derived)
-                        .withConfigSourceName(TracingDefaults.class.getSimpleName())
-                        .withConfigSourceOrdinal(Integer.MIN_VALUE)
-                        .build();
+    public TracingDefaults() {
+        super(SDK_DISABLED);
     }
 
-    private static boolean isExplicit(ConfigValue value) {
-        return value != null
-                && value.getValue() != null
-                && !value.getValue().isBlank()
-                && value.getConfigSourceOrdinal() >= LOWEST_EXPLICIT_ORDINAL;
+    @Override
+    protected String derive(ConfigSourceInterceptorContext context) {
+        boolean endpointSet = isExplicit(context.proceed(ENDPOINT)) || isExplicit(context.proceed(TRACES_ENDPOINT));
+        return Boolean.toString(!endpointSet);
     }
 }

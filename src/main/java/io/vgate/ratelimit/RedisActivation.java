@@ -1,9 +1,8 @@
 package io.vgate.ratelimit;
 
-import io.smallrye.config.ConfigSourceInterceptor;
 import io.smallrye.config.ConfigSourceInterceptorContext;
-import io.smallrye.config.ConfigValue;
 import io.smallrye.config.Priorities;
+import io.vgate.config.DerivedDefault;
 import jakarta.annotation.Priority;
 
 /**
@@ -20,44 +19,22 @@ import jakarta.annotation.Priority;
  * Registered in {@code META-INF/services/io.smallrye.config.ConfigSourceInterceptor}.
  */
 @Priority(Priorities.APPLICATION)
-public class RedisActivation implements ConfigSourceInterceptor {
+public class RedisActivation extends DerivedDefault {
 
     static final String ACTIVE = "quarkus.redis.active";
     static final String RATE_LIMIT_ENABLED = "vgate.rate-limit.enabled";
     static final String RATE_LIMIT_STORE = "vgate.rate-limit.store";
     static final String RESPONSES_STORE = "vgate.responses.store";
 
-    /** Values from sources below this ordinal are defaults, not a choice someone made. */
-    private static final int LOWEST_EXPLICIT_ORDINAL = 100;
+    public RedisActivation() {
+        super(ACTIVE);
+    }
 
     @Override
-    public ConfigValue getValue(ConfigSourceInterceptorContext context, String name) {
-        ConfigValue value = context.proceed(name);
-        if (!ACTIVE.equals(name) || isExplicit(value)) {
-            return value;
-        }
+    protected String derive(ConfigSourceInterceptorContext context) {
         boolean rateLimitShared = !"false".equalsIgnoreCase(text(context.proceed(RATE_LIMIT_ENABLED)))
                 && "redis".equalsIgnoreCase(text(context.proceed(RATE_LIMIT_STORE)));
         boolean ownersShared = "redis".equalsIgnoreCase(text(context.proceed(RESPONSES_STORE)));
-        var derived = Boolean.toString(rateLimitShared || ownersShared);
-        return value != null
-                ? value.withValue(derived)
-                : ConfigValue.builder()
-                        .withName(name)
-                        .withValue(derived)
-                        .withConfigSourceName(RedisActivation.class.getSimpleName())
-                        .withConfigSourceOrdinal(Integer.MIN_VALUE)
-                        .build();
-    }
-
-    private static String text(ConfigValue value) {
-        return value == null || value.getValue() == null ? "" : value.getValue().trim();
-    }
-
-    private static boolean isExplicit(ConfigValue value) {
-        return value != null
-                && value.getValue() != null
-                && !value.getValue().isBlank()
-                && value.getConfigSourceOrdinal() >= LOWEST_EXPLICIT_ORDINAL;
+        return Boolean.toString(rateLimitShared || ownersShared);
     }
 }

@@ -8,10 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 import org.HdrHistogram.ConcurrentHistogram;
@@ -48,7 +50,13 @@ public final class FixedRateLatency {
             + "\"max_tokens\":8,\"ignore_eos\":true}";
 
     private record Target(String name, URI uri, byte[] request, ConcurrentLinkedDeque<Http1Connection> idle,
-            Histogram latency, AtomicLong errors, AtomicLong sent) {
+            Histogram latency, AtomicLong errors, AtomicLong sent, Map<String, LongAdder> errorKinds) {
+
+        /** Counts one failed request under {@code kind} (a status, or the exception that ended it). */
+        void failed(String kind) {
+            errors.incrementAndGet();
+            errorKinds.computeIfAbsent(kind, k -> new LongAdder()).increment();
+        }
     }
 
     public static void main(String[] argv) throws Exception {
@@ -69,7 +77,7 @@ public final class FixedRateLatency {
             URI uri = URI.create(t.substring(eq + 1));
             targets.add(new Target(t.substring(0, eq), uri, Http1Connection.post(uri, body, headers),
                     new ConcurrentLinkedDeque<>(), new ConcurrentHistogram(60_000_000_000L, 3), new AtomicLong(),
-                    new AtomicLong()));
+                    new AtomicLong(), new ConcurrentSkipListMap<>()));
         }
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("at least one --target name=URL");
@@ -83,9 +91,10 @@ public final class FixedRateLatency {
             for (int r = 1; r <= rounds; r++) {
                 for (Target t : targets) {
                     run(t, rate, slice, threads, t.latency());
-                    System.out.printf("round %d %-8s n=%d p50=%.3f ms p99=%.3f ms errors=%d%n", r, t.name(),
+                    System.out.printf("round %d %-8s n=%d p50=%.3f ms p99=%.3f ms errors=%d%s%n", r, t.name(),
                             t.latency().getTotalCount(), t.latency().getValueAtPercentile(50) / 1e6,
-                            t.latency().getValueAtPercentile(99) / 1e6, t.errors().get());
+                            t.latency().getValueAtPercentile(99) / 1e6, t.errors().get(),
+                            t.errorKinds().isEmpty() ? "" : " " + t.errorKinds());
                 }
             }
         }
@@ -99,6 +108,8 @@ public final class FixedRateLatency {
         for (Target t : targets) {
             ObjectNode o = Json.latency(t.latency());
             o.put("errors", t.errors().get());
+            ObjectNode kinds = o.putObject("error_kinds");
+            t.errorKinds().forEach((kind, count) -> kinds.put(kind, count.sum()));
             o.put("url", t.uri().toString());
             results.set(t.name(), o);
         }
@@ -141,6 +152,7 @@ public final class FixedRateLatency {
 
     private static void send(Target t, long scheduled, Histogram into) {
         Http1Connection c = t.idle().pollFirst();
+        boolean reused = c != null;
         try {
             if (c == null) {
                 c = new Http1Connection(t.uri());
@@ -151,7 +163,7 @@ public final class FixedRateLatency {
                 into.recordValue(Math.min(latency, into.getHighestTrackableValue()));
                 t.sent().incrementAndGet();
                 if (status != 200) {
-                    t.errors().incrementAndGet();
+                    t.failed("status " + status);
                 }
             }
             if (c.mustClose()) {
@@ -161,7 +173,7 @@ public final class FixedRateLatency {
             }
         } catch (Exception e) {
             if (into != null) {
-                t.errors().incrementAndGet();
+                t.failed((reused ? "kept-alive connection: " : "new connection: ") + e.getClass().getSimpleName() + ": " + e.getMessage());
             }
             if (c != null) {
                 c.close();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.util.ArrayList;
@@ -53,7 +55,7 @@ class ConnectionDeadlineTests {
     }
 
     @Test
-    void readsAndCompletedWritesPushTheDeadlineBack() {
+    void readsAndWritesPushTheDeadlineBack() {
         install(2_000, 2_000);
 
         advance(1_500);
@@ -64,6 +66,26 @@ class ConnectionDeadlineTests {
         assertThat(events).isEmpty();
         advance(500);
         assertThat(events).containsExactly(IdleStateEvent.FIRST_ALL_IDLE_STATE_EVENT);
+    }
+
+    @Test
+    void aWriteWithoutAListenerReachesTheEncoderWithoutOne() {
+        List<Boolean> voidPromises = new ArrayList<>();
+        channel.pipeline().addLast(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                voidPromises.add(promise.isVoid());
+                ctx.write(msg, promise);
+            }
+        });
+        install(2_000, 2_000);
+
+        channel.write("chunk", channel.voidPromise());
+        channel.write("chunk with a listener", channel.newPromise());
+
+        assertThat(voidPromises)
+                .as("Vert.x writes without a listener: a promise made here would cost the encoder three more")
+                .containsExactly(true, false);
     }
 
     @Test

@@ -106,7 +106,7 @@ fi
 : "${ADAPTIVE_SEQS:=64}" "${ADAPTIVE_KV_TOKENS:=40960}" "${ADAPTIVE_PROMPTS:=100,2000}" "${ADAPTIVE_OUTPUT:=32-128}"
 : "${ADAPTIVE_FACTOR:=3}" "${ADAPTIVE_STATIC:=16 64 256}" "${ADAPTIVE_SECONDS:=15}" "${ADAPTIVE_DRAIN:=8}"
 : "${ADAPTIVE_CAPACITY_SECONDS:=10}" "${ADAPTIVE_QUEUE_WAIT:=2s}"
-: "${VGATE_HEAP:=-XX:+UseSerialGC -Xmx96m -Xmn16m -XX:MetaspaceSize=64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=128m -XX:ActiveProcessorCount=1}"
+: "${VGATE_HEAP:=-XX:+UseSerialGC -Xmx96m -Xmn16m -XX:MetaspaceSize=64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=128m -XX:ActiveProcessorCount=1 -XX:TrimNativeHeapInterval=2000}"
 OUT=${OUT:-$LT_DIR/results}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -161,9 +161,10 @@ JDRIVER=("$JAVA" -Xmx1g -cp "$CP")
 KEY=$(new_key)
 write_keys_file "$WORK/api-keys.yaml" "bench:bench:interactive:$KEY"
 AUTH="Bearer $KEY"
-# Every load generator connects from 127.0.0.1: the per-address limits (requests and open connections) are raised
-# out of the way, as the rate limit is, so that they never refuse the benchmark's own streams.
-VGATE_ENV=(QUARKUS_LOG_CATEGORY__IO_VGATE_ACCESS__LEVEL=INFO
+# MALLOC_ARENA_MAX as the image and the manifests set it (application.properties, "## JVM settings"). Every load
+# generator connects from 127.0.0.1: the per-address limits (requests and open connections) are raised out of the
+# way, as the rate limit is, so that they never refuse the benchmark's own streams.
+VGATE_ENV=(MALLOC_ARENA_MAX=2 QUARKUS_LOG_CATEGORY__IO_VGATE_ACCESS__LEVEL=INFO
     VGATE_AUTH_KEYS_FILE="$WORK/api-keys.yaml" VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=1000000
     VGATE_RATE_LIMIT_PER_IP_BURST=1000000 VGATE_CONNECTIONS_MAX_PER_ADDRESS=1000000)
 
@@ -239,7 +240,7 @@ startup_runs() {
         --env QUARKUS_MANAGEMENT_HOST=127.0.0.1 --env "QUARKUS_MANAGEMENT_PORT=$management" \
         --env QUARKUS_LOG_LEVEL=WARN --env QUARKUS_LOG_CATEGORY__IO_QUARKUS__LEVEL=INFO \
         --env "VGATE_AUTH_KEYS_FILE=$WORK/api-keys.yaml" --env VGATE_RATE_LIMIT_PER_IP_REQUESTS_PER_SECOND=1000000 \
-        --env VGATE_RATE_LIMIT_PER_IP_BURST=1000000 \
+        --env VGATE_RATE_LIMIT_PER_IP_BURST=1000000 --env MALLOC_ARENA_MAX=2 \
         --ready "http://127.0.0.1:$management/q/health/ready" --request "http://127.0.0.1:$port/v1/chat/completions" \
         --auth "$AUTH" --warm "$SIM/health" --runs "$STARTUP_RUNS" --log "$WORK/$name-vgate.log" \
         --out "$OUT/$name.json"

@@ -109,6 +109,26 @@ class JvmSettingsTests {
     }
 
     @Test
+    void freedNativeMemoryGoesBackToTheSystem() throws IOException {
+        String arenas = properties.getProperty("quarkus.jib.environment-variables.\"MALLOC_ARENA_MAX\"");
+        assertThat(arenas)
+                .as("glibc arenas in the image: by default 8 per core, each keeping what a thread freed")
+                .isNotNull();
+        assertThat(Integer.parseInt(arenas)).isBetween(1, 4);
+        assertThat(value(imageJvmArguments(), "-XX:TrimNativeHeapInterval="))
+                .as("the JVM trims the C heap, where each C2 compilation borrows and frees tens of MiB")
+                .matches("[1-9]\\d*");
+        assertThat(base.env(base.container("vgate"), "MALLOC_ARENA_MAX"))
+                .as("the manifests state the image's arenas")
+                .isEqualTo(arenas);
+        String bench = Files.readString(BENCH);
+        assertThat(bench)
+                .as("every vgate the benchmark starts has the image's arenas")
+                .contains("VGATE_ENV=(MALLOC_ARENA_MAX=" + arenas + " ")
+                .contains("--env MALLOC_ARENA_MAX=" + arenas + " ");
+    }
+
+    @Test
     void benchmarkRunsVgateAsDeployed() throws IOException {
         Matcher m = Pattern.compile("(?m)^: \"\\$\\{VGATE_HEAP:=([^}]*)}\"$").matcher(Files.readString(BENCH));
         assertThat(m.find()).as("VGATE_HEAP default in " + BENCH).isTrue();

@@ -56,7 +56,8 @@
 # Logs, keys and nginx files of the run: load-tests/target/bench-work/.
 #
 # The native executable: VGATE_EXE=target/vgate-...-runner (built by `./mvnw package -Pnative`) makes it the vgate
-# under test in every section, started with the same environment and VGATE_HEAP as its own options; startup then
+# under test in every section, started with the same environment and VGATE_HEAP as its own options (by default the
+# image's native arguments, -Xmx96m -Xmn16m: the JVM's -XX flags are not the executable's); startup then
 # times the executable (no AOT-cache runs). The simulator stays the JVM jar, so that direct's figures and the upstream
 # are those of a JVM run. .github/workflows/native.yml runs this against its native build.
 set -euo pipefail
@@ -106,6 +107,10 @@ fi
 : "${ADAPTIVE_SEQS:=64}" "${ADAPTIVE_KV_TOKENS:=40960}" "${ADAPTIVE_PROMPTS:=100,2000}" "${ADAPTIVE_OUTPUT:=32-128}"
 : "${ADAPTIVE_FACTOR:=3}" "${ADAPTIVE_STATIC:=16 64 256}" "${ADAPTIVE_SECONDS:=15}" "${ADAPTIVE_DRAIN:=8}"
 : "${ADAPTIVE_CAPACITY_SECONDS:=10}" "${ADAPTIVE_QUEUE_WAIT:=2s}"
+# vgate's options as deployed: the native executable's (quarkus.jib.native-arguments), or the JVM's.
+if [ -n "${VGATE_EXE:-}" ]; then
+    : "${VGATE_HEAP:=-Xmx96m -Xmn16m}"
+fi
 : "${VGATE_HEAP:=-XX:+UseSerialGC -Xmx96m -Xmn16m -XX:MetaspaceSize=64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=128m -XX:ActiveProcessorCount=1 -XX:TrimNativeHeapInterval=2000}"
 OUT=${OUT:-$LT_DIR/results}
 mkdir -p "$OUT"

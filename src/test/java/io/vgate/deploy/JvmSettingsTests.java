@@ -135,6 +135,13 @@ class JvmSettingsTests {
         List<String> bench = Arrays.asList(m.group(1).trim().split("\\s+"));
         assertThat(bench).contains(imageGc());
         assertThat(bench).containsAll(imageJvmArguments());
+        Matcher nativeHeap =
+                Pattern.compile("(?m)^ +: \"\\$\\{VGATE_HEAP:=([^}]*)}\"$").matcher(Files.readString(BENCH));
+        assertThat(nativeHeap.find())
+                .as("VGATE_HEAP default for a native executable (VGATE_EXE), whose options are not the JVM's")
+                .isTrue();
+        assertThat(Arrays.asList(nativeHeap.group(1).trim().split("\\s+")))
+                .containsExactlyElementsOf(list("quarkus.jib.native-arguments"));
     }
 
     private static String imageGc() {

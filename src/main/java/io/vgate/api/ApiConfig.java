@@ -23,7 +23,8 @@ public interface ApiConfig {
      * Most bytes of JSON request bodies held in memory at once, counted by their declared {@code Content-Length}
      * from before the body is read until the answer ends. A request whose body would go over it gets 503
      * {@code request_bodies_full} with {@code Retry-After} before its body is read (one body is always let through
-     * when none is held). A body costs a few times its size while it is read, checked and counted, so this is what
+     * when none is held). A chunked body, which declares no length, is counted once it has been read, and refused
+     * the same way then. A body costs a few times its size while it is read, checked and counted, so this is what
      * keeps a burst of large requests (images) from running the heap out. Defaults to an eighth of the JVM's
      * maximum heap (12M with the deployment's {@code -Xmx96m}); raise the heap and this together.
      */

@@ -32,6 +32,8 @@ public class ProxyRoutes {
     private static final Logger LOG = Logger.getLogger(ProxyRoutes.class);
 
     private static final String BODY_TIMER = "vgate.body-timer";
+    /** Set once the body's declared length was taken from the budget of held bodies. */
+    private static final String BODY_HELD = "vgate.body-held";
 
     /**
      * Where vLLM serves routes vgate never forwards: everything under its API prefixes that is not in the route
@@ -125,7 +127,7 @@ public class ProxyRoutes {
         var dataPath = router.route(route.method(), path);
         if (route.method() == HttpMethod.POST && !route.multipart()) {
             admission.handler(this::holdBody).handler(this::startBodyDeadline);
-            dataPath.handler(bodies).handler(ProxyRoutes::bodyRead);
+            dataPath.handler(bodies).handler(this::bodyRead);
         }
         admission.failureHandler(context -> failed(context, route));
         dataPath.handler(context -> proxy.handle(context, route)).failureHandler(context -> failed(context, route));
@@ -133,13 +135,15 @@ public class ProxyRoutes {
 
     /**
      * Takes the body's declared length from the budget of held bodies until the answer ends, or refuses the
-     * request with 503 before reading its body. A chunked body declares nothing and is bounded by the size limit.
+     * request with 503 before reading its body. A chunked body declares nothing: it is bounded by the size limit
+     * while it is read, and counted once it has been ({@link #bodyRead}).
      */
     private void holdBody(RoutingContext context) {
         long declared = ContentLength.of(context.request().getHeader(HttpHeaders.CONTENT_LENGTH));
         if (declared <= 0 || context.request().isEnded()) {
             context.next();
         } else if (bodyBudget.take(declared)) {
+            context.put(BODY_HELD, Boolean.TRUE);
             context.addEndHandler(ignored -> bodyBudget.give(declared));
             context.next();
         } else {
@@ -173,8 +177,22 @@ public class ProxyRoutes {
         context.next();
     }
 
-    private static void bodyRead(RoutingContext context) {
+    /**
+     * The body is in. One that was not counted before it was read (chunked, or already in when its route began)
+     * is counted now, by its length, until the answer ends; 503 when the budget has no room for it.
+     */
+    private void bodyRead(RoutingContext context) {
         cancelBodyDeadline(context);
+        if (context.get(BODY_HELD) == null) {
+            long read = context.body().length();
+            if (read > 0) {
+                if (!bodyBudget.take(read)) {
+                    fail(context, null, ApiError.requestBodiesFull(BODIES_FULL_RETRY_AFTER));
+                    return;
+                }
+                context.addEndHandler(ignored -> bodyBudget.give(read));
+            }
+        }
         context.next();
     }
 

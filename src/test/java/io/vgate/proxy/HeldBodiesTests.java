@@ -14,12 +14,15 @@ import io.vgate.testing.Json;
 import io.vgate.testing.OpenAiErrorSchema;
 import io.vgate.testing.SseClient;
 import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,6 +108,45 @@ class HeldBodiesTests {
         assertThat(post(body(700_000, false, 4)).statusCode())
                 .as("every answer gave its bytes back once")
                 .isEqualTo(200);
+    }
+
+    /** The same request sent chunked: no Content-Length, so vgate learns its size only by reading it. */
+    private HttpRequest chunked(String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return HttpRequest.newBuilder(chat)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)))
+                .build();
+    }
+
+    @Test
+    void countsAChunkedBodyOnceItIsReadWhileItsAnswerLasts() throws Exception {
+        // 500 tokens at 20 ms: the answer lasts 10 s, far longer than the two requests made meanwhile.
+        var held = HTTP.sendAsync(chunked(body(700_000, true, 500)), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> sim.running() == 1);
+
+        HttpResponse<String> refused = post(body(700_000, false, 4));
+        assertThat(refused.statusCode())
+                .as("the held chunked body counts against the budget")
+                .isEqualTo(503);
+        HttpResponse<String> chunkedRefused =
+                HTTP.send(chunked(body(700_000, false, 4)), HttpResponse.BodyHandlers.ofString());
+        assertThat(chunkedRefused.statusCode())
+                .as("a chunked body that does not fit is refused once read")
+                .isEqualTo(503);
+        assertThat(OpenAiErrorSchema.assertValid(chunkedRefused.body())
+                        .get("code")
+                        .asText())
+                .isEqualTo("request_bodies_full");
+        assertThat(chunkedRefused.headers().firstValue("Retry-After")).hasValue("1");
+
+        assertThat(held.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(
+                                HTTP.send(chunked(body(700_000, false, 4)), HttpResponse.BodyHandlers.ofString())
+                                        .statusCode())
+                        .as("the held body's bytes were given back when its answer ended")
+                        .isEqualTo(200));
     }
 
     @Test

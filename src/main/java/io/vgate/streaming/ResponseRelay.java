@@ -223,13 +223,14 @@ public final class ResponseRelay {
                     return;
                 }
                 Buffer body = result.result();
+                UsageReader.Answer answer = UsageReader.readAnswer(body);
                 if (progress.wantsModel()) {
-                    progress.servedModel(UsageReader.model(body));
+                    progress.servedModel(answer.model());
                 }
                 if (upstream.statusCode() == 200) {
                     progress.finishReason(FinishReasons.lastIn(body));
                 }
-                reportUsage(UsageReader.read(body));
+                reportUsage(answer.usage());
                 if (!client.closed()) {
                     client.end(body);
                 }

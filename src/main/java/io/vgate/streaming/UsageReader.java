@@ -3,6 +3,7 @@ package io.vgate.streaming;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
@@ -47,21 +48,48 @@ public final class UsageReader {
 
     /** The top-level usage with -1 for a count it lacks, or {@code null} when there is no usage object. */
     static Usage readRaw(Buffer json) {
-        try (JsonParser parser = JSON.createParser((InputStream) new ByteBufInputStream(json.getByteBuf()))) {
+        return scan(json, false).usage();
+    }
+
+    /**
+     * A whole JSON answer's top-level {@code model} and usage (as {@link #read} and {@link #model} find them),
+     * read in one pass over its bytes.
+     */
+    public static Answer readAnswer(Buffer json) {
+        Answer raw = scan(json, true);
+        Usage usage = raw.usage();
+        return new Answer(raw.model(), usage == null || usage.promptTokens() < 0 ? null : complete(usage));
+    }
+
+    /**
+     * The model and usage of a JSON answer.
+     *
+     * @param model the top-level {@code model}, or {@code null}
+     * @param usage the usage, or {@code null}
+     */
+    public record Answer(String model, Usage usage) {}
+
+    /**
+     * Walks the top-level fields for the usage (raw: -1 for a count it lacks) and, when {@code withModel}, the
+     * model; without it, stops at the usage. What was found before a parse error is kept.
+     */
+    private static Answer scan(Buffer json, boolean withModel) {
+        String model = null;
+        Usage usage = null;
+        try (JsonParser parser = parser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return null;
+                return new Answer(null, null);
             }
             boolean emptyChoices = false;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
                 JsonToken value = parser.nextToken();
-                if ("usage".equals(field) && value == JsonToken.START_OBJECT) {
-                    return readUsage(parser, emptyChoices);
-                } else if ("meta".equals(field) && value == JsonToken.START_OBJECT) {
-                    Usage billed = readBilledUnits(parser);
-                    if (billed != null) {
-                        return billed;
-                    }
+                if (usage == null && "usage".equals(field) && value == JsonToken.START_OBJECT) {
+                    usage = readUsage(parser, emptyChoices);
+                } else if (usage == null && "meta".equals(field) && value == JsonToken.START_OBJECT) {
+                    usage = readBilledUnits(parser);
+                } else if (withModel && model == null && "model".equals(field) && value == JsonToken.VALUE_STRING) {
+                    model = parser.getText();
                 } else if ("choices".equals(field) && value == JsonToken.START_ARRAY) {
                     emptyChoices = parser.nextToken() == JsonToken.END_ARRAY;
                     if (!emptyChoices) {
@@ -72,11 +100,23 @@ public final class UsageReader {
                 } else {
                     parser.skipChildren();
                 }
+                if (usage != null && (!withModel || model != null)) {
+                    break;
+                }
             }
-            return null;
         } catch (IOException | RuntimeException e) {
-            return null;
+            // Not JSON, or cut short: what was read before stands.
         }
+        return new Answer(model, usage);
+    }
+
+    /** A parser over the buffer's bytes: its backing array when it has one (no copy), else a stream over them. */
+    private static JsonParser parser(Buffer json) throws IOException {
+        ByteBuf bytes = json.getByteBuf();
+        if (bytes.hasArray()) {
+            return JSON.createParser(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
+        }
+        return JSON.createParser((InputStream) new ByteBufInputStream(bytes));
     }
 
     /**
@@ -84,7 +124,7 @@ public final class UsageReader {
      * it has none or is not valid JSON. Stops at the field, which vLLM writes near the start.
      */
     public static String model(Buffer json) {
-        try (JsonParser parser = JSON.createParser((InputStream) new ByteBufInputStream(json.getByteBuf()))) {
+        try (JsonParser parser = parser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
@@ -178,7 +218,7 @@ public final class UsageReader {
      * when there is none.
      */
     static Usage readIn(Buffer json, String outer) {
-        try (JsonParser parser = JSON.createParser((InputStream) new ByteBufInputStream(json.getByteBuf()))) {
+        try (JsonParser parser = parser(json)) {
             if (!enter(parser, outer)) {
                 return null;
             }
@@ -198,7 +238,7 @@ public final class UsageReader {
 
     /** The {@code model} inside the top-level object {@code outer}, or {@code null}. */
     static String modelIn(Buffer json, String outer) {
-        try (JsonParser parser = JSON.createParser((InputStream) new ByteBufInputStream(json.getByteBuf()))) {
+        try (JsonParser parser = parser(json)) {
             if (!enter(parser, outer)) {
                 return null;
             }

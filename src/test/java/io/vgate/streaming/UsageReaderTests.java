@@ -22,6 +22,33 @@ class UsageReaderTests {
     }
 
     @Test
+    void readsTheModelAndUsageOfAWholeAnswerInOnePass() {
+        var body = Buffer.buffer(
+                "{\"id\":\"c\",\"model\":\"served\",\"choices\":[{\"message\":"
+                        + "{\"content\":\"\\\"model\\\": \\\"no\\\"\"}}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}");
+
+        assertThat(UsageReader.readAnswer(body))
+                .isEqualTo(new UsageReader.Answer("served", new UsageReader.Usage(3, 2, false)));
+        assertThat(UsageReader.readAnswer(Buffer.buffer("{\"model\":\"m\",\"choices\":[]}")))
+                .isEqualTo(new UsageReader.Answer("m", null));
+        assertThat(UsageReader.readAnswer(Buffer.buffer("{\"model\":\"m\",\"usage\":{\"prompt_tokens\":")))
+                .as("cut short: the model read before stands")
+                .isEqualTo(new UsageReader.Answer("m", null));
+    }
+
+    @Test
+    void readsOnlyTheBytesOfASliceOfALargerBuffer() {
+        String first = "{\"usage\":{\"prompt_tokens\":1}}";
+        String second = "{\"model\":\"m\",\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":5}}";
+        var whole = Buffer.buffer(first + second + "trailing");
+        var slice = whole.slice(first.length(), first.length() + second.length());
+
+        assertThat(UsageReader.readAnswer(slice))
+                .isEqualTo(new UsageReader.Answer("m", new UsageReader.Usage(4, 5, false)));
+        assertThat(UsageReader.read(slice)).isEqualTo(new UsageReader.Usage(4, 5, false));
+    }
+
+    @Test
     void recognisesTheUsageOnlyStreamChunk() {
         var chunk = Buffer.buffer("{\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"total_tokens\":21,"
                 + "\"completion_tokens\":16}}");

@@ -184,6 +184,16 @@ public final class Report {
                     num(r.path("p999_ms")), num(r.path("max_ms")), added(r, direct, "p50_ms"),
                     added(r, direct, "p99_ms"), r.path("errors").asLong()));
         }
+        for (String name : names(tg)) {
+            JsonNode kinds = tg.path(name).path("error_kinds");
+            if (kinds.size() > 0) {
+                s.append("\nErrors of ").append(name).append(':');
+                kinds.fields().forEachRemaining(k -> s.append(" `").append(k.getKey()).append("` × ")
+                        .append(k.getValue().asLong()).append(';'));
+                s.setLength(s.length() - 1);
+                s.append('\n');
+            }
+        }
         JsonNode v = tg.path("vgate");
         double a50 = v.path("p50_ms").asDouble(Double.NaN) - direct.path("p50_ms").asDouble(Double.NaN);
         double a99 = v.path("p99_ms").asDouble(Double.NaN) - direct.path("p99_ms").asDouble(Double.NaN);

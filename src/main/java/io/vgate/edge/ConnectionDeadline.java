@@ -92,9 +92,9 @@ final class ConnectionDeadline extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         // A write counts when it is made, not when it completes: listening for completion would turn Vert.x's
-        // void promise into a real one, and the HTTP encoder below would then make three more per chunk and a
-        // combiner for them. A client that stops reading still times out: the relay stops writing once the
-        // connection's write queue is full, so the last write is at most one queue's worth before the stall.
+        // void promise into a real one and add a listener, on every relayed event. A client that stops reading
+        // still times out: the relay stops writing once the connection's write queue is full, so the last write
+        // is at most one queue's worth before the stall.
         lastActivity = now();
         ctx.write(msg, promise);
     }

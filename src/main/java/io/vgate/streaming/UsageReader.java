@@ -38,11 +38,14 @@ public final class UsageReader {
      * its {@code input_tokens} leaves out, count as prompt tokens too).
      */
     public static Usage read(Buffer json) {
-        Usage usage = readRaw(json);
-        return usage == null || usage.promptTokens() < 0 ? null : complete(usage);
+        return counted(readRaw(json));
     }
 
-    private static Usage complete(Usage usage) {
+    /** A raw usage as {@link #read} returns it: none without a prompt count, a missing completion count 0. */
+    private static Usage counted(Usage usage) {
+        if (usage == null || usage.promptTokens() < 0) {
+            return null;
+        }
         return usage.completionTokens() >= 0 ? usage : new Usage(usage.promptTokens(), 0, usage.noChoices());
     }
 
@@ -57,8 +60,7 @@ public final class UsageReader {
      */
     public static Answer readAnswer(Buffer json) {
         Answer raw = scan(json, true);
-        Usage usage = raw.usage();
-        return new Answer(raw.model(), usage == null || usage.promptTokens() < 0 ? null : complete(usage));
+        return new Answer(raw.model(), counted(raw.usage()));
     }
 
     /**

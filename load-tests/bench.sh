@@ -45,7 +45,8 @@
 # OVERLOAD_TOKENS=32 OVERLOAD_FACTOR=3 OVERLOAD_SECONDS=15 OVERLOAD_CAPACITY_SECONDS=10 OVERLOAD_SLO_MS=2000,
 # ADAPTIVE_SEQS=64 ADAPTIVE_KV_TOKENS=40960 ADAPTIVE_PROMPTS=100,2000 ADAPTIVE_OUTPUT=32-128 ADAPTIVE_FACTOR=3
 # ADAPTIVE_STATIC="16 64 256" ADAPTIVE_SECONDS=15 ADAPTIVE_DRAIN=8 ADAPTIVE_CAPACITY_SECONDS=10 ADAPTIVE_QUEUE_WAIT=2s.
-# The startup section also measures vgate with a JDK 25 AOT cache made by a training run (JDK >= 25 only).
+# The startup section also measures vgate with a JDK 25 AOT cache made by a training run (JDK >= 25 only), on the
+# aot-jar layout of the same sources (packaged into target/aot-jar; an AOT cache cannot hold the fast-jar's classes).
 #
 # Gateways under test: vgate in its production profile (authentication on, with a real API key from a generated keys
 # file; per-address rate limiting on, raised to 1,000,000/s so it never rejects here; log level WARN except the
@@ -254,9 +255,20 @@ startup_runs() {
 if selected startup; then
     log "startup: $STARTUP_RUNS fresh vgate processes, $([ -n "${VGATE_EXE:-}" ] && echo "native executable" || echo "plain JVM") ($VGATE_HEAP)"
     startup_runs startup "$VGATE_HEAP"
-    # The same with a JDK 25 AOT cache (JEP 483/514: classes loaded and linked ahead of time), made by one training
-    # run of the same jar: some requests of each kind, then SIGTERM; the JVM writes the cache as it exits.
+    # The same with a JDK 25 AOT cache (JEP 483/514: classes loaded and linked ahead of time, method profiles), made by
+    # one training run: some requests of each kind, then SIGTERM; the JVM writes the cache as it exits. The cache can
+    # only hold classes that the JDK's own class loaders load, so these runs use Quarkus's aot-jar layout of the same
+    # sources (quarkus-run.jar names every jar in its Class-Path), packaged into target/aot-jar: with the default
+    # fast-jar, whose class loader is Quarkus's own, the cache holds the JDK's classes and none of the application's.
     if [ -z "${VGATE_EXE:-}" ] && [ "$(_vgate_java_major "$JAVA_HOME")" -ge 25 ]; then
+        log "startup: packaging the aot-jar layout (target/aot-jar)"
+        (cd "$LT_ROOT" && ./mvnw -B -q -ntp package -DskipTests -Dquarkus.package.jar.type=aot-jar \
+            -Dquarkus.package.output-directory=aot-jar) >"$WORK/aot-jar-build.log" 2>&1 \
+            || { tail -n 40 "$WORK/aot-jar-build.log" >&2; exit 1; }
+        echo "# the aot-jar layout: ./mvnw -B -q -ntp package -DskipTests -Dquarkus.package.jar.type=aot-jar" \
+            "-Dquarkus.package.output-directory=aot-jar (the runs below use target/aot-jar/quarkus-run.jar)" >>"$LT_COMMANDS"
+        FAST_JAR=$JAR
+        JAR="$LT_ROOT/target/aot-jar/quarkus-run.jar"
         log "startup: training run for an AOT cache"
         port=$(free_port)
         VGATE_JAVA_OPTS="$VGATE_HEAP -XX:AOTCacheOutput=$WORK/vgate.aot" \
@@ -277,6 +289,7 @@ if selected startup; then
         else
             log "startup: no AOT cache was written (see $WORK/vgate-aot-training.log)"
         fi
+        JAR=$FAST_JAR
     fi
 fi
 
